@@ -1,0 +1,522 @@
+"""The typed, validated shape of `config/environments.yaml`.
+
+Everything a stack or construct needs is validated here, before any construct exists, so a
+user mistake is reported as one line per problem instead of surfacing halfway through a
+synthesis (or, worse, at `terraform apply`). Rules that come from Azure and Databricks
+(name formats, ranges, GUIDs) live next to the field they constrain.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+TIERS = ("dev", "staging", "prod")
+Tier = Literal["dev", "staging", "prod"]
+LAYERS = ("azure", "databricks")
+
+# --- reusable constrained types -------------------------------------------------------------
+
+
+def _rule(pattern: str, description: str) -> AfterValidator:
+    """A regex rule whose error message says what is allowed in words, not as a regex."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"invalid value {value!r}: {description}")
+        return value
+
+    return AfterValidator(check)
+
+
+Guid = Annotated[
+    str,
+    _rule(
+        r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+        "must be a GUID such as 00000000-0000-0000-0000-000000000000",
+    ),
+]
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+LowerGuid = Annotated[Guid, AfterValidator(_lower)]
+
+EnvironmentName = Annotated[str, _rule(r"[a-z][a-z0-9]{0,15}", "1-16 lowercase letters and digits, starting with a letter")]
+
+# Entra ID / Databricks display names: printable, bounded.
+DisplayName = Annotated[str, _rule(r"[^\x00-\x1f]{1,120}", "1-120 printable characters")]
+
+# Databricks workspace group names (also used for the users/admin groups): printable, no slashes.
+GroupName = Annotated[str, _rule(r"[^/\x00-\x1f]{1,256}", "1-256 printable characters without '/'")]
+
+# Azure tags: key <= 512 characters, value <= 256; Databricks custom tags are stricter but a subset.
+Tags = dict[
+    Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^[^<>%&\\?/]+$")],
+    Annotated[str, StringConstraints(max_length=256)],
+]
+
+# Terraform Cloud organization and project names.
+TfcName = Annotated[str, _rule(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", "1-40 letters, digits, '-' and '_'")]
+
+
+def _check_key_vault_name(value: str) -> str:
+    # https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#vault-name-and-managed-hsm-pool-name
+    if not 3 <= len(value) <= 24:
+        raise ValueError(f"Key Vault names are 3-24 characters long (got {len(value)})")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]", value) or "--" in value:
+        raise ValueError(
+            "Key Vault names use letters, digits and single hyphens, start with a letter "
+            "and end with a letter or digit"
+        )
+    return value
+
+
+KeyVaultName = Annotated[str, AfterValidator(_check_key_vault_name)]
+
+# Azure resource group names: 1-90 of letters, digits, underscores, hyphens, periods, parentheses; no trailing period.
+ResourceGroupName = Annotated[
+    str, _rule(r"[-\w.()]{0,89}[-\w()]", "1-90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'")
+]
+
+StorageAccountName = Annotated[str, _rule(r"[a-z0-9]{3,24}", "3-24 lowercase letters and digits")]
+StorageContainerName = Annotated[
+    str, _rule(r"(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*", "3-63 lowercase letters, digits and single hyphens")
+]
+
+# Key Vault secret names double as Databricks secret keys: 1-127 of letters, digits and hyphens.
+SecretName = Annotated[str, _rule(r"[A-Za-z0-9-]{1,127}", "1-127 letters, digits and hyphens")]
+
+# Databricks secret scope names: letters, digits, dashes, underscores and periods, at most 128.
+SecretScopeName = Annotated[str, _rule(r"[A-Za-z0-9_.-]{1,128}", "1-128 letters, digits, '-', '_' and '.'")]
+
+# Serving endpoint names: letters, digits, '-' and '_', at most 63 characters.
+EndpointName = Annotated[str, _rule(r"[A-Za-z0-9_-]{1,63}", "1-63 letters, digits, '-' and '_'")]
+
+# Unity Catalog three-level model name.
+UcModelName = Annotated[
+    str,
+    _rule(r"\w[\w-]*\.\w[\w-]*\.\w[\w-]*", "a Unity Catalog model name: catalog.schema.model"),
+]
+UcIdentifier = Annotated[str, _rule(r"\w[\w-]{0,254}", "a Unity Catalog name: letters, digits, '_' and '-'")]
+EnvVarName = Annotated[str, _rule(r"[A-Za-z_][A-Za-z0-9_]*", "letters, digits and '_', not starting with a digit")]
+
+
+def _check_https_host(value: str) -> str:
+    match = re.fullmatch(r"https://([A-Za-z0-9.-]+\.[A-Za-z]{2,})/?", value)
+    if not match:
+        raise ValueError(
+            "must be the workspace URL as https://<host> with no path, "
+            "e.g. https://adb-1234567890123456.7.azuredatabricks.net"
+        )
+    return f"https://{match.group(1).lower()}"
+
+
+HttpsHost = Annotated[str, AfterValidator(_check_https_host)]
+
+_WORKSPACE_ID = re.compile(
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}"
+    r"/providers/Microsoft\.Databricks/workspaces/[A-Za-z0-9_-]{3,64}$"
+)
+
+
+def _check_workspace_resource_id(value: str) -> str:
+    if not _WORKSPACE_ID.fullmatch(value):
+        raise ValueError(
+            "must be an Azure Databricks workspace resource id: /subscriptions/<guid>/resourceGroups/<rg>"
+            "/providers/Microsoft.Databricks/workspaces/<name>"
+        )
+    return value
+
+
+WorkspaceResourceId = Annotated[str, AfterValidator(_check_workspace_resource_id)]
+
+
+_NOT_PUBLIC = [
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8")
+]
+
+
+def _check_ip_rule(value: str) -> str:
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError(f"'{value}' is not an IPv4 address or CIDR range (host bits must be zero)") from None
+    if network.version != 4:
+        raise ValueError(f"'{value}': Key Vault firewall rules accept IPv4 only")
+    # Key Vault refuses RFC 1918 ranges in IP rules: private traffic belongs on a private endpoint.
+    if any(network.subnet_of(reserved) for reserved in _NOT_PUBLIC) or network.is_unspecified:
+        raise ValueError(f"'{value}' is not a public range; Key Vault IP rules accept public IPv4 only")
+    # Azure stores a single address without '/32'; writing it that way avoids a perpetual plan diff.
+    return str(network.network_address) if network.prefixlen == 32 else str(network)
+
+
+IpRule = Annotated[str, AfterValidator(_check_ip_rule)]
+
+
+class Strict(BaseModel):
+    """Base for every config section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --- state backends ---------------------------------------------------------------------------
+
+
+class CloudState(Strict):
+    """Terraform Cloud / HCP Terraform: one workspace per stack, named after the stack."""
+
+    backend: Literal["cloud"]
+    organization: TfcName
+    hostname: Annotated[str, _rule(r"[a-z0-9.-]+\.[a-z]{2,}", "a host name such as app.terraform.io")] = "app.terraform.io"
+    project: TfcName | None = None
+
+
+class AzurermState(Strict):
+    """An Azure storage account; the key is `<prefix>/<env>/<layer>.tfstate`, auth by Entra ID."""
+
+    backend: Literal["azurerm"]
+    resource_group_name: ResourceGroupName
+    storage_account_name: StorageAccountName
+    container_name: StorageContainerName
+    subscription_id: LowerGuid | None = None
+    tenant_id: LowerGuid | None = None
+
+
+class LocalState(Strict):
+    """A file under the project's `state/` folder: for trying the app out, never for a team."""
+
+    backend: Literal["local"]
+    directory: Annotated[str, _rule(r"[A-Za-z0-9_./-]+", "a folder path of letters, digits, '_', '.', '/' and '-'")] = "state"
+
+
+StateSettings = Annotated[Union[CloudState, AzurermState, LocalState], Field(discriminator="backend")]
+
+
+# --- azure layer ------------------------------------------------------------------------------
+
+MAX_SECRET_EXPIRY_DAYS = 365
+
+
+class ApplicationSettings(Strict):
+    """The Entra ID app registration and its client secret lifecycle."""
+
+    display_name: DisplayName | None = None
+    owners: list[LowerGuid] = Field(default_factory=list)
+    # Microsoft recommends client secrets shorter than 12 months; 90 days keeps a leaked one short-lived.
+    secret_expiry_days: int = Field(default=90, ge=1, le=MAX_SECRET_EXPIRY_DAYS)
+    # Rotate well before expiry so consumers always hold a valid secret.
+    secret_rotation_days: int = Field(default=60, ge=1, le=MAX_SECRET_EXPIRY_DAYS)
+
+    @model_validator(mode="after")
+    def _rotation_before_expiry(self) -> "ApplicationSettings":
+        if self.secret_rotation_days >= self.secret_expiry_days:
+            raise ValueError(
+                f"secret_rotation_days ({self.secret_rotation_days}) must be less than "
+                f"secret_expiry_days ({self.secret_expiry_days}) so the secret rotates before it expires"
+            )
+        return self
+
+
+class ResourceGroupSettings(Strict):
+    name: ResourceGroupName
+    # false: use an existing resource group of that name (looked up, never managed here).
+    create: bool = True
+
+
+class KeyVaultSettings(Strict):
+    """A hardened, RBAC-authorized vault. Network defaults depend on the environment's tier."""
+
+    name: KeyVaultName
+    sku: Literal["standard", "premium"] = "standard"
+    soft_delete_retention_days: int = Field(default=90, ge=7, le=90)
+    public_network_access_enabled: bool = True
+    network_default_action: Literal["Allow", "Deny"]
+    allowed_ip_ranges: list[IpRule] = Field(default_factory=list)
+    prevent_destroy: bool
+    secret_name: SecretName = "ml-client-secret"
+
+
+class AzureSettings(Strict):
+    tenant_id: LowerGuid
+    subscription_id: LowerGuid
+    location: Annotated[str, _rule(r"[a-z][a-z0-9]{2,30}", "an Azure region name such as westeurope")]
+    resource_group: ResourceGroupSettings
+    application: ApplicationSettings = ApplicationSettings()
+    key_vault: KeyVaultSettings
+    tags: Tags = Field(default_factory=dict)
+
+
+# --- databricks layer -------------------------------------------------------------------------
+
+
+class WorkspaceSettings(Strict):
+    host: HttpsHost
+    resource_id: WorkspaceResourceId
+
+
+class EntitlementSettings(Strict):
+    """Each entitlement is a deliberate choice; the default is the least an automation principal needs."""
+
+    workspace_access: bool = True
+    databricks_sql_access: bool = True
+    allow_cluster_create: bool = False
+
+
+class GroupSettings(Strict):
+    name: GroupName = "ml-automation"
+    # false: the group exists already (e.g. synced from Entra ID) and is looked up by name.
+    create: bool = True
+
+
+class ServicePrincipalSettings(Strict):
+    display_name: DisplayName | None = None
+    entitlements: EntitlementSettings = EntitlementSettings()
+    group: GroupSettings = GroupSettings()
+    # Groups of people who may use / manage the principal (roles/servicePrincipal.user / .manager).
+    user_groups: list[GroupName] = Field(default_factory=list)
+    manager_groups: list[GroupName] = Field(default_factory=list)
+    # The Databricks account id; needed only for the principal's access control rule set.
+    account_id: LowerGuid | None = None
+
+    @model_validator(mode="after")
+    def _account_for_rule_set(self) -> "ServicePrincipalSettings":
+        if (self.user_groups or self.manager_groups) and self.account_id is None:
+            raise ValueError(
+                "account_id (the Databricks account id) is required when user_groups or manager_groups are set"
+            )
+        return self
+
+
+class SecretScopeSettings(Strict):
+    name: SecretScopeName | None = None
+    manage_group: GroupName | None = None
+
+
+class AdlsSettings(Strict):
+    """ADLS Gen2 OAuth access from the cluster, authenticating as the ML principal."""
+
+    storage_account: StorageAccountName
+
+
+class ClusterSettings(Strict):
+    name: DisplayName | None = None
+    spark_version: Annotated[str, _rule(r"[0-9]+\.[0-9]+\.x-[a-z0-9-]+-scala[0-9.]+", "a runtime key such as 15.4.x-cpu-ml-scala2.12")] | None = None
+    node_type_id: Annotated[str, _rule(r"[A-Za-z0-9_]+", "an Azure VM size such as Standard_D4ds_v5")] | None = None
+    min_cores: int = Field(default=4, ge=1, le=128)
+    min_workers: int = Field(default=1, ge=0, le=1000)
+    max_workers: int = Field(default=4, ge=1, le=1000)
+    # 0 disables auto-termination; otherwise Databricks accepts 10-10000 minutes.
+    autotermination_minutes: int = 30
+    principal_permission: Literal["CAN_ATTACH_TO", "CAN_RESTART", "CAN_MANAGE"] = "CAN_RESTART"
+    users_group: GroupName | None = None
+    custom_tags: Tags = Field(default_factory=dict)
+    pypi_packages: list[Annotated[str, _rule(r"[A-Za-z0-9][A-Za-z0-9._\-\[\],<>=!~ ]*", "a pip requirement such as mlflow==2.19.0")]] = Field(
+        default_factory=list
+    )
+    adls: AdlsSettings | None = None
+
+    @field_validator("autotermination_minutes")
+    @classmethod
+    def _autotermination_range(cls, value: int) -> int:
+        if value != 0 and not 10 <= value <= 10000:
+            raise ValueError(f"must be 0 (never) or 10-10000 minutes (got {value})")
+        return value
+
+    @model_validator(mode="after")
+    def _workers_ordered(self) -> "ClusterSettings":
+        if self.min_workers > self.max_workers:
+            raise ValueError(
+                f"min_workers ({self.min_workers}) must be <= max_workers ({self.max_workers})"
+            )
+        return self
+
+
+class ServedModelSettings(Strict):
+    model: UcModelName
+    version: Annotated[str, _rule(r"[1-9][0-9]*", "a model version number such as 3")]
+    workload_size: Literal["Small", "Medium", "Large"] = "Small"
+    scale_to_zero: bool = True
+    traffic_percentage: int | None = Field(default=None, ge=0, le=100)
+    name: Annotated[str, _rule(r"[A-Za-z0-9_-]{1,63}", "1-63 letters, digits, '-' and '_'")] | None = None
+    environment_vars: dict[EnvVarName, Annotated[str, StringConstraints(max_length=1024)]] = Field(default_factory=dict)
+    # Environment variable -> secret key in this environment's Key Vault-backed scope.
+    secret_environment_vars: dict[EnvVarName, SecretName] = Field(default_factory=dict)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("environment_vars")
+    @classmethod
+    def _no_secret_literals(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            if "{{secrets/" in text:
+                raise ValueError(f"{key}: put secret references in secret_environment_vars, not environment_vars")
+        return value
+
+    @property
+    def entity_name_default(self) -> str:
+        return f"{self.model.split('.')[-1]}-{self.version}"
+
+    @property
+    def served_name(self) -> str:
+        return self.name or self.entity_name_default
+
+
+class InferenceTableSettings(Strict):
+    catalog: UcIdentifier
+    schema_name: UcIdentifier = Field(alias="schema")
+    table_prefix: UcIdentifier | None = None
+
+
+class RateLimitSettings(Strict):
+    calls: int = Field(ge=1, le=1_000_000)
+    key: Literal["user", "endpoint"] = "endpoint"
+    renewal_period: Literal["minute"] = "minute"
+
+
+class AiGatewaySettings(Strict):
+    inference_table: InferenceTableSettings | None = None
+    usage_tracking: bool = False
+    rate_limits: list[RateLimitSettings] = Field(default_factory=list)
+
+
+class ServingSettings(Strict):
+    name: EndpointName
+    served_models: list[ServedModelSettings] = Field(min_length=1, max_length=15)
+    # CAN_MANAGE lets the principal deploy new model versions; CAN_QUERY only calls the endpoint.
+    principal_permission: Literal["CAN_QUERY", "CAN_MANAGE"] = "CAN_QUERY"
+    ai_gateway: AiGatewaySettings | None = None
+    tags: Tags = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _traffic_routes(self) -> "ServingSettings":
+        names = [m.served_name for m in self.served_models]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"served model names must be unique; repeated: {', '.join(duplicates)}")
+        given = [m.traffic_percentage for m in self.served_models]
+        if all(p is None for p in given):
+            if len(given) > 1:
+                raise ValueError(
+                    "traffic_percentage is required on every served model when an endpoint serves more than one"
+                )
+            return self
+        if any(p is None for p in given):
+            raise ValueError("traffic_percentage must be given on every served model or on none")
+        total = sum(p for p in given if p is not None)
+        if total != 100:
+            raise ValueError(f"traffic percentages must sum to 100 (got {total})")
+        return self
+
+    def traffic(self) -> list[tuple[str, int]]:
+        """(served name, percentage) routes; a single model takes all traffic."""
+        return [(m.served_name, 100 if m.traffic_percentage is None else m.traffic_percentage) for m in self.served_models]
+
+
+class DatabricksSettings(Strict):
+    workspace: WorkspaceSettings
+    service_principal: ServicePrincipalSettings = ServicePrincipalSettings()
+    secret_scope: SecretScopeSettings = SecretScopeSettings()
+    cluster: ClusterSettings = ClusterSettings()
+    serving: ServingSettings
+
+
+# --- environments and the whole file ----------------------------------------------------------
+
+
+def _tier_defaults(tier: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Fill the defaults that depend on the tier into a copy of the raw environment mapping.
+
+    Staging and prod keep the vault behind a firewall and protect it from `destroy`; dev stays
+    open so that trying the app out works from a laptop. Explicit values always win.
+    """
+    azure = raw.get("azure")
+    if not isinstance(azure, dict) or not isinstance(azure.get("key_vault"), dict):
+        return raw
+    vault = dict(azure["key_vault"])
+    vault.setdefault("network_default_action", "Allow" if tier == "dev" else "Deny")
+    vault.setdefault("prevent_destroy", tier == "prod")
+    return {**raw, "azure": {**azure, "key_vault": vault}}
+
+
+class EnvironmentSettings(Strict):
+    """One environment: its tier, an optional state override and both layers' settings."""
+
+    name: EnvironmentName
+    tier: Tier
+    state: StateSettings | None = None
+    azure: AzureSettings
+    databricks: DatabricksSettings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_tier_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("tier") in TIERS:
+            return _tier_defaults(data["tier"], data)
+        return data
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> "EnvironmentSettings":
+        if self.tier == "prod" and self.databricks.cluster.autotermination_minutes == 0:
+            raise ValueError(
+                "databricks.cluster.autotermination_minutes: 0 (never terminate) is not allowed in prod; "
+                "use 10-10000 minutes"
+            )
+        return self
+
+    @property
+    def warnings(self) -> list[str]:
+        notes = []
+        if self.tier != "dev" and self.databricks.service_principal.group.name == "admins":
+            notes.append(
+                "databricks.service_principal.group.name: the ML principal joins 'admins' "
+                f"in a {self.tier} environment; it becomes a workspace administrator"
+            )
+        return notes
+
+
+class PlatformConfig(Strict):
+    """The whole config file: a naming prefix, the default state backend and the environments."""
+
+    prefix: Annotated[str, _rule(r"[a-z][a-z0-9]{1,19}", "2-20 lowercase letters and digits, starting with a letter")] = "mlplatform"
+    state: StateSettings
+    environments: list[EnvironmentSettings] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environments_from_mapping(cls, data: Any) -> Any:
+        """Environments are written as a mapping name -> settings; the model keeps an ordered list."""
+        if not isinstance(data, dict) or not isinstance(data.get("environments"), dict):
+            return data
+        environments = []
+        for name, body in data["environments"].items():
+            if isinstance(body, dict):
+                body = {"name": name, **body}
+                if "tier" not in body and name in TIERS:
+                    body["tier"] = name
+            environments.append(body)
+        return {**data, "environments": environments}
+
+    def state_for(self, environment: EnvironmentSettings) -> CloudState | AzurermState | LocalState:
+        return environment.state or self.state
+
+    def environment(self, name: str) -> EnvironmentSettings:
+        return next(e for e in self.environments if e.name == name)

@@ -1,0 +1,1 @@
+"""Reusable constructs: typed props in, resources and attributes out. No config files, no env vars."""

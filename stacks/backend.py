@@ -1,0 +1,59 @@
+"""Remote state for one stack, from the environment's validated state settings.
+
+Every stack gets its own state (its own Terraform Cloud workspace, blob key or file) so that a
+plan of one layer never locks or exposes another. The databricks layer reads the azure layer's
+outputs through cdktf cross-stack references, which cdktf turns into a `terraform_remote_state`
+data source built from exactly this backend configuration.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from cdktf import AzurermBackend, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformStack
+
+from config import AzurermState, CloudState, LocalState
+
+# cdktf runs Terraform in cdktf.out/stacks/<stack>/; a relative local path climbs back to the
+# project root so local state survives a re-synthesis of cdktf.out/.
+_PROJECT_ROOT_FROM_STACK_DIR = "../../.."
+
+
+def state_key(prefix: str, environment: str, layer: str) -> str:
+    """The azurerm blob key of a stack: one folder per prefix and environment."""
+    return f"{prefix}/{environment}/{layer}.tfstate"
+
+
+def attach_backend(
+    stack: TerraformStack,
+    state: CloudState | AzurermState | LocalState,
+    *,
+    prefix: str,
+    environment: str,
+    layer: str,
+) -> None:
+    """Configure `stack`'s backend; the Terraform Cloud workspace is named after the stack id."""
+    if isinstance(state, CloudState):
+        CloudBackend(
+            stack,
+            organization=state.organization,
+            hostname=state.hostname,
+            workspaces=NamedCloudWorkspace(stack.node.id, project=state.project),
+        )
+    elif isinstance(state, AzurermState):
+        AzurermBackend(
+            stack,
+            resource_group_name=state.resource_group_name,
+            storage_account_name=state.storage_account_name,
+            container_name=state.container_name,
+            key=state_key(prefix, environment, layer),
+            subscription_id=state.subscription_id,
+            tenant_id=state.tenant_id,
+            # Entra ID data-plane auth: no storage account keys anywhere.
+            use_azuread_auth=True,
+        )
+    else:
+        directory = state.directory
+        if not posixpath.isabs(directory):
+            directory = posixpath.join(_PROJECT_ROOT_FROM_STACK_DIR, directory)
+        LocalBackend(stack, path=posixpath.join(directory, f"{stack.node.id}.tfstate"))

@@ -1,0 +1,62 @@
+"""Shared test helpers: synthesize a config in-process and read the stacks back as dicts."""
+
+from __future__ import annotations
+
+import copy
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from config import DEFAULT_CONFIG_PATH, PlatformConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_raw() -> dict[str, Any]:
+    """The embedded default config as plain data (a fresh copy each call)."""
+    return yaml.safe_load(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
+
+
+def mutated(change: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    raw = copy.deepcopy(default_raw())
+    change(raw)
+    return raw
+
+
+def config_from(raw: dict[str, Any]) -> PlatformConfig:
+    return PlatformConfig.model_validate(raw)
+
+
+def synth_stacks(config: PlatformConfig) -> dict[str, dict[str, Any]]:
+    """Synthesize `config` into a temporary folder; return stack id -> parsed cdk.tf.json."""
+    from cdktf import App
+
+    from stacks import build_app
+
+    with tempfile.TemporaryDirectory(prefix="mlplatform-synth-") as outdir:
+        app = App(outdir=outdir, stack_traces=False)
+        build_app(app, config)
+        app.synth()
+        return read_stacks(Path(outdir))
+
+
+def read_stacks(outdir: Path) -> dict[str, dict[str, Any]]:
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    return {
+        name: json.loads((outdir / stack["synthesizedStackPath"]).read_text())
+        for name, stack in manifest["stacks"].items()
+    }
+
+
+def resources(stack: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    """All resources of one Terraform type in a synthesized stack, by logical id."""
+    return stack.get("resource", {}).get(kind, {})
+
+
+def only(stack: dict[str, Any], kind: str, section: str = "resource") -> dict[str, Any]:
+    found = stack.get(section, {}).get(kind, {})
+    assert len(found) == 1, f"expected exactly one {kind}, found {sorted(found)}"
+    return next(iter(found.values()))

@@ -1,0 +1,211 @@
+"""main.py as users run it: validation, environment selection, and an untouched cdktf.out/ on error."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import ROOT, default_raw, mutated
+
+
+def run_main(tmp_path: Path, raw=None, *, text: str | None = None, selection: str | None = None, args=()):
+    """Run `python main.py` as cdktf does, with a pre-existing output folder in tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLATFORM_")}
+    if raw is not None or text is not None:
+        config_file = tmp_path / "environments.yaml"
+        config_file.write_text(text if text is not None else yaml.safe_dump(raw, sort_keys=False))
+        env["MLPLATFORM_CONFIG"] = str(config_file)
+    if selection is not None:
+        env["MLPLATFORM_ENVIRONMENTS"] = selection
+    env["CDKTF_OUTDIR"] = str(tmp_path / "cdktf.out")
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def previous_output(tmp_path):
+    """A cdktf.out/ from an earlier, good synthesis (content is irrelevant, only that it survives)."""
+    stack = tmp_path / "cdktf.out" / "stacks" / "mlplatform-dev-azure"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text(json.dumps({"terraform": {"earlier": True}}))
+    (tmp_path / "cdktf.out" / "manifest.json").write_text("{}")
+    return tmp_path / "cdktf.out"
+
+
+def _set(path: str, value):
+    """A mutation setting a dotted path (environment names included) in the raw config."""
+
+    def change(raw):
+        node = raw
+        keys = path.split(".")
+        for key in keys[:-1]:
+            node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
+        node[keys[-1]] = value
+
+    return change
+
+
+def _delete(path: str):
+    def change(raw):
+        node = raw
+        keys = path.split(".")
+        for key in keys[:-1]:
+            node = node[key]
+        del node[keys[-1]]
+
+    return change
+
+
+BAD_CONFIGS = [
+    # (case id, mutation, fragments every one of which the error line must contain)
+    ("bad-tenant-guid", _set("environments.dev.azure.tenant_id", "not-a-guid"),
+     ["environment 'dev'", "azure.tenant_id", "must be a GUID"]),
+    ("missing-subscription", _delete("environments.staging.azure.subscription_id"),
+     ["environment 'staging'", "azure.subscription_id", "required field is missing"]),
+    ("http-host", _set("environments.dev.databricks.workspace.host", "http://adb-1.1.azuredatabricks.net"),
+     ["environment 'dev'", "databricks.workspace.host", "https://<host>"]),
+    ("host-with-path", _set("environments.prod.databricks.workspace.host", "https://adb-1.1.azuredatabricks.net/x"),
+     ["environment 'prod'", "databricks.workspace.host", "no path"]),
+    ("bad-workspace-id", _set("environments.dev.databricks.workspace.resource_id", "/subscriptions/x/ws"),
+     ["environment 'dev'", "databricks.workspace.resource_id", "Microsoft.Databricks/workspaces"]),
+    ("vault-name-too-long", _set("environments.dev.azure.key_vault.name", "kv-" + "x" * 30),
+     ["environment 'dev'", "azure.key_vault.name", "3-24 characters"]),
+    ("vault-name-chars", _set("environments.dev.azure.key_vault.name", "kv_mlplatform"),
+     ["environment 'dev'", "azure.key_vault.name", "letters, digits and single hyphens"]),
+    ("min-over-max-workers", _set("environments.dev.databricks.cluster.min_workers", 9),
+     ["environment 'dev'", "databricks.cluster", "min_workers (9) must be <= max_workers (2)"]),
+    ("traffic-not-100", _set("environments.prod.databricks.serving.served_models.1.traffic_percentage", 20),
+     ["environment 'prod'", "databricks.serving", "must sum to 100 (got 110)"]),
+    ("unknown-key", _set("environments.dev.databricks.cluster.autoscale", True),
+     ["environment 'dev'", "databricks.cluster.autoscale", "unknown field"]),
+    ("unknown-top-level-key", _set("prefixx", "x"), ["prefixx", "unknown field"]),
+    ("bad-prefix", _set("prefix", "ML_Platform"), ["prefix", "lowercase letters and digits"]),
+    ("unknown-backend", _set("state.backend", "s3"), ["state", "one of 'cloud', 'azurerm', 'local'", "'s3'"]),
+    ("cloud-without-org", _delete("state.organization"), ["state.organization", "required field is missing"]),
+    ("bad-storage-account", _set("environments.dev.state",
+                                 {"backend": "azurerm", "resource_group_name": "rg", "storage_account_name": "St-1",
+                                  "container_name": "tfstate"}),
+     ["environment 'dev'", "state.storage_account_name", "3-24 lowercase letters and digits"]),
+    ("workload-size", _set("environments.dev.databricks.serving.served_models.0.workload_size", "Huge"),
+     ["environment 'dev'", "workload_size", "'Small', 'Medium' or 'Large'", "'Huge'"]),
+    ("endpoint-name", _set("environments.dev.databricks.serving.name", "churn endpoint!"),
+     ["environment 'dev'", "databricks.serving.name", "letters, digits, '-' and '_'"]),
+    ("unknown-tier", _set("environments.dev.tier", "qa"), ["environment 'dev'", "tier", "'dev', 'staging' or 'prod'"]),
+    ("rotation-after-expiry", _set("environments.dev.azure.application.secret_rotation_days", 45),
+     ["environment 'dev'", "azure.application", "secret_rotation_days (45) must be less than secret_expiry_days (30)"]),
+    ("expiry-over-bound", _set("environments.prod.azure.application.secret_expiry_days", 400),
+     ["environment 'prod'", "azure.application.secret_expiry_days", "less than or equal to 365"]),
+    ("retention-out-of-range", _set("environments.dev.azure.key_vault.soft_delete_retention_days", 3),
+     ["environment 'dev'", "azure.key_vault.soft_delete_retention_days", "greater than or equal to 7"]),
+    ("private-ip-rule", _set("environments.staging.azure.key_vault.allowed_ip_ranges", ["10.1.0.0/16"]),
+     ["environment 'staging'", "allowed_ip_ranges[0]", "public IPv4 only"]),
+    ("prod-never-terminates", _set("environments.prod.databricks.cluster.autotermination_minutes", 0),
+     ["environment 'prod'", "autotermination_minutes: 0 (never terminate) is not allowed in prod"]),
+    ("autotermination-range", _set("environments.dev.databricks.cluster.autotermination_minutes", 5),
+     ["environment 'dev'", "databricks.cluster.autotermination_minutes", "0 (never) or 10-10000"]),
+    ("env-name-uppercase", lambda raw: raw["environments"].update(Prod=raw["environments"].pop("prod")),
+     ["environments", "invalid environment name 'Prod'"]),
+    ("no-environments", _set("environments", {}), ["environments", "no environment is defined"]),
+    ("tier-needed-for-custom-name", lambda raw: raw["environments"].update(qa=raw["environments"].pop("staging")),
+     ["environment 'qa'", "tier", "required field is missing"]),
+]
+
+
+@pytest.mark.parametrize("case,change,fragments", BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
+def test_bad_config_is_a_clear_error_and_leaves_cdktf_out_untouched(tmp_path, previous_output, case, change, fragments):
+    before = tree_digest(previous_output)
+    result = run_main(tmp_path, mutated(change))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert lines, result.stderr
+    assert all(str(tmp_path / "environments.yaml") in line for line in lines), lines
+    assert any(all(f in line for f in fragments) for line in lines), lines
+    assert tree_digest(previous_output) == before
+
+
+TEXT_CASES = [
+    ("invalid-yaml", "prefix: [unclosed\n", "invalid YAML (line 2, column 1)"),
+    ("empty-file", "", "the config file is empty"),
+    ("not-a-mapping", "- dev\n- prod\n", "must be a mapping"),
+    ("duplicate-environment", "environments:\n  dev: {}\n  dev: {}\n", "duplicate key 'dev' (first at line 2)"),
+]
+
+
+@pytest.mark.parametrize("case,text,fragment", TEXT_CASES, ids=[c[0] for c in TEXT_CASES])
+def test_unusable_config_file_is_a_clear_error(tmp_path, previous_output, case, text, fragment):
+    before = tree_digest(previous_output)
+    result = run_main(tmp_path, text=text)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert fragment in result.stderr
+    assert tree_digest(previous_output) == before
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path, previous_output):
+    env_file = tmp_path / "nowhere.yaml"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=ROOT,
+        env={**os.environ, "MLPLATFORM_CONFIG": str(env_file), "CDKTF_OUTDIR": str(previous_output)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {env_file}: config file not found"
+
+
+def test_unknown_selected_environment_is_a_clear_error(tmp_path, previous_output):
+    before = tree_digest(previous_output)
+    result = run_main(tmp_path, selection="dev,qa")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: MLPLATFORM_ENVIRONMENTS: unknown environment 'qa'; config/environments.yaml defines: dev, staging, prod"
+    )
+    assert tree_digest(previous_output) == before
+
+
+def test_check_validates_without_synthesizing(tmp_path):
+    result = run_main(tmp_path, args=["--check"], selection="dev,prod")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "config/environments.yaml: valid (dev, prod)"
+    assert not (tmp_path / "cdktf.out").exists()
+
+
+def test_selected_environments_are_the_only_stacks_synthesized(tmp_path, previous_output):
+    (previous_output / "stacks" / "mlplatform-dev-azure" / ".terraform").mkdir()
+    result = run_main(tmp_path, selection="prod")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((previous_output / "manifest.json").read_text())
+    assert sorted(manifest["stacks"]) == ["mlplatform-prod-azure", "mlplatform-prod-databricks"]
+    # a stack no longer configured is removed, as `cdktf synth` does; nothing of staging is left behind
+    assert not (previous_output / "stacks" / "mlplatform-dev-azure").exists()
+    assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []
+
+
+def test_admins_membership_outside_dev_is_warned(tmp_path):
+    raw = mutated(_set("environments.staging.databricks.service_principal", {"group": {"name": "admins"}}))
+    result = run_main(tmp_path, raw, args=["--check"])
+    assert result.returncode == 0, result.stderr
+    assert "warning:" in result.stderr and "joins 'admins' in a staging environment" in result.stderr
+
+
+def test_default_raw_is_the_embedded_file():
+    assert default_raw()["prefix"] == "mlplatform"
