@@ -2,16 +2,131 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformStack
+from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_azuread.data_azuread_service_principal import DataAzureadServicePrincipal
+from cdktf_cdktf_provider_azuread.provider import AzureadProvider
+from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
+from cdktf_cdktf_provider_azurerm.data_azurerm_resource_group import DataAzurermResourceGroup
+from cdktf_cdktf_provider_azurerm.provider import (
+    AzurermProvider,
+    AzurermProviderFeatures,
+    AzurermProviderFeaturesKeyVault,
+)
+from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+from cdktf_cdktf_provider_time.provider import TimeProvider
 from constructs import Construct
 
 from config import EnvironmentSettings
+from constructs_lib.entra_application import EntraApplicationIdentity, EntraApplicationProps
+from constructs_lib.key_vault import HardenedKeyVault, KeyVaultProps
+
+# The first-party "AzureDatabricks" application: it reads Key Vault-backed secret scopes.
+AZURE_DATABRICKS_APP_ID = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
+CLIENT_SECRET_CONTENT_TYPE = "application/x-entra-client-secret"
 
 
 class AzureIdentityStack(TerraformStack):
-    """Needs Entra ID and subscription rights; changes rarely; its state holds the client secret."""
+    """Needs Entra ID and subscription rights; changes rarely; its state holds the client secret.
+
+    Attributes read by the databricks layer (cdktf turns them into remote-state references):
+    `client_id`, `tenant_id`, `vault_id`, `vault_uri`, `secret_name`.
+    """
 
     def __init__(self, scope: Construct, stack_id: str, *, prefix: str, environment: EnvironmentSettings):
         super().__init__(scope, stack_id)
-        self.prefix = prefix
-        self.environment = environment
+        azure = environment.azure
+        vault_settings = azure.key_vault
+        name = f"{prefix}-{environment.name}"
+        tags = {"environment": environment.name, "managed-by": "mlplatform-cdktf", **azure.tags}
+
+        AzureadProvider(self, "azuread", tenant_id=azure.tenant_id)
+        AzurermProvider(
+            self,
+            "azurerm",
+            subscription_id=azure.subscription_id,
+            tenant_id=azure.tenant_id,
+            features=[
+                AzurermProviderFeatures(
+                    key_vault=[
+                        AzurermProviderFeaturesKeyVault(
+                            # Never purge on destroy: a destroyed vault stays recoverable (purge protection).
+                            purge_soft_delete_on_destroy=False,
+                            purge_soft_deleted_secrets_on_destroy=False,
+                            recover_soft_deleted_key_vaults=True,
+                            recover_soft_deleted_secrets=True,
+                        )
+                    ]
+                )
+            ],
+        )
+        TimeProvider(self, "time")
+
+        application = azure.application
+        self.identity = EntraApplicationIdentity(
+            self,
+            "ml_identity",
+            EntraApplicationProps(
+                display_name=application.display_name or f"{name}-ml",
+                owners=tuple(application.owners),
+                secret_expiry_days=application.secret_expiry_days,
+                secret_rotation_days=application.secret_rotation_days,
+                description=f"ML automation principal for {name} (mlplatform-cdktf)",
+            ),
+        )
+
+        if azure.resource_group.create:
+            resource_group_name = ResourceGroup(
+                self, "resource_group", name=azure.resource_group.name, location=azure.location, tags=tags
+            ).name
+        else:
+            resource_group_name = DataAzurermResourceGroup(
+                self, "resource_group", name=azure.resource_group.name
+            ).name
+
+        deployer = DataAzurermClientConfig(self, "deployer")
+        self.key_vault = HardenedKeyVault(
+            self,
+            "key_vault",
+            KeyVaultProps(
+                name=vault_settings.name,
+                resource_group_name=resource_group_name,
+                location=azure.location,
+                tenant_id=azure.tenant_id,
+                sku=vault_settings.sku,
+                soft_delete_retention_days=vault_settings.soft_delete_retention_days,
+                public_network_access_enabled=vault_settings.public_network_access_enabled,
+                network_default_action=vault_settings.network_default_action,
+                allowed_ip_ranges=tuple(vault_settings.allowed_ip_ranges),
+                prevent_destroy=vault_settings.prevent_destroy,
+                tags=tags,
+            ),
+        )
+        self.key_vault.grant_secrets_officer("deployer_secrets_officer", deployer.object_id)
+        azure_databricks = DataAzureadServicePrincipal(self, "azure_databricks", client_id=AZURE_DATABRICKS_APP_ID)
+        self.key_vault.grant_secrets_user("azure_databricks_secrets_user", azure_databricks.object_id)
+        self.key_vault.grant_secrets_user("ml_principal_secrets_user", self.identity.object_id)
+
+        secret = self.key_vault.add_secret(
+            "client_secret",
+            name=vault_settings.secret_name,
+            value=self.identity.client_secret,
+            expiration_date=self.identity.client_secret_end_date,
+            content_type=CLIENT_SECRET_CONTENT_TYPE,
+            tags={"client-id": self.identity.client_id},
+        )
+
+        self.client_id: str = self.identity.client_id
+        self.tenant_id: str = self.identity.tenant_id
+        self.vault_id: str = self.key_vault.vault_id
+        self.vault_uri: str = self.key_vault.vault_uri
+        self.secret_name: str = secret.name
+
+        outputs = {
+            "client_id": (self.client_id, "Client (application) id of the ML app registration"),
+            "tenant_id": (self.tenant_id, "Entra ID tenant of the app registration"),
+            "key_vault_id": (self.vault_id, "Resource id of the Key Vault that holds the client secret"),
+            "key_vault_uri": (self.vault_uri, "URI of that Key Vault"),
+            "client_secret_name": (self.secret_name, "Name of the client secret in the Key Vault (never its value)"),
+        }
+        for output_id, (value, description) in outputs.items():
+            TerraformOutput(self, output_id, value=value, description=description)
