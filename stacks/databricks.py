@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformStack
+from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_databricks.provider import DatabricksProvider
 from constructs import Construct
 
 from config import EnvironmentSettings
+from constructs_lib.ml_cluster import MlCluster, MlClusterProps, adls_oauth_spark_conf
+from constructs_lib.principals import Principal
+from constructs_lib.secret_scope import KeyVaultBackedSecretScope, KeyVaultBackedSecretScopeProps
+from constructs_lib.serving_endpoint import (
+    AiGateway,
+    InferenceTable,
+    RateLimit,
+    ServedEntity,
+    ServingEndpoint,
+    ServingEndpointProps,
+)
+from constructs_lib.workspace_principal import WorkspaceServicePrincipal, WorkspaceServicePrincipalProps
 
 from .azure import AzureIdentityStack
 
 
+def _ai_gateway(settings) -> AiGateway | None:
+    if settings is None:
+        return None
+    table = settings.inference_table
+    return AiGateway(
+        inference_table=InferenceTable(table.catalog, table.schema_name, table.table_prefix) if table else None,
+        usage_tracking=settings.usage_tracking,
+        rate_limits=tuple(RateLimit(r.calls, r.key, r.renewal_period) for r in settings.rate_limits),
+    )
+
+
 class DatabricksWorkspaceStack(TerraformStack):
-    """Needs a workspace provider only; reads the azure layer's outputs through remote state."""
+    """Needs a workspace provider only; every azure-layer value arrives through remote state.
+
+    The provider authenticates with Entra ID (Azure CLI, an Entra service principal's ARM_*
+    variables, or OIDC): a Key Vault-backed secret scope cannot be created with a PAT.
+    """
 
     def __init__(
         self,
@@ -23,5 +51,116 @@ class DatabricksWorkspaceStack(TerraformStack):
         identity: AzureIdentityStack,
     ):
         super().__init__(scope, stack_id)
-        self.prefix = prefix
-        self.environment = environment
+        settings = environment.databricks
+        name = f"{prefix}-{environment.name}"
+        host = settings.workspace.host
+
+        DatabricksProvider(
+            self,
+            "databricks",
+            host=host,
+            azure_workspace_resource_id=settings.workspace.resource_id,
+            azure_tenant_id=identity.tenant_id,
+        )
+
+        sp = settings.service_principal
+        self.principal = WorkspaceServicePrincipal(
+            self,
+            "ml_principal",
+            WorkspaceServicePrincipalProps(
+                application_id=identity.client_id,
+                display_name=sp.display_name or f"{name}-ml",
+                workspace_access=sp.entitlements.workspace_access,
+                databricks_sql_access=sp.entitlements.databricks_sql_access,
+                allow_cluster_create=sp.entitlements.allow_cluster_create,
+                group_name=sp.group.name,
+                create_group=sp.group.create,
+                user_groups=tuple(sp.user_groups),
+                manager_groups=tuple(sp.manager_groups),
+                account_id=sp.account_id,
+            ),
+        )
+        ml = self.principal.principal
+
+        self.secret_scope = KeyVaultBackedSecretScope(
+            self,
+            "secret_scope",
+            KeyVaultBackedSecretScopeProps(
+                name=settings.secret_scope.name or f"{name}-keyvault",
+                key_vault_id=identity.vault_id,
+                key_vault_uri=identity.vault_uri,
+            ),
+        )
+        self.secret_scope.grant_read(ml)
+        if settings.secret_scope.manage_group:
+            self.secret_scope.grant_manage(Principal.group(settings.secret_scope.manage_group))
+
+        cluster = settings.cluster
+        spark_conf = {}
+        if cluster.adls:
+            spark_conf = adls_oauth_spark_conf(
+                storage_account=cluster.adls.storage_account,
+                client_id=identity.client_id,
+                tenant_id=identity.tenant_id,
+                client_secret_reference=self.secret_scope.reference(identity.secret_name),
+            )
+        self.cluster = MlCluster(
+            self,
+            "ml_cluster",
+            MlClusterProps(
+                cluster_name=cluster.name or f"{name}-ml",
+                single_user_name=self.principal.application_id,
+                min_workers=cluster.min_workers,
+                max_workers=cluster.max_workers,
+                autotermination_minutes=cluster.autotermination_minutes,
+                spark_version=cluster.spark_version,
+                node_type_id=cluster.node_type_id,
+                min_cores=cluster.min_cores,
+                custom_tags={"environment": environment.name, **cluster.custom_tags},
+                pypi_packages=tuple(cluster.pypi_packages),
+                spark_conf=spark_conf,
+            ),
+        )
+        self.cluster.grant(ml, cluster.principal_permission)
+        if cluster.users_group:
+            self.cluster.grant_attach(Principal.group(cluster.users_group))
+
+        serving = settings.serving
+        self.endpoint = ServingEndpoint(
+            self,
+            "serving_endpoint",
+            ServingEndpointProps(
+                name=serving.name,
+                served_entities=tuple(
+                    ServedEntity(
+                        name=m.served_name,
+                        entity_name=m.model,
+                        entity_version=m.version,
+                        workload_size=m.workload_size,
+                        scale_to_zero_enabled=m.scale_to_zero,
+                        environment_vars={
+                            **m.environment_vars,
+                            **{var: self.secret_scope.reference(key) for var, key in m.secret_environment_vars.items()},
+                        },
+                    )
+                    for m in serving.served_models
+                ),
+                routes=tuple(serving.traffic()),
+                ai_gateway=_ai_gateway(serving.ai_gateway),
+                tags={"environment": environment.name, **serving.tags},
+            ),
+        )
+        if serving.principal_permission == "CAN_MANAGE":
+            self.endpoint.grant_manage(ml)
+        else:
+            self.endpoint.grant_query(ml)
+
+        outputs = {
+            "serving_endpoint_url": (self.endpoint.invocation_url(host), "POST scoring requests here"),
+            "serving_endpoint_name": (self.endpoint.name, "Name of the model serving endpoint"),
+            "cluster_id": (self.cluster.cluster_id, "Id of the ML cluster that runs as the ML principal"),
+            "secret_scope_name": (self.secret_scope.name, "Key Vault-backed secret scope holding the client secret"),
+            "principal_application_id": (self.principal.application_id, "Application id of the ML principal"),
+        }
+        for output_id, (value, description) in outputs.items():
+            TerraformOutput(self, output_id, value=value, description=description)

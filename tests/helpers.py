@@ -60,3 +60,27 @@ def only(stack: dict[str, Any], kind: str, section: str = "resource") -> dict[st
     found = stack.get(section, {}).get(kind, {})
     assert len(found) == 1, f"expected exactly one {kind}, found {sorted(found)}"
     return next(iter(found.values()))
+
+
+def ref(stack: dict[str, Any], kind: str, attribute: str, section: str = "resource") -> str:
+    """The Terraform expression for `attribute` of the only `kind` in `stack`, e.g. ${azurerm_key_vault.x.id}."""
+    found = stack.get(section, {}).get(kind, {})
+    assert len(found) == 1, f"expected exactly one {kind}, found {sorted(found)}"
+    prefix = "data." if section == "data" else ""
+    return f"${{{prefix}{kind}.{next(iter(found))}.{attribute}}}"
+
+
+def remote_output(stack: dict[str, Any], source_stack: str, output_fragment: str) -> str:
+    """The expression reading a cross-stack output whose name contains `output_fragment`."""
+    source = f"cross-stack-reference-input-{source_stack}"
+    assert source in stack["data"]["terraform_remote_state"], sorted(stack["data"]["terraform_remote_state"])
+    return f"${{data.terraform_remote_state.{source}.outputs.cross-stack-output-{output_fragment}}}"
+
+
+def strip_metadata(value: Any) -> Any:
+    """Drop cdktf's '//' metadata blocks so tests compare Terraform attributes only."""
+    if isinstance(value, dict):
+        return {k: strip_metadata(v) for k, v in value.items() if k != "//"}
+    if isinstance(value, list):
+        return [strip_metadata(v) for v in value]
+    return value

@@ -1,0 +1,104 @@
+"""An ML cluster that runs as the ML principal: ML LTS runtime, autoscaling, auto-termination.
+
+`data_security_mode = SINGLE_USER` with `single_user_name` = the principal's application id makes
+the cluster act with exactly the principal's Unity Catalog rights. Secrets reach Spark as
+`{{secrets/<scope>/<key>}}` references that Databricks resolves at start-up; no value is ever here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from cdktf_cdktf_provider_databricks.cluster import Cluster, ClusterAutoscale, ClusterLibrary, ClusterLibraryPypi
+from cdktf_cdktf_provider_databricks.data_databricks_node_type import DataDatabricksNodeType
+from cdktf_cdktf_provider_databricks.data_databricks_spark_version import DataDatabricksSparkVersion
+from constructs import Construct
+
+from .object_permissions import ObjectPermissions
+from .principals import Principal
+
+
+def adls_oauth_spark_conf(*, storage_account: str, client_id: str, tenant_id: str, client_secret_reference: str) -> dict[str, str]:
+    """Spark conf for ADLS Gen2 OAuth (client credentials) to one storage account.
+
+    `client_secret_reference` must be a `{{secrets/...}}` reference, never the value.
+    """
+    if not client_secret_reference.startswith("{{secrets/"):
+        raise ValueError("client_secret_reference must be a {{secrets/<scope>/<key>}} reference")
+    suffix = f"{storage_account}.dfs.core.windows.net"
+    return {
+        f"fs.azure.account.auth.type.{suffix}": "OAuth",
+        f"fs.azure.account.oauth.provider.type.{suffix}": "org.apache.hadoop.fs.azurebfs.oauth2.ClientCredsTokenProvider",
+        f"fs.azure.account.oauth2.client.id.{suffix}": client_id,
+        f"fs.azure.account.oauth2.client.secret.{suffix}": client_secret_reference,
+        f"fs.azure.account.oauth2.client.endpoint.{suffix}": f"https://login.microsoftonline.com/{tenant_id}/oauth2/token",
+    }
+
+
+@dataclass(frozen=True)
+class MlClusterProps:
+    cluster_name: str
+    single_user_name: str
+    """The application id of the service principal the cluster runs as."""
+    min_workers: int = 1
+    max_workers: int = 4
+    autotermination_minutes: int = 30
+    spark_version: str | None = None
+    """Pin a runtime key; by default the latest ML LTS runtime is looked up."""
+    node_type_id: str | None = None
+    """Pin a VM size; by default the smallest with local disk and `min_cores` cores is looked up."""
+    min_cores: int = 4
+    custom_tags: Mapping[str, str] = field(default_factory=dict)
+    pypi_packages: tuple[str, ...] = ()
+    spark_conf: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.min_workers > self.max_workers:
+            raise ValueError("min_workers must be <= max_workers")
+        if any("{{secrets/" not in v and "secret" in k.lower() for k, v in self.spark_conf.items()):
+            raise ValueError("spark_conf secrets must be {{secrets/<scope>/<key>}} references")
+
+
+class MlCluster(Construct):
+    """Attributes: `cluster_id`. Grants: `grant_attach`, `grant_restart`, `grant_manage`."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: MlClusterProps):
+        super().__init__(scope, construct_id)
+        spark_version = props.spark_version or DataDatabricksSparkVersion(
+            self, "ml_lts_runtime", ml=True, long_term_support=True, latest=True
+        ).id
+        node_type_id = props.node_type_id or DataDatabricksNodeType(
+            self, "node_type", local_disk=True, min_cores=props.min_cores
+        ).id
+        self.cluster = Cluster(
+            self,
+            "cluster",
+            cluster_name=props.cluster_name,
+            spark_version=spark_version,
+            node_type_id=node_type_id,
+            autoscale=ClusterAutoscale(min_workers=props.min_workers, max_workers=props.max_workers),
+            autotermination_minutes=props.autotermination_minutes,
+            data_security_mode="SINGLE_USER",
+            single_user_name=props.single_user_name,
+            custom_tags=dict(props.custom_tags) or None,
+            spark_conf=dict(props.spark_conf) or None,
+            library=[ClusterLibrary(pypi=ClusterLibraryPypi(package=p)) for p in props.pypi_packages] or None,
+        )
+        self.cluster_id: str = self.cluster.id
+        self._permissions = ObjectPermissions(self, "permissions", cluster_id=self.cluster.id)
+
+    def grant(self, principal: Principal, permission_level: str) -> None:
+        self._permissions.grant(principal, permission_level)
+
+    def grant_attach(self, principal: Principal) -> None:
+        """Attach notebooks and view the cluster (CAN_ATTACH_TO)."""
+        self.grant(principal, "CAN_ATTACH_TO")
+
+    def grant_restart(self, principal: Principal) -> None:
+        """Attach, start and restart the cluster (CAN_RESTART)."""
+        self.grant(principal, "CAN_RESTART")
+
+    def grant_manage(self, principal: Principal) -> None:
+        """Edit, resize and delete the cluster and its permissions (CAN_MANAGE)."""
+        self.grant(principal, "CAN_MANAGE")

@@ -1,0 +1,38 @@
+"""One authoritative `databricks_permissions` per workspace object, fed by grant methods.
+
+`databricks_permissions` replaces the whole access control list of its object, so two of them on
+one cluster or endpoint would overwrite each other on every apply. Constructs therefore own one
+`ObjectPermissions` each and route every grant through it; the resource appears with the first grant.
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_databricks.permissions import Permissions
+from constructs import Construct
+
+from .principals import Principal
+
+
+class ObjectPermissions(Construct):
+    """Accumulates (principal -> level) grants for one object, e.g. `cluster_id=...`."""
+
+    def __init__(self, scope: Construct, construct_id: str, **object_reference: str):
+        super().__init__(scope, construct_id)
+        if len(object_reference) != 1:
+            raise ValueError("ObjectPermissions takes exactly one object reference, e.g. cluster_id=...")
+        self._object_reference = object_reference
+        self._grants: dict[Principal, str] = {}
+        self.resource: Permissions | None = None
+
+    def grant(self, principal: Principal, permission_level: str) -> None:
+        """Give `principal` `permission_level`; a later grant to the same principal replaces the earlier."""
+        self._grants[principal] = permission_level
+        access_control = [p.access_control(level) for p, level in self._grants.items()]
+        if self.resource is None:
+            self.resource = Permissions(self, "permissions", access_control=access_control, **self._object_reference)
+        else:
+            self.resource.put_access_control(access_control)
+
+    @property
+    def grants(self) -> dict[Principal, str]:
+        return dict(self._grants)

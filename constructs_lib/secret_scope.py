@@ -1,0 +1,60 @@
+"""A Databricks secret scope backed by Azure Key Vault, with ACL grants and `{{secrets/...}}` references.
+
+The client secret never enters Databricks storage: the scope is a window onto the vault, read by
+the AzureDatabricks first-party app (which the vault's RBAC allows). Creating such a scope needs
+the caller's Entra ID token, which is why the databricks layer must not authenticate with a PAT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_databricks.secret_acl import SecretAcl
+from cdktf_cdktf_provider_databricks.secret_scope import SecretScope, SecretScopeKeyvaultMetadata
+from constructs import Construct
+
+from .principals import Principal
+
+
+@dataclass(frozen=True)
+class KeyVaultBackedSecretScopeProps:
+    name: str
+    key_vault_id: str
+    """The vault's Azure resource id."""
+    key_vault_uri: str
+    """The vault's URI (`https://<name>.vault.azure.net/`)."""
+
+
+class KeyVaultBackedSecretScope(Construct):
+    """Attributes: `name` (a reference, so users of the scope depend on it)."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: KeyVaultBackedSecretScopeProps):
+        super().__init__(scope, construct_id)
+        self.scope = SecretScope(
+            self,
+            "scope",
+            name=props.name,
+            keyvault_metadata=SecretScopeKeyvaultMetadata(resource_id=props.key_vault_id, dns_name=props.key_vault_uri),
+        )
+        self.name: str = self.scope.name
+
+    def _acl(self, principal: Principal, permission: str) -> SecretAcl:
+        return SecretAcl(
+            self,
+            f"{permission.lower()}_{principal.label}",
+            scope=self.scope.name,
+            principal=principal.name,
+            permission=permission,
+        )
+
+    def grant_read(self, principal: Principal) -> SecretAcl:
+        """Let `principal` read secrets (what a job or cluster running as it needs)."""
+        return self._acl(principal, "READ")
+
+    def grant_manage(self, principal: Principal) -> SecretAcl:
+        """Let `principal` administer the scope's ACLs."""
+        return self._acl(principal, "MANAGE")
+
+    def reference(self, key: str) -> str:
+        """`{{secrets/<scope>/<key>}}`: Databricks resolves it at run time; the value never appears here."""
+        return f"{{{{secrets/{self.scope.name}/{key}}}}}"

@@ -1,0 +1,94 @@
+"""The ML service principal inside the Databricks workspace, and its role.
+
+On an Azure workspace the principal is bound to its Entra app by `application_id` (the app's
+client id). Its "role" is not `databricks_service_principal_role` (that resource attaches AWS
+instance profiles and account roles); it is the sum of:
+
+- entitlements, each chosen deliberately (default: workspace and SQL access, no cluster creation);
+- membership of one workspace group (`ml-automation` by default; `admins` only when asked);
+- object permissions that the cluster, endpoint and secret scope constructs grant to `principal`;
+- optionally, who may use or manage the principal itself (`roles/servicePrincipal.user` and
+  `.manager`), set through the principal's access control rule set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_databricks.access_control_rule_set import (
+    AccessControlRuleSet,
+    AccessControlRuleSetGrantRules,
+)
+from cdktf_cdktf_provider_databricks.data_databricks_group import DataDatabricksGroup
+from cdktf_cdktf_provider_databricks.group import Group
+from cdktf_cdktf_provider_databricks.group_member import GroupMember
+from cdktf_cdktf_provider_databricks.service_principal import ServicePrincipal
+from constructs import Construct
+
+from .principals import Principal
+
+SP_USER_ROLE = "roles/servicePrincipal.user"
+SP_MANAGER_ROLE = "roles/servicePrincipal.manager"
+
+
+@dataclass(frozen=True)
+class WorkspaceServicePrincipalProps:
+    application_id: str
+    """The Entra app's client id (from the azure layer)."""
+    display_name: str
+    workspace_access: bool = True
+    databricks_sql_access: bool = True
+    allow_cluster_create: bool = False
+    group_name: str = "ml-automation"
+    create_group: bool = True
+    """False: the group already exists (e.g. synced from Entra ID) and is looked up by name."""
+    user_groups: tuple[str, ...] = ()
+    manager_groups: tuple[str, ...] = ()
+    account_id: str | None = None
+    """The Databricks account id; required when user_groups or manager_groups are set."""
+
+    def __post_init__(self) -> None:
+        if (self.user_groups or self.manager_groups) and not self.account_id:
+            raise ValueError("account_id is required to grant servicePrincipal.user / .manager roles")
+
+
+class WorkspaceServicePrincipal(Construct):
+    """Attributes: `application_id`, `principal` (for grants), `group_id`."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: WorkspaceServicePrincipalProps):
+        super().__init__(scope, construct_id)
+        self.service_principal = ServicePrincipal(
+            self,
+            "service_principal",
+            application_id=props.application_id,
+            display_name=props.display_name,
+            workspace_access=props.workspace_access,
+            databricks_sql_access=props.databricks_sql_access,
+            allow_cluster_create=props.allow_cluster_create,
+            allow_instance_pool_create=False,
+        )
+        if props.create_group:
+            group_id = Group(self, "group", display_name=props.group_name).id
+        else:
+            group_id = DataDatabricksGroup(self, "group", display_name=props.group_name).id
+        self.membership = GroupMember(self, "group_member", group_id=group_id, member_id=self.service_principal.id)
+
+        grant_rules = [
+            AccessControlRuleSetGrantRules(role=role, principals=[f"groups/{g}" for g in groups])
+            for role, groups in ((SP_USER_ROLE, props.user_groups), (SP_MANAGER_ROLE, props.manager_groups))
+            if groups
+        ]
+        self.rule_set = None
+        if grant_rules:
+            # Authoritative for this principal: the rule set lists every group that may use or manage it.
+            self.rule_set = AccessControlRuleSet(
+                self,
+                "rule_set",
+                name=f"accounts/{props.account_id}/servicePrincipals/{self.service_principal.application_id}"
+                "/ruleSets/default",
+                grant_rules=grant_rules,
+            )
+
+        self.application_id: str = self.service_principal.application_id
+        self.group_id: str = group_id
+        self.principal = Principal.service_principal(self.application_id, construct_id)

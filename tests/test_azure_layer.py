@@ -1,0 +1,173 @@
+"""The azure layer: Entra app, rotating expiring secret, hardened vault, grants, outputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import config_from, mutated, only, ref, resources, strip_metadata, synth_stacks
+
+AZURE_DATABRICKS_APP = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
+
+
+@pytest.fixture(scope="module")
+def prod(default_stacks):
+    return default_stacks["mlplatform-prod-azure"]
+
+
+@pytest.fixture(scope="module")
+def dev(default_stacks):
+    return default_stacks["mlplatform-dev-azure"]
+
+
+def test_app_registration_is_single_tenant_and_owned_by_the_deployer(prod):
+    app = strip_metadata(only(prod, "azuread_application"))
+    assert app == {
+        "description": "ML automation principal for mlplatform-prod (mlplatform-cdktf)",
+        "display_name": "mlplatform-prod-ml",
+        "owners": [ref(prod, "azuread_client_config", "object_id", section="data")],
+        "prevent_duplicate_names": True,
+        "sign_in_audience": "AzureADMyOrg",
+    }
+
+
+def test_service_principal_is_bound_to_the_app_client_id(prod):
+    sp = only(prod, "azuread_service_principal")
+    assert sp["client_id"] == ref(prod, "azuread_application", "client_id")
+    assert sp["app_role_assignment_required"] is False
+
+
+def test_client_secret_expires_and_rotates_before_expiry(prod):
+    rotation = only(prod, "time_rotating")
+    password = only(prod, "azuread_application_password")
+    assert rotation["rotation_days"] == 60
+    assert password["end_date"] == f'${{timeadd({ref(prod, "time_rotating", "rfc3339")[2:-1]}, "2160h")}}'
+    assert password["rotate_when_changed"] == {"rotation": ref(prod, "time_rotating", "id")}
+    assert password["application_id"] == ref(prod, "azuread_application", "id")
+    assert password["lifecycle"] == {"create_before_destroy": True}
+
+
+def test_dev_secret_uses_its_own_shorter_lifetime(dev):
+    assert only(dev, "time_rotating")["rotation_days"] == 20
+    assert only(dev, "azuread_application_password")["end_date"].endswith(', "720h")}')
+
+
+def test_vault_is_hardened(prod):
+    vault = strip_metadata(only(prod, "azurerm_key_vault"))
+    assert vault == {
+        "lifecycle": {"prevent_destroy": True},
+        "location": "westeurope",
+        "name": "kv-mlplat-prd-0000",
+        "network_acls": {"bypass": "AzureServices", "default_action": "Deny", "ip_rules": ["203.0.113.0/24"]},
+        "public_network_access_enabled": True,
+        "purge_protection_enabled": True,
+        "rbac_authorization_enabled": True,
+        "resource_group_name": ref(prod, "azurerm_resource_group", "name"),
+        "sku_name": "premium",
+        "soft_delete_retention_days": 90,
+        "tags": {"environment": "prod", "managed-by": "mlplatform-cdktf", "owner": "ml-platform"},
+        "tenant_id": "00000000-0000-0000-0000-000000000000",
+    }
+
+
+def test_dev_vault_is_open_and_destroyable_by_default(dev):
+    vault = only(dev, "azurerm_key_vault")
+    assert vault["network_acls"] == {"bypass": "AzureServices", "default_action": "Allow", "ip_rules": []}
+    assert "lifecycle" not in vault
+    assert vault["soft_delete_retention_days"] == 7
+
+
+def test_role_assignments_grant_officer_to_deployer_and_user_to_databricks_and_ml_principal(prod):
+    vault_id = ref(prod, "azurerm_key_vault", "id")
+    grants = {
+        (a["role_definition_name"], a["principal_id"]) for a in resources(prod, "azurerm_role_assignment").values()
+    }
+    assert grants == {
+        ("Key Vault Secrets Officer", ref(prod, "azurerm_client_config", "object_id", section="data")),
+        ("Key Vault Secrets User", ref(prod, "azuread_service_principal", "object_id", section="data")),
+        ("Key Vault Secrets User", ref(prod, "azuread_service_principal", "object_id")),
+    }
+    assert {a["scope"] for a in resources(prod, "azurerm_role_assignment").values()} == {vault_id}
+    assert only(prod, "azuread_service_principal", section="data")["client_id"] == AZURE_DATABRICKS_APP
+
+
+def test_secret_in_vault_carries_expiry_and_content_type_and_waits_for_rbac(prod):
+    secret = only(prod, "azurerm_key_vault_secret")
+    officer = next(
+        k for k, a in resources(prod, "azurerm_role_assignment").items()
+        if a["role_definition_name"] == "Key Vault Secrets Officer"
+    )
+    assert secret["name"] == "ml-client-secret"
+    assert secret["value"] == ref(prod, "azuread_application_password", "value")
+    assert secret["expiration_date"] == ref(prod, "azuread_application_password", "end_date")
+    assert secret["content_type"] == "application/x-entra-client-secret"
+    assert secret["key_vault_id"] == ref(prod, "azurerm_key_vault", "id")
+    assert secret["depends_on"] == [f"azurerm_role_assignment.{officer}"]
+
+
+def test_stack_outputs_name_what_the_databricks_layer_needs(prod):
+    outputs = {k: v["value"] for k, v in prod["output"].items() if not k.startswith("cross-stack-output-")}
+    assert outputs == {
+        "client_id": ref(prod, "azuread_application", "client_id"),
+        "tenant_id": ref(prod, "azuread_service_principal", "application_tenant_id"),
+        "key_vault_id": ref(prod, "azurerm_key_vault", "id"),
+        "key_vault_uri": ref(prod, "azurerm_key_vault", "vault_uri"),
+        "client_secret_name": ref(prod, "azurerm_key_vault_secret", "name"),
+    }
+
+
+def test_password_value_is_in_no_output(default_stacks):
+    for name, stack in default_stacks.items():
+        for output in stack.get("output", {}).values():
+            assert "azuread_application_password" not in str(output["value"]), name
+
+
+def test_providers_are_pinned_to_the_environment_tenant_and_subscription(prod):
+    assert prod["provider"]["azuread"] == [{"tenant_id": "00000000-0000-0000-0000-000000000000"}]
+    azurerm = prod["provider"]["azurerm"][0]
+    assert azurerm["subscription_id"] == "33333333-3333-3333-3333-333333333333"
+    assert azurerm["features"][0]["key_vault"][0]["purge_soft_delete_on_destroy"] is False
+
+
+@pytest.fixture(scope="module")
+def knobs():
+    """One synthesis of a dev-only config with every azure knob turned away from its default."""
+
+    def change(raw):
+        raw["environments"] = {"dev": raw["environments"]["dev"]}
+        azure = raw["environments"]["dev"]["azure"]
+        azure["resource_group"] = {"name": "rg-shared", "create": False}
+        azure["application"] = {"secret_expiry_days": 180, "secret_rotation_days": 150, "owners": [
+            "44444444-4444-4444-4444-444444444444"]}
+        azure["key_vault"].update(
+            network_default_action="Deny", public_network_access_enabled=False,
+            allowed_ip_ranges=["198.51.100.7/32", "198.51.100.0/28"], prevent_destroy=True, secret_name="sp-secret",
+        )
+
+    return synth_stacks(config_from(mutated(change)))["mlplatform-dev-azure"]
+
+
+def test_existing_resource_group_is_looked_up_not_created(knobs):
+    assert "azurerm_resource_group" not in knobs["resource"]
+    assert only(knobs, "azurerm_resource_group", section="data")["name"] == "rg-shared"
+    assert only(knobs, "azurerm_key_vault")["resource_group_name"] == ref(
+        knobs, "azurerm_resource_group", "name", section="data"
+    )
+
+
+def test_expiry_and_rotation_follow_config(knobs):
+    assert only(knobs, "time_rotating")["rotation_days"] == 150
+    assert only(knobs, "azuread_application_password")["end_date"].endswith(', "4320h")}')
+
+
+def test_extra_owners_join_the_deployer(knobs):
+    assert only(knobs, "azuread_application")["owners"][1:] == ["44444444-4444-4444-4444-444444444444"]
+
+
+def test_network_rules_follow_config_and_single_addresses_drop_slash_32(knobs):
+    vault = only(knobs, "azurerm_key_vault")
+    assert vault["public_network_access_enabled"] is False
+    assert vault["network_acls"] == {
+        "bypass": "AzureServices", "default_action": "Deny", "ip_rules": ["198.51.100.7", "198.51.100.0/28"],
+    }
+    assert vault["lifecycle"] == {"prevent_destroy": True}
+    assert only(knobs, "azurerm_key_vault_secret")["name"] == "sp-secret"

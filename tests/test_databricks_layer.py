@@ -1,0 +1,285 @@
+"""The databricks layer: principal and role, Key Vault-backed scope, ML cluster, serving endpoint."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpers import config_from, mutated, only, ref, resources, strip_metadata, synth_stacks
+
+REMOTE = re.compile(r"\$\{data\.terraform_remote_state\.([^.]+)\.outputs\.([^}]+)\}")
+
+
+def resolve_remote(expression: str, stacks: dict, consumer: dict) -> str:
+    """Follow a remote-state reference to the producing stack's output expression."""
+    match = REMOTE.fullmatch(expression)
+    assert match, f"not a remote-state reference: {expression}"
+    source_id, output = match.groups()
+    producer = source_id.removeprefix("cross-stack-reference-input-")
+    assert source_id in consumer["data"]["terraform_remote_state"]
+    return stacks[producer]["output"][output]["value"]
+
+
+@pytest.fixture(scope="module")
+def stacks(default_stacks):
+    return default_stacks
+
+
+@pytest.fixture(scope="module")
+def prod(stacks):
+    return stacks["mlplatform-prod-databricks"]
+
+
+@pytest.fixture(scope="module")
+def prod_azure(stacks):
+    return stacks["mlplatform-prod-azure"]
+
+
+def test_provider_targets_the_workspace_with_entra_id_and_no_token(prod, stacks, prod_azure):
+    provider = prod["provider"]["databricks"][0]
+    assert provider["host"] == "https://adb-3333333333333333.13.azuredatabricks.net"
+    assert provider["azure_workspace_resource_id"].endswith("/workspaces/dbw-mlplatform-prod")
+    assert resolve_remote(provider["azure_tenant_id"], stacks, prod) == ref(
+        prod_azure, "azuread_service_principal", "application_tenant_id"
+    )
+    assert not {"token", "password", "client_secret", "azure_client_secret"} & set(provider)
+
+
+def test_service_principal_is_bound_to_the_entra_app_client_id(prod, stacks, prod_azure):
+    sp = strip_metadata(only(prod, "databricks_service_principal"))
+    assert resolve_remote(sp.pop("application_id"), stacks, prod) == ref(prod_azure, "azuread_application", "client_id")
+    assert sp == {
+        "display_name": "mlplatform-prod-ml",
+        "workspace_access": True,
+        "databricks_sql_access": True,
+        "allow_cluster_create": False,
+        "allow_instance_pool_create": False,
+    }
+
+
+def test_principal_role_is_membership_of_the_ml_automation_group(prod):
+    assert only(prod, "databricks_group")["display_name"] == "ml-automation"
+    member = only(prod, "databricks_group_member")
+    assert member["group_id"] == ref(prod, "databricks_group", "id")
+    assert member["member_id"] == ref(prod, "databricks_service_principal", "id")
+    assert "databricks_service_principal_role" not in prod["resource"]
+    assert "databricks_access_control_rule_set" not in prod["resource"]
+
+
+def test_secret_scope_is_backed_by_the_azure_layer_vault(prod, stacks, prod_azure):
+    scope = only(prod, "databricks_secret_scope")
+    assert scope["name"] == "mlplatform-prod-keyvault"
+    metadata = scope["keyvault_metadata"]
+    assert resolve_remote(metadata["resource_id"], stacks, prod) == ref(prod_azure, "azurerm_key_vault", "id")
+    assert resolve_remote(metadata["dns_name"], stacks, prod) == ref(prod_azure, "azurerm_key_vault", "vault_uri")
+    assert "databricks_secret" not in prod["resource"]  # no Databricks-backed copy of any secret
+
+
+def test_secret_acls_give_the_principal_read_and_the_admin_group_manage(prod):
+    acls = {(a["principal"], a["permission"]) for a in resources(prod, "databricks_secret_acl").values()}
+    assert acls == {
+        (ref(prod, "databricks_service_principal", "application_id"), "READ"),
+        ("ml-platform-admins", "MANAGE"),
+    }
+    assert {a["scope"] for a in resources(prod, "databricks_secret_acl").values()} == {
+        ref(prod, "databricks_secret_scope", "name")
+    }
+
+
+def test_cluster_runs_as_the_principal_on_the_latest_ml_lts_runtime(prod):
+    cluster = strip_metadata(only(prod, "databricks_cluster"))
+    assert cluster == {
+        "cluster_name": "mlplatform-prod-ml",
+        "spark_version": ref(prod, "databricks_spark_version", "id", section="data"),
+        "node_type_id": ref(prod, "databricks_node_type", "id", section="data"),
+        "autoscale": {"min_workers": 2, "max_workers": 8},
+        "autotermination_minutes": 60,
+        "data_security_mode": "SINGLE_USER",
+        "single_user_name": ref(prod, "databricks_service_principal", "application_id"),
+        "custom_tags": {"environment": "prod", "cost-center": "ml-prod"},
+    }
+    assert strip_metadata(only(prod, "databricks_spark_version", section="data")) == {
+        "latest": True, "long_term_support": True, "ml": True,
+    }
+    assert strip_metadata(only(prod, "databricks_node_type", section="data")) == {"local_disk": True, "min_cores": 4}
+
+
+def _permissions(stack, object_key):
+    found = [p for p in resources(stack, "databricks_permissions").values() if object_key in p]
+    assert len(found) == 1, "one authoritative databricks_permissions per object"
+    return found[0]
+
+
+def test_cluster_permissions_restart_for_principal_attach_for_users(prod):
+    permissions = _permissions(prod, "cluster_id")
+    assert permissions["cluster_id"] == ref(prod, "databricks_cluster", "id")
+    assert permissions["access_control"] == [
+        {"permission_level": "CAN_RESTART",
+         "service_principal_name": ref(prod, "databricks_service_principal", "application_id")},
+        {"group_name": "ml-engineers", "permission_level": "CAN_ATTACH_TO"},
+    ]
+
+
+def test_serving_endpoint_serves_unity_catalog_versions_with_a_traffic_split(prod):
+    endpoint = strip_metadata(only(prod, "databricks_model_serving"))
+    assert endpoint["name"] == "mlplatform-prod-churn"
+    assert endpoint["config"] == {
+        "served_entities": [
+            {"name": "churn_classifier-7", "entity_name": "ml_prod.models.churn_classifier", "entity_version": "7",
+             "workload_size": "Medium", "scale_to_zero_enabled": False},
+            {"name": "churn_classifier-8", "entity_name": "ml_prod.models.churn_classifier", "entity_version": "8",
+             "workload_size": "Small", "scale_to_zero_enabled": False},
+        ],
+        "traffic_config": {"routes": [
+            {"served_model_name": "churn_classifier-7", "traffic_percentage": 90},
+            {"served_model_name": "churn_classifier-8", "traffic_percentage": 10},
+        ]},
+    }
+    assert endpoint["ai_gateway"] == {
+        "inference_table_config": {"catalog_name": "ml_prod", "enabled": True, "schema_name": "monitoring",
+                                   "table_name_prefix": "churn"},
+        "rate_limits": [{"calls": 1000, "key": "endpoint", "renewal_period": "minute"}],
+        "usage_tracking_config": {"enabled": True},
+    }
+    assert endpoint["tags"] == [{"key": "environment", "value": "prod"}]
+
+
+def test_dev_endpoint_scales_to_zero_with_one_route(stacks):
+    dev = stacks["mlplatform-dev-databricks"]
+    config = only(dev, "databricks_model_serving")["config"]
+    assert config["served_entities"][0]["scale_to_zero_enabled"] is True
+    assert config["traffic_config"] == {"routes": [{"served_model_name": "churn_classifier-1", "traffic_percentage": 100}]}
+
+
+def test_principal_may_query_the_endpoint(prod):
+    permissions = _permissions(prod, "serving_endpoint_id")
+    assert permissions["serving_endpoint_id"] == ref(prod, "databricks_model_serving", "serving_endpoint_id")
+    assert permissions["access_control"] == [
+        {"permission_level": "CAN_QUERY",
+         "service_principal_name": ref(prod, "databricks_service_principal", "application_id")},
+    ]
+
+
+def test_outputs_give_the_invocation_url_and_names(prod):
+    outputs = {k: v["value"] for k, v in prod["output"].items()}
+    endpoint_name = ref(prod, "databricks_model_serving", "name")
+    assert outputs == {
+        "serving_endpoint_url": f"https://adb-3333333333333333.13.azuredatabricks.net/serving-endpoints/"
+                                f"{endpoint_name}/invocations",
+        "serving_endpoint_name": endpoint_name,
+        "cluster_id": ref(prod, "databricks_cluster", "id"),
+        "secret_scope_name": ref(prod, "databricks_secret_scope", "name"),
+        "principal_application_id": ref(prod, "databricks_service_principal", "application_id"),
+    }
+
+
+def test_databricks_stack_depends_on_its_own_environment_azure_stack_only(stacks):
+    for env in ("dev", "staging", "prod"):
+        remote = stacks[f"mlplatform-{env}-databricks"]["data"]["terraform_remote_state"]
+        assert list(remote) == [f"cross-stack-reference-input-mlplatform-{env}-azure"]
+
+
+STATES = {
+    "cloud": ({"backend": "cloud", "organization": "acme", "hostname": "tfe.acme.example", "project": "ml"},
+              {"backend": "remote", "config": {"hostname": "tfe.acme.example", "organization": "acme",
+                                               "workspaces": {"name": "mlplatform-dev-azure"}}}),
+    "azurerm": ({"backend": "azurerm", "resource_group_name": "rg-tfstate", "storage_account_name": "sttfstate01",
+                 "container_name": "tfstate", "tenant_id": "00000000-0000-0000-0000-000000000000"},
+                {"backend": "azurerm", "config": {"container_name": "tfstate", "key": "mlplatform/dev/azure.tfstate",
+                                                  "resource_group_name": "rg-tfstate",
+                                                  "storage_account_name": "sttfstate01",
+                                                  "tenant_id": "00000000-0000-0000-0000-000000000000",
+                                                  "use_azuread_auth": True},
+                 "workspace": "${terraform.workspace}"}),
+    "local": ({"backend": "local"},
+              {"backend": "local", "config": {"path": "../../../state/mlplatform-dev-azure.tfstate"},
+               "workspace": "${terraform.workspace}"}),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(STATES))
+def test_remote_state_reads_the_azure_stack_backend_for_every_backend_kind(kind):
+    state, expected = STATES[kind]
+
+    def change(raw):
+        raw["state"] = state
+        raw["environments"] = {"dev": raw["environments"]["dev"]}
+
+    stacks = synth_stacks(config_from(mutated(change)))
+    remote = stacks["mlplatform-dev-databricks"]["data"]["terraform_remote_state"]
+    assert strip_metadata(remote["cross-stack-reference-input-mlplatform-dev-azure"]) == expected
+
+
+@pytest.fixture(scope="module")
+def knobs():
+    """A dev-only synthesis with every databricks knob turned away from its default."""
+
+    def change(raw):
+        raw["environments"] = {"dev": raw["environments"]["dev"]}
+        dbx = raw["environments"]["dev"]["databricks"]
+        dbx["service_principal"] = {
+            "display_name": "churn-bot",
+            "entitlements": {"workspace_access": False, "databricks_sql_access": False, "allow_cluster_create": True},
+            "group": {"name": "data-science", "create": False},
+            "user_groups": ["ml-engineers"], "manager_groups": ["ml-platform-admins"],
+            "account_id": "55555555-5555-5555-5555-555555555555",
+        }
+        dbx["secret_scope"] = {"name": "churn-kv"}
+        dbx["cluster"].update(
+            spark_version="15.4.x-cpu-ml-scala2.12", node_type_id="Standard_D8ds_v5", principal_permission="CAN_MANAGE",
+            pypi_packages=["mlflow==2.19.0"], adls={"storage_account": "stmldata01"},
+        )
+        dbx["serving"]["principal_permission"] = "CAN_MANAGE"
+        dbx["serving"]["served_models"][0].update(
+            environment_vars={"LOG_LEVEL": "INFO"}, secret_environment_vars={"FEATURE_STORE_KEY": "feature-key"},
+        )
+
+    return synth_stacks(config_from(mutated(change)))["mlplatform-dev-databricks"]
+
+
+def test_entitlements_and_existing_group_follow_config(knobs):
+    sp = only(knobs, "databricks_service_principal")
+    assert (sp["workspace_access"], sp["databricks_sql_access"], sp["allow_cluster_create"]) == (False, False, True)
+    assert "databricks_group" not in knobs["resource"]
+    assert only(knobs, "databricks_group_member")["group_id"] == ref(knobs, "databricks_group", "id", section="data")
+
+
+def test_groups_that_may_use_or_manage_the_principal_get_its_rule_set(knobs):
+    rule_set = only(knobs, "databricks_access_control_rule_set")
+    app_id = ref(knobs, "databricks_service_principal", "application_id")
+    assert rule_set["name"] == f"accounts/55555555-5555-5555-5555-555555555555/servicePrincipals/{app_id}/ruleSets/default"
+    assert rule_set["grant_rules"] == [
+        {"principals": ["groups/ml-engineers"], "role": "roles/servicePrincipal.user"},
+        {"principals": ["groups/ml-platform-admins"], "role": "roles/servicePrincipal.manager"},
+    ]
+
+
+def test_pinned_runtime_and_node_type_skip_the_lookups(knobs):
+    cluster = only(knobs, "databricks_cluster")
+    assert cluster["spark_version"] == "15.4.x-cpu-ml-scala2.12"
+    assert cluster["node_type_id"] == "Standard_D8ds_v5"
+    assert "databricks_spark_version" not in knobs.get("data", {})
+    assert cluster["library"] == [{"pypi": {"package": "mlflow==2.19.0"}}]
+    assert _permissions(knobs, "cluster_id")["access_control"][0]["permission_level"] == "CAN_MANAGE"
+
+
+def test_adls_oauth_reads_the_client_secret_as_a_scope_reference(knobs):
+    conf = only(knobs, "databricks_cluster")["spark_conf"]
+    suffix = "stmldata01.dfs.core.windows.net"
+    scope = ref(knobs, "databricks_secret_scope", "name")
+    secret = conf[f"fs.azure.account.oauth2.client.secret.{suffix}"]
+    assert re.fullmatch(
+        r"\{\{secrets/" + re.escape(scope) + r"/\$\{data\.terraform_remote_state\.[^}]+secret[^}]*name\}\}\}", secret
+    ), secret
+    assert conf[f"fs.azure.account.auth.type.{suffix}"] == "OAuth"
+    assert REMOTE.fullmatch(conf[f"fs.azure.account.oauth2.client.id.{suffix}"])
+    assert conf[f"fs.azure.account.oauth2.client.endpoint.{suffix}"].startswith("https://login.microsoftonline.com/${")
+
+
+def test_endpoint_secrets_are_scope_references_and_manage_is_granted(knobs):
+    entity = only(knobs, "databricks_model_serving")["config"]["served_entities"][0]
+    scope = ref(knobs, "databricks_secret_scope", "name")
+    assert entity["environment_vars"] == {"LOG_LEVEL": "INFO", "FEATURE_STORE_KEY": f"{{{{secrets/{scope}/feature-key}}}}"}
+    assert _permissions(knobs, "serving_endpoint_id")["access_control"][0]["permission_level"] == "CAN_MANAGE"
+    assert only(knobs, "databricks_secret_scope")["name"] == "churn-kv"
