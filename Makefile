@@ -19,16 +19,16 @@ export PIPENV_NOSPIN := 1
 export PIPENV_IGNORE_VIRTUALENVS := 1
 export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
-export PYTHONDONTWRITEBYTECODE := 1
 
 PIPENV := $(PYTHON) -m pipenv
 
-.PHONY: help install synth test check clean
+.PHONY: help install synth test check bench clean
 
 help:
 	@echo "make synth   install, validate config/environments.yaml, synthesize every stack into cdktf.out/"
 	@echo "make test    install, run the whole test suite"
 	@echo "make check   validate the config only (MLPLATFORM_CONFIG, MLPLATFORM_ENVIRONMENTS apply)"
+	@echo "make bench   time synthesis: stock vs lazy provider loading, 1/3/12 environments"
 
 .venv/.synced: Pipfile.lock
 	@$(PIPENV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user "pipenv==$(PIPENV_VERSION)"
@@ -50,6 +50,9 @@ synth: install check
 
 test: install
 	$(PIPENV) run pytest
+
+bench: install
+	$(PIPENV) run python -m tests.benchmark
 
 clean:
 	rm -rf cdktf.out .pytest_cache

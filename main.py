@@ -7,6 +7,9 @@ is merged into the output folder only once it has succeeded.
 
     python main.py           # synthesize into $CDKTF_OUTDIR (cdktf sets it) or cdktf.out/
     python main.py --check   # validate the config only
+
+Provider packages load lazily (only the modules used; see constructs_lib/providers.py) unless
+MLPLATFORM_EAGER_PROVIDERS=1.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ def publish(staging: Path, outdir: Path) -> None:
 
 
 def synthesize(config, outdir: Path) -> None:
+    from constructs_lib.providers import eager_requested, use_lazy_provider_packages
+
+    if not eager_requested(os.environ):
+        use_lazy_provider_packages()
     from cdktf import App
 
     from stacks import build_app  # imports the providers: only after the config is known good

@@ -1,0 +1,101 @@
+"""`make bench`: synthesis time and peak memory, stock imports vs lazy provider loading, in one run.
+
+Every measurement is a fresh `python main.py` subprocess (import + synth, as `cdktf synth` runs
+it), timed with perf_counter; peak RSS is the largest resident set of that process tree as the
+kernel reports it to wait4 (the Node jsii kernel included). Each figure is the median of --runs.
+Reported as ratios, since absolute seconds depend on the machine.
+
+    python -m tests.benchmark [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "config" / "environments.yaml"
+
+
+def generated_config(count: int, folder: Path) -> Path:
+    """A config with `count` environments cloned from the default dev environment."""
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    template = raw["environments"]["dev"]
+    environments = {}
+    for index in range(1, count + 1):
+        env = copy.deepcopy(template)
+        env["tier"] = "dev"
+        env["azure"]["key_vault"]["name"] = f"kv-mlplat-b{index:02d}-0000"
+        env["databricks"]["serving"]["name"] = f"mlplatform-b{index:02d}-churn"
+        environments[f"b{index:02d}"] = env
+    raw["environments"] = environments
+    path = folder / f"bench-{count}.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+def measure(env_overrides: dict[str, str], outdir: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one `python main.py` run."""
+    env = {**os.environ, **env_overrides, "CDKTF_OUTDIR": str(outdir)}
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark run failed: {stderr}")
+    return elapsed, usage.ru_maxrss
+
+
+def median_of(runs: int, env_overrides: dict[str, str], folder: Path, label: str) -> tuple[float, int]:
+    results = [measure(env_overrides, folder / f"{label}-{i}") for i in range(runs)]
+    return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mlplatform-bench-") as tmp:
+        folder = Path(tmp)
+        base = {"MLPLATFORM_CONFIG": str(DEFAULT_CONFIG), "MLPLATFORM_ENVIRONMENTS": ""}
+        stock = median_of(args.runs, {**base, "MLPLATFORM_EAGER_PROVIDERS": "1"}, folder, "stock")
+        lazy = median_of(args.runs, {**base, "MLPLATFORM_EAGER_PROVIDERS": "0"}, folder, "lazy")
+        scaling = {}
+        for count in (1, 3, 12):
+            config = generated_config(count, folder)
+            scaling[count] = median_of(
+                args.runs, {"MLPLATFORM_CONFIG": str(config), "MLPLATFORM_EAGER_PROVIDERS": "0"}, folder, f"n{count}"
+            )[0]
+    marginal = (scaling[12] - scaling[1]) / 11
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"median of {args.runs} runs each; every run is a fresh `python main.py`")
+    print()
+    print("default config (3 environments, 6 stacks) | wall s | peak RSS MiB")
+    print(f"stock provider imports                    | {stock[0]:6.2f} | {stock[1] / 1024:7.0f}")
+    print(f"lazy provider loading                     | {lazy[0]:6.2f} | {lazy[1] / 1024:7.0f}")
+    print(f"speed-up (stock / lazy)                   | {stock[0] / lazy[0]:5.2f}x | "
+          f"{stock[1] / lazy[1]:6.2f}x less memory")
+    print()
+    print("lazy loading, generated environments      | wall s | vs 1 environment")
+    for count, seconds in scaling.items():
+        print(f"{count:2d} environment(s) ({2 * count:2d} stacks)             | {seconds:6.2f} | "
+              f"{seconds / scaling[1]:5.2f}x")
+    print(f"marginal cost per extra environment: {marginal:.3f} s "
+          f"({marginal / scaling[1]:.1%} of a 1-environment synthesis)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
