@@ -240,13 +240,14 @@ class ResourceGroupSettings(Strict):
 
 
 class KeyVaultSettings(Strict):
-    """A hardened, RBAC-authorized vault. Network defaults depend on the environment's tier."""
+    """A hardened, RBAC-authorized vault: firewall on by default, destroy protection in prod."""
 
     name: KeyVaultName
     sku: Literal["standard", "premium"] = "standard"
     soft_delete_retention_days: int = Field(default=90, ge=7, le=90)
     public_network_access_enabled: bool = True
-    network_default_action: Literal["Allow", "Deny"]
+    # Deny everywhere by default: the deployer's egress range goes into allowed_ip_ranges.
+    network_default_action: Literal["Allow", "Deny"] = "Deny"
     allowed_ip_ranges: list[IpRule] = Field(default_factory=list)
     prevent_destroy: bool
     secret_name: SecretName = "ml-client-secret"
@@ -445,14 +446,12 @@ class DatabricksSettings(Strict):
 def _tier_defaults(tier: str, raw: dict[str, Any]) -> dict[str, Any]:
     """Fill the defaults that depend on the tier into a copy of the raw environment mapping.
 
-    Staging and prod keep the vault behind a firewall and protect it from `destroy`; dev stays
-    open so that trying the app out works from a laptop. Explicit values always win.
+    A prod vault is protected from `terraform destroy`. Explicit values always win.
     """
     azure = raw.get("azure")
     if not isinstance(azure, dict) or not isinstance(azure.get("key_vault"), dict):
         return raw
     vault = dict(azure["key_vault"])
-    vault.setdefault("network_default_action", "Allow" if tier == "dev" else "Deny")
     vault.setdefault("prevent_destroy", tier == "prod")
     return {**raw, "azure": {**azure, "key_vault": vault}}
 

@@ -93,7 +93,7 @@ def test_environment_selection_keeps_only_the_named_environments_in_file_order()
     assert [e.name for e in loaded.config.environments] == ["dev", "prod"]
 
 
-def test_tier_defaults_harden_staging_and_prod_and_protect_prod(default_config):
+def test_vault_firewall_denies_by_default_and_prod_is_protected_from_destroy(default_config):
     vaults = {e.name: e.azure.key_vault for e in default_config.environments}
-    assert [vaults[n].network_default_action for n in ("dev", "staging", "prod")] == ["Allow", "Deny", "Deny"]
+    assert [vaults[n].network_default_action for n in ("dev", "staging", "prod")] == ["Deny", "Deny", "Deny"]
     assert [vaults[n].prevent_destroy for n in ("dev", "staging", "prod")] == [False, False, True]

@@ -69,9 +69,9 @@ def test_vault_is_hardened(prod):
     }
 
 
-def test_dev_vault_is_open_and_destroyable_by_default(dev):
+def test_dev_vault_is_firewalled_but_destroyable_by_default(dev):
     vault = only(dev, "azurerm_key_vault")
-    assert vault["network_acls"] == {"bypass": "AzureServices", "default_action": "Allow", "ip_rules": []}
+    assert vault["network_acls"] == {"bypass": "AzureServices", "default_action": "Deny", "ip_rules": ["198.51.100.0/24"]}
     assert "lifecycle" not in vault
     assert vault["soft_delete_retention_days"] == 7
 
@@ -139,7 +139,7 @@ def knobs():
         azure["application"] = {"secret_expiry_days": 180, "secret_rotation_days": 150, "owners": [
             "44444444-4444-4444-4444-444444444444"]}
         azure["key_vault"].update(
-            network_default_action="Deny", public_network_access_enabled=False,
+            network_default_action="Allow", public_network_access_enabled=False,
             allowed_ip_ranges=["198.51.100.7/32", "198.51.100.0/28"], prevent_destroy=True, secret_name="sp-secret",
         )
 
@@ -167,7 +167,7 @@ def test_network_rules_follow_config_and_single_addresses_drop_slash_32(knobs):
     vault = only(knobs, "azurerm_key_vault")
     assert vault["public_network_access_enabled"] is False
     assert vault["network_acls"] == {
-        "bypass": "AzureServices", "default_action": "Deny", "ip_rules": ["198.51.100.7", "198.51.100.0/28"],
+        "bypass": "AzureServices", "default_action": "Allow", "ip_rules": ["198.51.100.7", "198.51.100.0/28"],
     }
     assert vault["lifecycle"] == {"prevent_destroy": True}
     assert only(knobs, "azurerm_key_vault_secret")["name"] == "sp-secret"
