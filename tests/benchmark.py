@@ -5,7 +5,7 @@ it), timed with perf_counter; peak RSS is the largest resident set of that proce
 kernel reports it to wait4 (the Node jsii kernel included). Each figure is the median of --runs.
 Reported as ratios, since absolute seconds depend on the machine.
 
-    python -m tests.benchmark [--runs 3]
+    python -m tests.benchmark [--runs 3]      (make bench; make bench BENCH_RUNS=5)
 """
 
 from __future__ import annotations
@@ -58,9 +58,19 @@ def measure(env_overrides: dict[str, str], outdir: Path) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
-def median_of(runs: int, env_overrides: dict[str, str], folder: Path, label: str) -> tuple[float, int]:
-    results = [measure(env_overrides, folder / f"{label}-{i}") for i in range(runs)]
-    return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
+def medians(runs: int, variants: dict[str, dict[str, str]], folder: Path) -> dict[str, tuple[float, int]]:
+    """Median (wall, peak RSS) per variant: one untimed warm-up each, then the variants interleaved
+    run by run, so that drift on a busy machine affects every variant alike."""
+    for label, env in variants.items():
+        measure(env, folder / f"{label}-warm-up")
+    results: dict[str, list[tuple[float, int]]] = {label: [] for label in variants}
+    for run in range(runs):
+        for label, env in variants.items():
+            results[label].append(measure(env, folder / f"{label}-{run}"))
+    return {
+        label: (statistics.median(r[0] for r in rs), int(statistics.median(r[1] for r in rs)))
+        for label, rs in results.items()
+    }
 
 
 def main() -> int:
@@ -70,23 +80,32 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="mlplatform-bench-") as tmp:
         folder = Path(tmp)
         base = {"MLPLATFORM_CONFIG": str(DEFAULT_CONFIG), "MLPLATFORM_ENVIRONMENTS": ""}
-        stock = median_of(args.runs, {**base, "MLPLATFORM_EAGER_PROVIDERS": "1"}, folder, "stock")
-        lazy = median_of(args.runs, {**base, "MLPLATFORM_EAGER_PROVIDERS": "0"}, folder, "lazy")
-        scaling = {}
-        for count in (1, 3, 12):
-            config = generated_config(count, folder)
-            scaling[count] = median_of(
-                args.runs, {"MLPLATFORM_CONFIG": str(config), "MLPLATFORM_EAGER_PROVIDERS": "0"}, folder, f"n{count}"
-            )[0]
+        default = medians(
+            args.runs,
+            {"stock": {**base, "MLPLATFORM_EAGER_PROVIDERS": "1"}, "lazy": {**base, "MLPLATFORM_EAGER_PROVIDERS": "0"}},
+            folder,
+        )
+        stock, lazy = default["stock"], default["lazy"]
+        counts = (1, 3, 12)
+        generated = medians(
+            args.runs,
+            {
+                str(n): {"MLPLATFORM_CONFIG": str(generated_config(n, folder)), "MLPLATFORM_ENVIRONMENTS": "",
+                         "MLPLATFORM_EAGER_PROVIDERS": "0"}
+                for n in counts
+            },
+            folder,
+        )
+        scaling = {n: generated[str(n)][0] for n in counts}
     marginal = (scaling[12] - scaling[1]) / 11
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"median of {args.runs} runs each; every run is a fresh `python main.py`")
+          f"median of {args.runs} interleaved runs after a warm-up; "
+          "every run is a fresh `python main.py`")
     print()
     print("default config (3 environments, 6 stacks) | wall s | peak RSS MiB")
     print(f"stock provider imports                    | {stock[0]:6.2f} | {stock[1] / 1024:7.0f}")
     print(f"lazy provider loading                     | {lazy[0]:6.2f} | {lazy[1] / 1024:7.0f}")
-    print(f"speed-up (stock / lazy)                   | {stock[0] / lazy[0]:5.2f}x | "
-          f"{stock[1] / lazy[1]:6.2f}x less memory")
+    print(f"ratio (stock / lazy)                      | {stock[0] / lazy[0]:5.2f}x | {stock[1] / lazy[1]:6.2f}x")
     print()
     print("lazy loading, generated environments      | wall s | vs 1 environment")
     for count, seconds in scaling.items():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ if not eager_requested(os.environ):
     use_lazy_provider_packages()  # before anything imports a provider, as main.py does
 
 from config import load_config  # noqa: E402
-from tests.helpers import synth_stacks  # noqa: E402
+from tests.helpers import read_stacks, synth_into  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +33,42 @@ def default_config():
 
 
 @pytest.fixture(scope="session")
-def default_stacks(default_config):
-    """Every stack of the embedded default config, synthesized once for the whole session."""
-    return synth_stacks(default_config)
+def default_outdir(default_config, tmp_path_factory):
+    """The embedded default config synthesized once for the whole session (a cdktf.out/ folder)."""
+    outdir = tmp_path_factory.mktemp("cdktf.out")
+    synth_into(default_config, outdir)
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def default_stacks(default_outdir):
+    """Every stack of the default synthesis, parsed: stack id -> cdk.tf.json."""
+    return read_stacks(default_outdir)
+
+
+_BYTE_IDENTITY_TEST = "test_output_is_byte_identical_with_and_without_lazy_loading"
+_background: dict = {}
+
+
+def pytest_collection_finish(session):
+    """Start the two subprocess syntheses of the lazy-vs-eager test now, so they overlap the suite."""
+    if any(item.name == _BYTE_IDENTITY_TEST for item in session.items):
+        from tests.test_providers import start_lazy_and_eager_syntheses
+
+        outdir = Path(tempfile.mkdtemp(prefix="mlplatform-lazy-vs-eager-"))
+        _background.update(outdir=outdir, runs=start_lazy_and_eager_syntheses(outdir))
+
+
+def pytest_sessionfinish(session):
+    for process in _background.get("runs", {}).values():
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+    if "outdir" in _background:
+        shutil.rmtree(_background["outdir"], ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def lazy_and_eager_syntheses():
+    assert _background, "started by pytest_collection_finish"
+    return _background["outdir"], _background["runs"]

@@ -30,17 +30,22 @@ def config_from(raw: dict[str, Any]) -> PlatformConfig:
     return PlatformConfig.model_validate(raw)
 
 
-def synth_stacks(config: PlatformConfig) -> dict[str, dict[str, Any]]:
-    """Synthesize `config` into a temporary folder; return stack id -> parsed cdk.tf.json."""
+def synth_into(config: PlatformConfig, outdir: Path) -> dict[str, dict[str, Any]]:
+    """Synthesize `config` into `outdir` as main.py does; return stack id -> parsed cdk.tf.json."""
     from cdktf import App
 
     from stacks import build_app
 
+    app = App(outdir=str(outdir), stack_traces=False)
+    build_app(app, config)
+    app.synth()
+    return read_stacks(outdir)
+
+
+def synth_stacks(config: PlatformConfig) -> dict[str, dict[str, Any]]:
+    """Synthesize `config` into a temporary folder; return stack id -> parsed cdk.tf.json."""
     with tempfile.TemporaryDirectory(prefix="mlplatform-synth-") as outdir:
-        app = App(outdir=outdir, stack_traces=False)
-        build_app(app, config)
-        app.synth()
-        return read_stacks(Path(outdir))
+        return synth_into(config, Path(outdir))
 
 
 def read_stacks(outdir: Path) -> dict[str, dict[str, Any]]:

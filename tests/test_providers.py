@@ -18,21 +18,30 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_output_is_byte_identical_with_and_without_lazy_loading(tmp_path):
-    """Synthesize the default config both ways, side by side in subprocesses, and compare trees."""
+def start_lazy_and_eager_syntheses(outdir: Path) -> dict[str, subprocess.Popen]:
+    """Start `python main.py` on the default config both ways, into outdir/lazy and outdir/eager.
+
+    conftest starts these right after collection so that they run beside the rest of the suite.
+    """
     runs = {}
     for mode, eager in (("lazy", "0"), ("eager", "1")):
         env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLATFORM_")}
-        env.update(MLPLATFORM_EAGER_PROVIDERS=eager, CDKTF_OUTDIR=str(tmp_path / mode))
+        env.update(MLPLATFORM_EAGER_PROVIDERS=eager, CDKTF_OUTDIR=str(outdir / mode))
         runs[mode] = subprocess.Popen(
             [sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
+    return runs
+
+
+def test_output_is_byte_identical_with_and_without_lazy_loading(lazy_and_eager_syntheses):
+    """The default config synthesized both ways, in subprocesses side by side: identical trees."""
+    outdir, runs = lazy_and_eager_syntheses
     for mode, process in runs.items():
         _, stderr = process.communicate(timeout=600)
         assert process.returncode == 0, f"{mode}: {stderr}"
         assert "importing it the normal (slow) way" not in stderr
-    lazy, eager = _tree(tmp_path / "lazy"), _tree(tmp_path / "eager")
+    lazy, eager = _tree(outdir / "lazy"), _tree(outdir / "eager")
     assert len(lazy) == 7  # manifest + six stacks
     assert sorted(lazy) == sorted(eager)
     for name in lazy:
