@@ -21,13 +21,16 @@ export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
 
 PIPENV := $(PYTHON) -m pipenv
+BENCH_RUNS ?= 3
 
-.PHONY: help install synth test check bench clean
+.PHONY: help install synth test check bench snapshot-update scan clean
 
 help:
 	@echo "make synth   install, validate config/environments.yaml, synthesize every stack into cdktf.out/"
 	@echo "make test    install, run the whole test suite"
 	@echo "make check   validate the config only (MLPLATFORM_CONFIG, MLPLATFORM_ENVIRONMENTS apply)"
+	@echo "make scan    synthesize, then checkov (offline) over every stack"
+	@echo "make snapshot-update   regenerate tests/__snapshots__/ after an intended change"
 	@echo "make bench   time synthesis: stock vs lazy provider loading, 1/3/12 environments"
 
 .venv/.synced: Pipfile.lock
@@ -51,8 +54,15 @@ synth: install check
 test: install
 	$(PIPENV) run pytest
 
+snapshot-update: install
+	$(PIPENV) run pytest tests/test_snapshots.py --snapshot-update
+
+# checkov, offline, over every synthesized stack (.checkov.yaml: framework, skips with reasons).
+scan: synth
+	$(PIPENV) run checkov -d cdktf.out/stacks --config-file .checkov.yaml
+
 bench: install
-	$(PIPENV) run python -m tests.benchmark
+	$(PIPENV) run python -m tests.benchmark --runs $(BENCH_RUNS)
 
 clean:
 	rm -rf cdktf.out .pytest_cache
