@@ -91,9 +91,11 @@ def _describe_location(loc: tuple[Any, ...], environment_names: list[str]) -> tu
         index = parts[1]
         environment = environment_names[index] if index < len(environment_names) else str(index)
         parts = parts[2:]
-    # Discriminated unions add the tag ('cloud', 'azurerm', 'local') to the location; drop it.
-    if len(parts) >= 2 and parts[-2] in ("cloud", "azurerm", "local") and "state" in parts:
-        parts.pop(parts.index(parts[-2]))
+    # The state union adds its tag ('cloud', 'azurerm', 'local') right after 'state'; drop it.
+    if "state" in parts:
+        tag_at = parts.index("state") + 1
+        if tag_at < len(parts) and parts[tag_at] in ("cloud", "azurerm", "local"):
+            del parts[tag_at]
     text = ""
     for part in parts:
         if isinstance(part, int):

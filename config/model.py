@@ -178,6 +178,31 @@ class Strict(BaseModel):
 # --- state backends ---------------------------------------------------------------------------
 
 
+class AzureOidcSettings(Strict):
+    """Which Entra identity Terraform Cloud runs as, by dynamic provider credentials (no secret)."""
+
+    # An existing Entra app (client id) already trusted by federated credentials.
+    run_client_id: LowerGuid | None = None
+    # Or: create one Entra app per environment, with federated credentials for its workspaces.
+    create_identity: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "AzureOidcSettings":
+        if (self.run_client_id is None) == (not self.create_identity):
+            raise ValueError("set exactly one of run_client_id (an existing Entra app) or create_identity: true")
+        return self
+
+
+class BootstrapSettings(Strict):
+    """The `<prefix>-tfc` stack that creates and wires the Terraform Cloud workspaces."""
+
+    # Where the bootstrap stack's own state lives: a local file, or an admin workspace.
+    backend: Literal["local", "cloud"] = "local"
+    admin_workspace: TfcName | None = None
+    terraform_version: Annotated[str, _rule(r"[0-9]+\.[0-9]+\.[0-9]+", "a Terraform version such as 1.11.4")] = "1.11.4"
+    azure_oidc: AzureOidcSettings
+
+
 class CloudState(Strict):
     """Terraform Cloud / HCP Terraform: one workspace per stack, named after the stack."""
 
@@ -185,6 +210,13 @@ class CloudState(Strict):
     organization: TfcName
     hostname: Annotated[str, _rule(r"[a-z0-9.-]+\.[a-z]{2,}", "a host name such as app.terraform.io")] = "app.terraform.io"
     project: TfcName | None = None
+    bootstrap: BootstrapSettings | None = None
+
+    @model_validator(mode="after")
+    def _bootstrap_needs_project(self) -> "CloudState":
+        if self.bootstrap is not None and self.project is None:
+            raise ValueError("project is required when bootstrap is set: the workspaces are created in that project")
+        return self
 
 
 class AzurermState(Strict):

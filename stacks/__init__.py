@@ -6,18 +6,13 @@ from dataclasses import dataclass
 
 from cdktf import App
 
-from config import PlatformConfig
+from config import CloudState, PlatformConfig
 
 from .azure import AzureIdentityStack
 from .backend import attach_backend
 from .databricks import DatabricksWorkspaceStack
-
-LAYERS = ("azure", "databricks")
-
-
-def stack_id(prefix: str, environment: str, layer: str) -> str:
-    """`<prefix>-<env>-<layer>`: the cdktf stack id, its output folder and its TFC workspace name."""
-    return f"{prefix}-{environment}-{layer}"
+from .naming import LAYERS, bootstrap_stack_id, stack_id
+from .tfc import TfcBootstrapStack
 
 
 @dataclass(frozen=True)
@@ -27,7 +22,8 @@ class EnvironmentStacks:
 
 
 def build_app(app: App, config: PlatformConfig) -> dict[str, EnvironmentStacks]:
-    """Add both layers' stacks for every configured environment to `app`."""
+    """Add both layers' stacks for every configured environment to `app`, and the Terraform Cloud
+    bootstrap stack when the global state is `cloud` with a `bootstrap` section."""
     built = {}
     for environment in config.environments:
         state = config.state_for(environment)
@@ -42,7 +38,24 @@ def build_app(app: App, config: PlatformConfig) -> dict[str, EnvironmentStacks]:
         for stack, layer in ((azure, "azure"), (databricks, "databricks")):
             attach_backend(stack, state, prefix=config.prefix, environment=environment.name, layer=layer)
         built[environment.name] = EnvironmentStacks(azure=azure, databricks=databricks)
+    if isinstance(config.state, CloudState) and config.state.bootstrap is not None:
+        TfcBootstrapStack(
+            app,
+            bootstrap_stack_id(config.prefix),
+            prefix=config.prefix,
+            state=config.state,
+            environments=[e for e in config.environments if e.state is None],
+        )
     return built
 
 
-__all__ = ["LAYERS", "AzureIdentityStack", "DatabricksWorkspaceStack", "EnvironmentStacks", "build_app", "stack_id"]
+__all__ = [
+    "LAYERS",
+    "AzureIdentityStack",
+    "DatabricksWorkspaceStack",
+    "EnvironmentStacks",
+    "TfcBootstrapStack",
+    "bootstrap_stack_id",
+    "build_app",
+    "stack_id",
+]

@@ -24,6 +24,13 @@ def state_key(prefix: str, environment: str, layer: str) -> str:
     return f"{prefix}/{environment}/{layer}.tfstate"
 
 
+def local_state_path(directory: str, stack: str) -> str:
+    """Where a local backend keeps `stack`'s state, relative to cdktf.out/stacks/<stack>/."""
+    if not posixpath.isabs(directory):
+        directory = posixpath.join(_PROJECT_ROOT_FROM_STACK_DIR, directory)
+    return posixpath.join(directory, f"{stack}.tfstate")
+
+
 def attach_backend(
     stack: TerraformStack,
     state: CloudState | AzurermState | LocalState,
@@ -53,7 +60,4 @@ def attach_backend(
             use_azuread_auth=True,
         )
     else:
-        directory = state.directory
-        if not posixpath.isabs(directory):
-            directory = posixpath.join(_PROJECT_ROOT_FROM_STACK_DIR, directory)
-        LocalBackend(stack, path=posixpath.join(directory, f"{stack.node.id}.tfstate"))
+        LocalBackend(stack, path=local_state_path(state.directory, stack.node.id))

@@ -13,8 +13,8 @@ EXPECTED_STACKS = [
 ]
 
 
-def test_default_config_synthesizes_six_stacks(default_stacks):
-    assert sorted(default_stacks) == sorted(EXPECTED_STACKS)
+def test_default_config_synthesizes_six_environment_stacks_and_the_bootstrap(default_stacks):
+    assert sorted(default_stacks) == sorted([*EXPECTED_STACKS, "mlplatform-tfc"])
 
 
 @pytest.mark.parametrize("stack_id", EXPECTED_STACKS)

@@ -123,6 +123,14 @@ BAD_CONFIGS = [
     ("env-name-uppercase", lambda raw: raw["environments"].update(Prod=raw["environments"].pop("prod")),
      ["environments", "invalid environment name 'Prod'"]),
     ("no-environments", _set("environments", {}), ["environments", "no environment is defined"]),
+    ("bootstrap-without-project", _delete("state.project"),
+     ["state", "project is required when bootstrap is set"]),
+    ("bootstrap-bad-organization", _set("state.organization", "acme corp!"),
+     ["state.organization", "letters, digits, '-' and '_'"]),
+    ("bootstrap-two-identities", _set("state.bootstrap.azure_oidc.create_identity", True),
+     ["state.bootstrap.azure_oidc", "exactly one of run_client_id"]),
+    ("bootstrap-terraform-version", _set("state.bootstrap.terraform_version", "latest"),
+     ["state.bootstrap.terraform_version", "a Terraform version such as 1.11.4"]),
     ("tier-needed-for-custom-name", lambda raw: raw["environments"].update(qa=raw["environments"].pop("staging")),
      ["environment 'qa'", "tier", "required field is missing"]),
 ]
@@ -194,7 +202,7 @@ def test_selected_environments_are_the_only_stacks_synthesized(tmp_path, previou
     result = run_main(tmp_path, selection="prod")
     assert result.returncode == 0, result.stderr
     manifest = json.loads((previous_output / "manifest.json").read_text())
-    assert sorted(manifest["stacks"]) == ["mlplatform-prod-azure", "mlplatform-prod-databricks"]
+    assert sorted(manifest["stacks"]) == ["mlplatform-prod-azure", "mlplatform-prod-databricks", "mlplatform-tfc"]
     # a stack no longer configured is removed, as `cdktf synth` does; nothing of staging is left behind
     assert not (previous_output / "stacks" / "mlplatform-dev-azure").exists()
     assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []

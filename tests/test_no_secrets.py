@@ -44,7 +44,7 @@ def _scan(paths: list[Path]) -> list[str]:
 
 def test_synthesized_stacks_hold_no_secret_literal(default_outdir):
     files = _files(default_outdir)
-    assert len(files) == 7
+    assert len(files) == 8  # manifest + seven stacks
     assert _scan(files) == []
 
 

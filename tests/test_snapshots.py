@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from config import load_config
-from stacks import LAYERS, stack_id
+from stacks import LAYERS, bootstrap_stack_id, stack_id
 from tests.helpers import strip_metadata
 from tests.snapshot import TerraformJsonSnapshot, terraform_changes
 
 _DEFAULT = load_config().config
 STACK_IDS = [stack_id(_DEFAULT.prefix, e.name, layer) for e in _DEFAULT.environments for layer in LAYERS]
+STACK_IDS.append(bootstrap_stack_id(_DEFAULT.prefix))
 
 
 @pytest.fixture

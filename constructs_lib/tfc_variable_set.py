@@ -1,0 +1,44 @@
+"""A Terraform Cloud variable set of environment variables, attached to chosen workspaces.
+
+Used for dynamic provider credentials: every value in it is an identifier, not a secret, so the
+set holds no sensitive variable at all. A secret must never be put here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from cdktf_cdktf_provider_tfe.variable import Variable
+from cdktf_cdktf_provider_tfe.variable_set import VariableSet
+from cdktf_cdktf_provider_tfe.workspace_variable_set import WorkspaceVariableSet
+from constructs import Construct
+
+
+@dataclass(frozen=True)
+class TfcVariableSetProps:
+    name: str
+    organization: str
+    environment_variables: Mapping[str, str] = field(default_factory=dict)
+    description: str | None = None
+
+
+class TfcVariableSet(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: TfcVariableSetProps):
+        super().__init__(scope, construct_id)
+        self.variable_set = VariableSet(
+            self, "set", name=props.name, organization=props.organization, description=props.description
+        )
+        for key, value in props.environment_variables.items():
+            Variable(
+                self,
+                key.lower(),
+                variable_set_id=self.variable_set.id,
+                category="env",
+                key=key,
+                value=value,
+                sensitive=False,
+            )
+
+    def attach_to(self, construct_id: str, workspace_id: str) -> WorkspaceVariableSet:
+        return WorkspaceVariableSet(self, construct_id, variable_set_id=self.variable_set.id, workspace_id=workspace_id)
