@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from config import ConfigError, load_from_environment
+from config import ConfigError, PlatformConfig, load_from_environment
 
 EXIT_CONFIG_ERROR = 2
 
@@ -39,7 +39,7 @@ def publish(staging: Path, outdir: Path) -> None:
             shutil.rmtree(orphan)  # a stack no longer configured, as `cdktf synth` does
 
 
-def synthesize(config, outdir: Path) -> None:
+def synthesize(config: PlatformConfig, outdir: Path) -> None:
     from constructs_lib.providers import eager_requested, use_lazy_provider_packages
 
     if not eager_requested(os.environ):

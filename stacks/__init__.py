@@ -27,13 +27,10 @@ def build_app(app: App, config: PlatformConfig) -> dict[str, EnvironmentStacks]:
     built = {}
     for environment in config.environments:
         state = config.state_for(environment)
-
-        def ident(layer: str) -> str:
-            return stack_id(config.prefix, environment.name, layer)
-
-        azure = AzureIdentityStack(app, ident("azure"), prefix=config.prefix, environment=environment)
+        ids = {layer: stack_id(config.prefix, environment.name, layer) for layer in LAYERS}
+        azure = AzureIdentityStack(app, ids["azure"], prefix=config.prefix, environment=environment)
         databricks = DatabricksWorkspaceStack(
-            app, ident("databricks"), prefix=config.prefix, environment=environment, identity=azure
+            app, ids["databricks"], prefix=config.prefix, environment=environment, identity=azure
         )
         for stack, layer in ((azure, "azure"), (databricks, "databricks")):
             attach_backend(stack, state, prefix=config.prefix, environment=environment.name, layer=layer)

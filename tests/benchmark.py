@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import platform
 import statistics
@@ -58,6 +59,10 @@ def measure(env_overrides: dict[str, str], outdir: Path) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
+def stack_count(folder: Path, label: str) -> int:
+    return len(json.loads((folder / f"{label}-warm-up" / "manifest.json").read_text())["stacks"])
+
+
 def medians(runs: int, variants: dict[str, dict[str, str]], folder: Path) -> dict[str, tuple[float, int]]:
     """Median (wall, peak RSS) per variant: one untimed warm-up each, then the variants interleaved
     run by run, so that drift on a busy machine affects every variant alike."""
@@ -97,19 +102,21 @@ def main() -> int:
             folder,
         )
         scaling = {n: generated[str(n)][0] for n in counts}
+        stacks = {n: stack_count(folder, str(n)) for n in counts}
+        default_stacks = stack_count(folder, "lazy")
     marginal = (scaling[12] - scaling[1]) / 11
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"median of {args.runs} interleaved runs after a warm-up; "
           "every run is a fresh `python main.py`")
     print()
-    print("default config (3 environments, 6 stacks) | wall s | peak RSS MiB")
+    print(f"default config (3 environments, {default_stacks} stacks) | wall s | peak RSS MiB")
     print(f"stock provider imports                    | {stock[0]:6.2f} | {stock[1] / 1024:7.0f}")
     print(f"lazy provider loading                     | {lazy[0]:6.2f} | {lazy[1] / 1024:7.0f}")
     print(f"ratio (stock / lazy)                      | {stock[0] / lazy[0]:5.2f}x | {stock[1] / lazy[1]:6.2f}x")
     print()
     print("lazy loading, generated environments      | wall s | vs 1 environment")
     for count, seconds in scaling.items():
-        print(f"{count:2d} environment(s) ({2 * count:2d} stacks)             | {seconds:6.2f} | "
+        print(f"{count:2d} environment(s) ({stacks[count]:2d} stacks)             | {seconds:6.2f} | "
               f"{seconds / scaling[1]:5.2f}x")
     print(f"marginal cost per extra environment: {marginal:.3f} s "
           f"({marginal / scaling[1]:.1%} of a 1-environment synthesis)")
