@@ -24,7 +24,6 @@ from pydantic import (
 
 TIERS = ("dev", "staging", "prod")
 Tier = Literal["dev", "staging", "prod"]
-LAYERS = ("azure", "databricks")
 
 # --- reusable constrained types -------------------------------------------------------------
 

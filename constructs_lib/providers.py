@@ -25,6 +25,7 @@ import importlib
 import importlib.util
 import sys
 import types
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 from typing import Iterable, Mapping, TextIO
 
@@ -46,14 +47,20 @@ def eager_requested(environ: Mapping[str, str]) -> bool:
     return environ.get(EAGER_VARIABLE, "").strip().lower() in ("1", "true", "yes")
 
 
-def _layout_problem(name: str) -> str | None:
-    """Why `name` cannot be loaded lazily, or None when its layout is the expected one."""
+def _locate(name: str) -> tuple[ModuleSpec | None, str | None]:
+    """`name`'s spec, and why it cannot be loaded lazily (None when its layout is the expected one)."""
     try:
         spec = importlib.util.find_spec(name)
     except (ImportError, ValueError) as error:
-        return f"cannot be located ({error})"
+        return None, f"cannot be located ({error})"
     if spec is None or not spec.submodule_search_locations:
-        return "is not installed as a package"
+        return None, "is not installed as a package"
+    return spec, _layout_problem(spec)
+
+
+def _layout_problem(spec: ModuleSpec) -> str | None:
+    """Why the located package cannot be loaded lazily, or None when its layout is the expected one."""
+    assert spec.submodule_search_locations is not None
     locations = list(spec.submodule_search_locations)
     if len(locations) != 1:
         return f"spans {len(locations)} folders"
@@ -75,9 +82,8 @@ def _layout_problem(name: str) -> str | None:
     return None
 
 
-def _bare_package(name: str) -> types.ModuleType:
-    spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.submodule_search_locations is not None
+def _bare_package(name: str, spec: ModuleSpec) -> types.ModuleType:
+    assert spec.submodule_search_locations is not None
     package = types.ModuleType(name, f"{name}, loaded lazily by constructs_lib.providers")
     package.__path__ = list(spec.submodule_search_locations)
     package.__package__ = name
@@ -110,8 +116,8 @@ def use_lazy_provider_packages(
     for name in packages:
         if name in sys.modules:
             continue
-        problem = _layout_problem(name)
-        if problem:
+        spec, problem = _locate(name)
+        if spec is None or problem:
             if name not in _warned:
                 _warned.add(name)
                 print(
@@ -119,6 +125,6 @@ def use_lazy_provider_packages(
                     file=stderr or sys.stderr,
                 )
             continue
-        sys.modules[name] = _bare_package(name)
+        sys.modules[name] = _bare_package(name, spec)
         registered.append(name)
     return tuple(registered)

@@ -11,7 +11,7 @@ from config import CloudState, PlatformConfig
 from .azure import AzureIdentityStack
 from .backend import attach_backend
 from .databricks import DatabricksWorkspaceStack
-from .naming import LAYERS, bootstrap_stack_id, stack_id
+from .naming import LAYERS, bootstrap_stack_id, stack_id, stack_ids
 from .tfc import TfcBootstrapStack
 
 
@@ -27,7 +27,7 @@ def build_app(app: App, config: PlatformConfig) -> dict[str, EnvironmentStacks]:
     built = {}
     for environment in config.environments:
         state = config.state_for(environment)
-        ids = {layer: stack_id(config.prefix, environment.name, layer) for layer in LAYERS}
+        ids = stack_ids(config.prefix, environment.name)
         azure = AzureIdentityStack(app, ids["azure"], prefix=config.prefix, environment=environment)
         databricks = DatabricksWorkspaceStack(
             app, ids["databricks"], prefix=config.prefix, environment=environment, identity=azure

@@ -8,5 +8,10 @@ def stack_id(prefix: str, environment: str, layer: str) -> str:
     return f"{prefix}-{environment}-{layer}"
 
 
+def stack_ids(prefix: str, environment: str) -> dict[str, str]:
+    """Both layers' stack ids of one environment, by layer."""
+    return {layer: stack_id(prefix, environment, layer) for layer in LAYERS}
+
+
 def bootstrap_stack_id(prefix: str) -> str:
     return f"{prefix}-tfc"

@@ -19,7 +19,7 @@ from constructs_lib.tfc_variable_set import TfcVariableSet, TfcVariableSetProps
 from constructs_lib.tfc_workspace import TfcWorkspace, TfcWorkspaceProps
 
 from .backend import local_state_path
-from .naming import LAYERS, stack_id
+from .naming import stack_ids
 
 
 class TfcBootstrapStack(TerraformStack):
@@ -53,7 +53,7 @@ class TfcBootstrapStack(TerraformStack):
 
         self.workspaces: dict[str, TfcWorkspace] = {}
         for environment in environments:
-            names = {layer: stack_id(prefix, environment.name, layer) for layer in LAYERS}
+            names = stack_ids(prefix, environment.name)
             workspaces = {
                 layer: TfcWorkspace(
                     self,
@@ -70,7 +70,7 @@ class TfcBootstrapStack(TerraformStack):
                         tags={"environment": environment.name, "layer": layer, "tier": environment.tier},
                     ),
                 )
-                for layer in LAYERS
+                for layer in names
             }
             workspaces["azure"].share_state_with(workspaces["databricks"])
             workspaces["azure"].trigger_runs_in(workspaces["databricks"])

@@ -38,7 +38,7 @@ def default_scan(default_outdir):
 
 
 def test_default_app_has_zero_failed_checks(default_scan):
-    status, report, stderr = default_scan
+    status, report, _ = default_scan
     failures = [f'{c["check_id"]} {c["resource"]} ({c["file_path"]})' for c in report["results"]["failed_checks"]]
     assert failures == []
     assert status == 0
