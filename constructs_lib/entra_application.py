@@ -19,6 +19,8 @@ from cdktf_cdktf_provider_azuread.service_principal import ServicePrincipal
 from cdktf_cdktf_provider_time.rotating import Rotating
 from constructs import Construct
 
+from .principals import AzurePrincipal
+
 SINGLE_TENANT = "AzureADMyOrg"
 
 
@@ -41,7 +43,7 @@ class EntraApplicationProps:
 class EntraApplicationIdentity(Construct):
     """A single-tenant app registration with its service principal and a rotating, expiring secret.
 
-    Attributes: `client_id`, `object_id` (of the service principal: what Azure RBAC grants to),
+    Attributes: `client_id`, `object_id` (of the service principal), `principal` (what Azure RBAC grants to),
     `tenant_id`, `client_secret` (sensitive; never make it a stack output) and
     `client_secret_end_date` (RFC 3339).
     """
@@ -83,6 +85,7 @@ class EntraApplicationIdentity(Construct):
 
         self.client_id: str = self.application.client_id
         self.object_id: str = self.service_principal.object_id
+        self.principal = AzurePrincipal.service_principal(self.object_id, construct_id)
         self.tenant_id: str = self.service_principal.application_tenant_id
         self.client_secret: str = self.password.value
         self.client_secret_end_date: str = self.password.end_date

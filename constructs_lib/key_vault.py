@@ -4,7 +4,7 @@ Hardening: RBAC authorization (no access policies to drift), purge protection (a
 and its secrets stay recoverable for the whole retention period), soft-delete retention, a
 firewall with `AzureServices` bypass (Azure Databricks reads a Key Vault-backed scope as a trusted
 service) and optional IP allow-list. Access is granted with intent-named methods, AWS-CDK style:
-`vault.grant_secrets_officer(...)`, `vault.grant_secrets_user(...)`.
+`vault.grant_secrets_officer(principal)`, `vault.grant_secrets_user(principal)`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ from cdktf_cdktf_provider_azurerm.key_vault_secret import KeyVaultSecret
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 from constructs import Construct
 
+from .principals import AzurePrincipal, construct_label
+
 SECRETS_OFFICER = "Key Vault Secrets Officer"
 SECRETS_USER = "Key Vault Secrets User"
+VaultRole = Literal["Key Vault Secrets Officer", "Key Vault Secrets User"]
 
 
 @dataclass(frozen=True)
@@ -69,28 +72,30 @@ class HardenedKeyVault(Construct):
         self.name: str = self.vault.name
         self._officer_grants: list[RoleAssignment] = []
 
-    def _grant(self, construct_id: str, role: str, principal_id: str, *, service_principal: bool) -> RoleAssignment:
-        return RoleAssignment(
+    def grant(self, principal: AzurePrincipal, role: VaultRole) -> RoleAssignment:
+        """Assign `principal` one data-plane role on this vault; returns the role assignment."""
+        grant = RoleAssignment(
             self,
-            construct_id,
+            f"{principal.label}_{construct_label(role.removeprefix('Key Vault '))}",
             scope=self.vault.id,
             role_definition_name=role,
-            principal_id=principal_id,
-            # A new service principal may not have replicated yet; tell Azure its type so the
-            # assignment does not fail with PrincipalNotFound on the first apply.
-            principal_type="ServicePrincipal" if service_principal else None,
-            skip_service_principal_aad_check=True if service_principal else None,
+            principal_id=principal.object_id,
+            principal_type=principal.principal_type,
+            # A service principal created in this apply may not have replicated yet: with its type
+            # given, Azure skips the directory check instead of failing with PrincipalNotFound.
+            skip_service_principal_aad_check=True if principal.principal_type == "ServicePrincipal" else None,
         )
-
-    def grant_secrets_officer(self, construct_id: str, principal_id: str) -> RoleAssignment:
-        """Manage secrets (the deploying identity writes the client secret)."""
-        grant = self._grant(construct_id, SECRETS_OFFICER, principal_id, service_principal=False)
-        self._officer_grants.append(grant)
+        if role == SECRETS_OFFICER:
+            self._officer_grants.append(grant)
         return grant
 
-    def grant_secrets_user(self, construct_id: str, principal_id: str, *, service_principal: bool = True) -> RoleAssignment:
-        """Read secret values (Azure Databricks for the Key Vault-backed scope; the ML principal)."""
-        return self._grant(construct_id, SECRETS_USER, principal_id, service_principal=service_principal)
+    def grant_secrets_officer(self, principal: AzurePrincipal) -> RoleAssignment:
+        """Manage secrets (the deploying identity writes the client secret)."""
+        return self.grant(principal, SECRETS_OFFICER)
+
+    def grant_secrets_user(self, principal: AzurePrincipal) -> RoleAssignment:
+        """Read secret values (Azure Databricks, for the Key Vault-backed scope)."""
+        return self.grant(principal, SECRETS_USER)
 
     def add_secret(
         self,

@@ -8,15 +8,18 @@ the cluster act with exactly the principal's Unity Catalog rights. Secrets reach
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Literal, Mapping
 
 from cdktf_cdktf_provider_databricks.cluster import Cluster, ClusterAutoscale, ClusterLibrary, ClusterLibraryPypi
 from cdktf_cdktf_provider_databricks.data_databricks_node_type import DataDatabricksNodeType
 from cdktf_cdktf_provider_databricks.data_databricks_spark_version import DataDatabricksSparkVersion
+from cdktf_cdktf_provider_databricks.permissions import Permissions
 from constructs import Construct
 
 from .object_permissions import ObjectPermissions
 from .principals import Principal
+
+ClusterPermission = Literal["CAN_ATTACH_TO", "CAN_RESTART", "CAN_MANAGE"]
 
 
 def adls_oauth_spark_conf(*, storage_account: str, client_id: str, tenant_id: str, client_secret_reference: str) -> dict[str, str]:
@@ -88,17 +91,18 @@ class MlCluster(Construct):
         self.cluster_id: str = self.cluster.id
         self._permissions = ObjectPermissions(self, "permissions", cluster_id=self.cluster.id)
 
-    def grant(self, principal: Principal, permission_level: str) -> None:
-        self._permissions.grant(principal, permission_level)
+    def grant(self, principal: Principal, permission_level: ClusterPermission) -> Permissions:
+        """Give `principal` one cluster permission level; returns the cluster's permissions resource."""
+        return self._permissions.grant(principal, permission_level)
 
-    def grant_attach(self, principal: Principal) -> None:
+    def grant_attach(self, principal: Principal) -> Permissions:
         """Attach notebooks and view the cluster (CAN_ATTACH_TO)."""
-        self.grant(principal, "CAN_ATTACH_TO")
+        return self.grant(principal, "CAN_ATTACH_TO")
 
-    def grant_restart(self, principal: Principal) -> None:
+    def grant_restart(self, principal: Principal) -> Permissions:
         """Attach, start and restart the cluster (CAN_RESTART)."""
-        self.grant(principal, "CAN_RESTART")
+        return self.grant(principal, "CAN_RESTART")
 
-    def grant_manage(self, principal: Principal) -> None:
+    def grant_manage(self, principal: Principal) -> Permissions:
         """Edit, resize and delete the cluster and its permissions (CAN_MANAGE)."""
-        self.grant(principal, "CAN_MANAGE")
+        return self.grant(principal, "CAN_MANAGE")

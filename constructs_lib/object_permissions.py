@@ -24,14 +24,17 @@ class ObjectPermissions(Construct):
         self._grants: dict[Principal, str] = {}
         self.resource: Permissions | None = None
 
-    def grant(self, principal: Principal, permission_level: str) -> None:
-        """Give `principal` `permission_level`; a later grant to the same principal replaces the earlier."""
+    def grant(self, principal: Principal, permission_level: str) -> Permissions:
+        """Give `principal` `permission_level`; a later grant to the same principal replaces the earlier.
+
+        Returns the object's one `databricks_permissions` resource, which now holds the grant."""
         self._grants[principal] = permission_level
         access_control = [p.access_control(level) for p, level in self._grants.items()]
         if self.resource is None:
             self.resource = Permissions(self, "permissions", access_control=access_control, **self._object_reference)
         else:
             self.resource.put_access_control(access_control)
+        return self.resource
 
     @property
     def grants(self) -> dict[Principal, str]:

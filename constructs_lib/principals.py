@@ -1,4 +1,10 @@
-"""Who a grant is for: a workspace service principal, group or user, named as Databricks names them."""
+"""Who a grant is for. Every `grant_*` method in constructs_lib takes one of these and returns the
+resource it made, in the manner of aws-cdk-lib's `grant(grantee, ...)`:
+
+- `Principal`: a Databricks workspace service principal, group or user, named as Databricks ACLs
+  name them (`workspace_principal.principal`, `Principal.group("ml-engineers")`);
+- `AzurePrincipal`: an Entra ID object that Azure RBAC assigns roles to (`identity.principal`).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +15,19 @@ from typing import Literal
 from cdktf_cdktf_provider_databricks.permissions import PermissionsAccessControl
 
 PrincipalKind = Literal["service_principal", "group", "user"]
+AzurePrincipalType = Literal["ServicePrincipal", "User", "Group"]
+
+
+def construct_label(text: str) -> str:
+    """A stable snake_case fragment for construct ids, e.g. 'ML Engineers' -> 'ml_engineers'."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 @dataclass(frozen=True)
 class Principal:
-    """A grantee. `name` is what Databricks ACLs use: the application id of a service principal,
-    the display name of a group, the user name of a user. `label` is a stable, readable id for
-    the constructs a grant creates (the name may be a Terraform reference)."""
+    """A Databricks grantee. `name` is what Databricks ACLs use: the application id of a service
+    principal, the display name of a group, the user name of a user. `label` is a stable, readable
+    id for the constructs a grant creates (the name may be a Terraform reference)."""
 
     kind: PrincipalKind
     name: str
@@ -23,7 +35,7 @@ class Principal:
 
     @classmethod
     def group(cls, display_name: str) -> "Principal":
-        return cls("group", display_name, "group_" + re.sub(r"[^a-z0-9]+", "_", display_name.lower()).strip("_"))
+        return cls("group", display_name, "group_" + construct_label(display_name))
 
     @classmethod
     def service_principal(cls, application_id: str, label: str) -> "Principal":
@@ -33,3 +45,22 @@ class Principal:
         """One entry of a `databricks_permissions` access control list."""
         key = {"service_principal": "service_principal_name", "group": "group_name", "user": "user_name"}[self.kind]
         return PermissionsAccessControl(permission_level=permission_level, **{key: self.name})
+
+
+@dataclass(frozen=True)
+class AzurePrincipal:
+    """An Azure RBAC grantee: an Entra ID object id (often a Terraform reference) and a label.
+
+    `principal_type` is set when it is known: Azure then skips its directory lookup, so a role
+    assignment to a service principal created in the same apply does not fail with
+    PrincipalNotFound before Entra ID has replicated it. Leave it None for the deploying
+    identity, which may be a user (laptop) or a service principal (CI).
+    """
+
+    object_id: str
+    label: str
+    principal_type: AzurePrincipalType | None = None
+
+    @classmethod
+    def service_principal(cls, object_id: str, label: str) -> "AzurePrincipal":
+        return cls(object_id, label, "ServicePrincipal")

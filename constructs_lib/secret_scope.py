@@ -8,12 +8,15 @@ the caller's Entra ID token, which is why the databricks layer must not authenti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from cdktf_cdktf_provider_databricks.secret_acl import SecretAcl
 from cdktf_cdktf_provider_databricks.secret_scope import SecretScope, SecretScopeKeyvaultMetadata
 from constructs import Construct
 
 from .principals import Principal
+
+ScopePermission = Literal["READ", "WRITE", "MANAGE"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,8 @@ class KeyVaultBackedSecretScope(Construct):
         )
         self.name: str = self.scope.name
 
-    def _acl(self, principal: Principal, permission: str) -> SecretAcl:
+    def grant(self, principal: Principal, permission: ScopePermission) -> SecretAcl:
+        """Give `principal` one ACL permission on the scope; returns the `databricks_secret_acl`."""
         return SecretAcl(
             self,
             f"{permission.lower()}_{principal.label}",
@@ -49,11 +53,11 @@ class KeyVaultBackedSecretScope(Construct):
 
     def grant_read(self, principal: Principal) -> SecretAcl:
         """Let `principal` read secrets (what a job or cluster running as it needs)."""
-        return self._acl(principal, "READ")
+        return self.grant(principal, "READ")
 
     def grant_manage(self, principal: Principal) -> SecretAcl:
         """Let `principal` administer the scope's ACLs."""
-        return self._acl(principal, "MANAGE")
+        return self.grant(principal, "MANAGE")
 
     def reference(self, key: str) -> str:
         """`{{secrets/<scope>/<key>}}`: Databricks resolves it at run time; the value never appears here."""

@@ -22,10 +22,13 @@ from cdktf_cdktf_provider_databricks.model_serving import (
     ModelServingConfigTrafficConfigRoutes,
     ModelServingTags,
 )
+from cdktf_cdktf_provider_databricks.permissions import Permissions
 from constructs import Construct
 
 from .object_permissions import ObjectPermissions
 from .principals import Principal
+
+EndpointPermission = Literal["CAN_QUERY", "CAN_MANAGE"]
 
 
 @dataclass(frozen=True)
@@ -132,13 +135,17 @@ class ServingEndpoint(Construct):
         self.endpoint_id: str = self.endpoint.serving_endpoint_id
         self._permissions = ObjectPermissions(self, "permissions", serving_endpoint_id=self.endpoint.serving_endpoint_id)
 
-    def grant_query(self, principal: Principal) -> None:
-        """Call the endpoint (CAN_QUERY)."""
-        self._permissions.grant(principal, "CAN_QUERY")
+    def grant(self, principal: Principal, permission_level: EndpointPermission) -> Permissions:
+        """Give `principal` one endpoint permission level; returns the endpoint's permissions resource."""
+        return self._permissions.grant(principal, permission_level)
 
-    def grant_manage(self, principal: Principal) -> None:
+    def grant_query(self, principal: Principal) -> Permissions:
+        """Call the endpoint (CAN_QUERY)."""
+        return self.grant(principal, "CAN_QUERY")
+
+    def grant_manage(self, principal: Principal) -> Permissions:
         """Change the endpoint's config, e.g. deploy new model versions (CAN_MANAGE)."""
-        self._permissions.grant(principal, "CAN_MANAGE")
+        return self.grant(principal, "CAN_MANAGE")
 
     def invocation_url(self, workspace_host: str) -> str:
         """`https://<workspace host>/serving-endpoints/<name>/invocations`."""

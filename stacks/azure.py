@@ -19,6 +19,7 @@ from constructs import Construct
 from config import EnvironmentSettings
 from constructs_lib.entra_application import EntraApplicationIdentity, EntraApplicationProps
 from constructs_lib.key_vault import HardenedKeyVault, KeyVaultProps
+from constructs_lib.principals import AzurePrincipal
 
 # The first-party "AzureDatabricks" application: it reads Key Vault-backed secret scopes.
 AZURE_DATABRICKS_APP_ID = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
@@ -101,10 +102,10 @@ class AzureIdentityStack(TerraformStack):
                 tags=tags,
             ),
         )
-        self.key_vault.grant_secrets_officer("deployer_secrets_officer", deployer.object_id)
+        self.key_vault.grant_secrets_officer(AzurePrincipal(deployer.object_id, "deployer"))
         azure_databricks = DataAzureadServicePrincipal(self, "azure_databricks", client_id=AZURE_DATABRICKS_APP_ID)
-        self.key_vault.grant_secrets_user("azure_databricks_secrets_user", azure_databricks.object_id)
-        self.key_vault.grant_secrets_user("ml_principal_secrets_user", self.identity.object_id)
+        self.key_vault.grant_secrets_user(AzurePrincipal.service_principal(azure_databricks.object_id, "azure_databricks"))
+        self.key_vault.grant_secrets_user(AzurePrincipal.service_principal(self.identity.object_id, "ml_principal"))
 
         secret = self.key_vault.add_secret(
             "client_secret",

@@ -150,10 +150,7 @@ class DatabricksWorkspaceStack(TerraformStack):
                 tags={"environment": environment.name, **serving.tags},
             ),
         )
-        if serving.principal_permission == "CAN_MANAGE":
-            self.endpoint.grant_manage(ml)
-        else:
-            self.endpoint.grant_query(ml)
+        self.endpoint.grant(ml, serving.principal_permission)
 
         outputs = {
             "serving_endpoint_url": (self.endpoint.invocation_url(host), "POST scoring requests here"),
