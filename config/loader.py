@@ -1,31 +1,50 @@
 """Read, validate and select the environments config: the one place that touches files and env vars.
 
 Every problem becomes one line naming the file, the environment and the field, collected in a
-`ConfigError`; callers print those lines and exit with status 2. Nothing here imports cdktf or a
-provider, so a bad config is reported in well under a second.
+`ConfigError`; callers print those lines and exit with status 2. Lines are built from shortened,
+escaped renderings of user values (config/text.py), so no input can make a line very long or
+forge another one. Nothing here imports cdktf or a provider: a bad config is reported in well under
+a second.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 from pydantic import ValidationError
 
-from .model import PlatformConfig
+from .model import (
+    ENVIRONMENT_NAME_PATTERN,
+    ENVIRONMENT_NAME_RULE,
+    AzurermState,
+    CloudState,
+    CrossEnvironmentError,
+    LocalState,
+    PlatformConfig,
+    UnsafeInputError,
+)
+from .text import path_part, shorten
+from .yaml_file import ConfigFileError, load
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "environments.yaml"
 CONFIG_PATH_VARIABLE = "MLPLATFORM_CONFIG"
 ENVIRONMENTS_VARIABLE = "MLPLATFORM_ENVIRONMENTS"
+MAX_LINE = 400
+"""No message line is longer (values inside are shortened long before this guard applies)."""
+
+BACKENDS = {model.model_fields["backend"].annotation.__args__[0]: model for model in (CloudState, AzurermState, LocalState)}
+"""Backend name -> its state model: the one list of backends, read from the models themselves."""
 
 
 class ConfigError(Exception):
     """A user mistake in the config or its selection; `problems` holds one printable line each."""
 
     def __init__(self, problems: list[str]):
+        problems = [safe_line(line) for line in problems]
         super().__init__("\n".join(problems))
         self.problems = problems
 
@@ -37,98 +56,94 @@ class LoadedConfig:
     warnings: list[str] = field(default_factory=list)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys: YAML would silently keep the last one."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key '{key}' (first at line {seen[key] + 1})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+def safe_line(line: str) -> str:
+    """A last guard: one printable line of bounded length, whatever went into it."""
+    if not line.isprintable():
+        line = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in line)
+    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 3] + "..."
 
 
 def _display_path(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        shown = str(path.resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError, RuntimeError):
+        shown = str(path)
+    return shown if shown.isprintable() and len(shown) <= 200 else shorten(shown, 200)
 
 
-def _read_yaml(path: Path, shown: str) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{shown}: config file not found"]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise ConfigError([f"{shown}: cannot read config file: {reason}"]) from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ConfigError([f"{shown}: invalid YAML{where}: {problem}"]) from None
+def _scope(environment: str | None) -> str:
+    return f"environment '{environment}': " if environment else ""
 
 
-def _describe_location(loc: tuple[Any, ...], environment_names: list[str]) -> tuple[str | None, str]:
-    """Split a pydantic error location into (environment name, dotted field path)."""
+def _describe_location(loc: tuple[Any, ...], environment_names: list[str]) -> tuple[str | None, str, str | None]:
+    """Split an error location into (environment name, dotted field path, state backend tag)."""
     parts = list(loc)
     environment = None
-    if len(parts) >= 2 and parts[0] == "environments" and isinstance(parts[1], int):
+    if len(parts) >= 2 and parts[0] == "environments":
         index = parts[1]
-        environment = environment_names[index] if index < len(environment_names) else str(index)
+        if isinstance(index, int):
+            environment = environment_names[index] if index < len(environment_names) else str(index)
+        else:
+            environment = str(index)
         parts = parts[2:]
+    backend = None
     # The state union adds its tag ('cloud', 'azurerm', 'local') right after 'state'; drop it.
     if "state" in parts:
         tag_at = parts.index("state") + 1
-        if tag_at < len(parts) and parts[tag_at] in ("cloud", "azurerm", "local"):
-            del parts[tag_at]
+        if tag_at < len(parts) and parts[tag_at] in BACKENDS:
+            backend = parts.pop(tag_at)
     text = ""
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else str(part)
-    return environment, text or "(top level)"
+            text += f".{path_part(part)}" if text else path_part(part)
+    return environment, text or "(top level)", backend
 
 
-def _describe_error(error: Mapping[str, Any]) -> str:
+def _describe_error(error: Mapping[str, Any], where: str, backend: str | None) -> str:
     kind = error["type"]
     message = error["msg"]
+    field_name = where.rsplit(".", 1)[-1]
     if kind == "value_error":
         message = message.removeprefix("Value error, ")
     elif kind == "missing":
         message = "required field is missing"
     elif kind == "extra_forbidden":
-        message = "unknown field (check its spelling and the README's config reference)"
+        owners = [name for name, model in BACKENDS.items() if field_name in model.model_fields]
+        if backend and owners and backend not in owners:
+            message = f"only used with backend {' or '.join(map(repr, owners))} (this state's backend is '{backend}')"
+        elif where == "name":
+            message = "an environment is named by its key under 'environments'; remove this field"
+        else:
+            message = "unknown field (check its spelling and the README's config reference)"
     elif kind == "union_tag_invalid":
-        message = f"backend must be one of 'cloud', 'azurerm', 'local' (got {error['ctx'].get('tag')!r})"
+        message = f"backend must be one of {', '.join(map(repr, BACKENDS))} (got {shorten(error['ctx'].get('tag'))})"
     elif kind == "union_tag_not_found":
-        message = "backend is required: one of 'cloud', 'azurerm', 'local'"
+        message = f"backend is required: one of {', '.join(map(repr, BACKENDS))}"
+    elif kind in ("int_type", "bool_type", "string_type") and "input" in error:
+        value = error["input"]
+        wanted = {"int_type": "a whole number", "bool_type": "true or false", "string_type": "text"}[kind]
+        hint = " (quote it to make it text)" if kind == "string_type" and isinstance(value, (int, float, bool)) else ""
+        message = f"must be {wanted}{hint} (got {shorten(value)})"
     elif "input" in error and not isinstance(error["input"], (dict, list)):
-        message = f"{message} (got {error['input']!r})"
+        message = f"{message} (got {shorten(error['input'])})"
     return message
 
 
 def _format_validation_error(error: ValidationError, shown: str, environment_names: list[str]) -> list[str]:
     lines = []
     for item in error.errors(include_url=False):
-        environment, where = _describe_location(tuple(item["loc"]), environment_names)
-        scope = f"environment '{environment}': " if environment else ""
-        lines.append(f"{shown}: {scope}{where}: {_describe_error(item)}")
+        environment, where, backend = _describe_location(tuple(item["loc"]), environment_names)
+        lines.append(f"{shown}: {_scope(environment)}{where}: {_describe_error(item, where, backend)}")
+    return lines
+
+
+def _format_unsafe(error: UnsafeInputError, shown: str) -> list[str]:
+    lines = []
+    for path, reason in error.problems:
+        environment, where, _ = _describe_location(path, [])
+        lines.append(f"{shown}: {_scope(environment)}{where}: {reason}")
     return lines
 
 
@@ -145,28 +160,28 @@ def _precheck(raw: Any, shown: str) -> list[str]:
         return [f"{shown}: environments: must be a mapping of environment name to settings"]
     if not environments:
         return [f"{shown}: environments: no environment is defined; add at least one (e.g. dev)"]
-    problems = []
-    for name in environments:
-        if not isinstance(name, str) or not name or not name[0].islower() or not name.isalnum() or len(name) > 16:
-            problems.append(
-                f"{shown}: environments: invalid environment name {name!r}; "
-                "use 1-16 lowercase letters and digits, starting with a letter"
-            )
-        elif name.lower() != name:
-            problems.append(f"{shown}: environments: invalid environment name {name!r}; use lowercase")
-    return problems
+    return [
+        f"{shown}: environments: invalid environment name {shorten(name)}; use {ENVIRONMENT_NAME_RULE}"
+        for name in environments
+        if not isinstance(name, str) or not re.fullmatch(ENVIRONMENT_NAME_PATTERN, name, re.ASCII)
+    ]
 
 
 def _select(raw: dict, selection: str | None, shown: str) -> dict:
-    if selection is None or not selection.strip():
+    if selection is None:
         return raw
     wanted = [name.strip() for name in selection.split(",") if name.strip()]
+    if not wanted:
+        raise ConfigError(
+            [f"{ENVIRONMENTS_VARIABLE}: names no environment (got {shorten(selection)}); "
+             "give comma-separated names such as dev,prod, or unset it for all"]
+        )
     defined = list(raw["environments"])
     unknown = [name for name in wanted if name not in defined]
     if unknown:
         raise ConfigError(
             [
-                f"{ENVIRONMENTS_VARIABLE}: unknown environment {name!r}; {shown} defines: {', '.join(defined)}"
+                f"{ENVIRONMENTS_VARIABLE}: unknown environment {shorten(name)}; {shown} defines: {', '.join(defined)}"
                 for name in unknown
             ]
         )
@@ -178,7 +193,10 @@ def load_config(path: Path | None = None, selection: str | None = None) -> Loade
     """Load and validate a config file, keeping only the selected environments (comma-separated)."""
     path = path or DEFAULT_CONFIG_PATH
     shown = _display_path(path)
-    raw = _read_yaml(path, shown)
+    try:
+        raw = load(path)
+    except ConfigFileError as error:
+        raise ConfigError([f"{shown}: {error}"]) from None
     problems = _precheck(raw, shown)
     if problems:
         raise ConfigError(problems)
@@ -187,13 +205,21 @@ def load_config(path: Path | None = None, selection: str | None = None) -> Loade
     names = list(raw.get("environments") or {})
     try:
         config = PlatformConfig.model_validate(raw)
+    except UnsafeInputError as error:
+        raise ConfigError(_format_unsafe(error, shown)) from None
+    except CrossEnvironmentError as error:
+        raise ConfigError([f"{shown}: {line}" for line in error.problems]) from None
     except ValidationError as error:
         raise ConfigError(_format_validation_error(error, shown, names)) from None
-    warnings = [f"{shown}: environment '{e.name}': {w}" for e in config.environments for w in e.warnings]
+    warnings = [safe_line(f"{shown}: environment '{e.name}': {w}") for e in config.environments for w in e.warnings]
     return LoadedConfig(config=config, source=shown, warnings=warnings)
 
 
 def load_from_environment(environ: Mapping[str, str] = os.environ) -> LoadedConfig:
     """Load the config named by MLPLATFORM_CONFIG (or the embedded default) and apply MLPLATFORM_ENVIRONMENTS."""
-    configured = environ.get(CONFIG_PATH_VARIABLE, "").strip()
+    configured = environ.get(CONFIG_PATH_VARIABLE)
+    if configured is not None and not configured.strip():
+        raise ConfigError(
+            [f"{CONFIG_PATH_VARIABLE}: is set but empty; give the path of a config file, or unset it for {_display_path(DEFAULT_CONFIG_PATH)}"]
+        )
     return load_config(Path(configured) if configured else None, environ.get(ENVIRONMENTS_VARIABLE))

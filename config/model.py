@@ -22,6 +22,9 @@ from pydantic import (
     model_validator,
 )
 
+from .azure_regions import AZURE_REGIONS
+from .text import shorten, unsafe_strings
+
 TIERS = ("dev", "staging", "prod")
 Tier = Literal["dev", "staging", "prod"]
 
@@ -30,11 +33,11 @@ Tier = Literal["dev", "staging", "prod"]
 
 def _rule(pattern: str, description: str) -> AfterValidator:
     """A regex rule whose error message says what is allowed in words, not as a regex."""
-    compiled = re.compile(pattern)
+    compiled = re.compile(pattern, re.ASCII)
 
     def check(value: str) -> str:
         if not compiled.fullmatch(value):
-            raise ValueError(f"invalid value {value!r}: {description}")
+            raise ValueError(f"invalid value {shorten(value)}: {description}")
         return value
 
     return AfterValidator(check)
@@ -55,7 +58,9 @@ def _lower(value: str) -> str:
 
 LowerGuid = Annotated[Guid, AfterValidator(_lower)]
 
-EnvironmentName = Annotated[str, _rule(r"[a-z][a-z0-9]{0,15}", "1-16 lowercase letters and digits, starting with a letter")]
+ENVIRONMENT_NAME_PATTERN = r"[a-z][a-z0-9]{0,15}"
+ENVIRONMENT_NAME_RULE = "1-16 lowercase letters and digits, starting with a letter"
+EnvironmentName = Annotated[str, _rule(ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_RULE)]
 
 # Entra ID / Databricks display names: printable, bounded.
 DisplayName = Annotated[str, _rule(r"[^\x00-\x1f]{1,120}", "1-120 printable characters")]
@@ -63,11 +68,36 @@ DisplayName = Annotated[str, _rule(r"[^\x00-\x1f]{1,120}", "1-120 printable char
 # Databricks workspace group names (also used for the users/admin groups): printable, no slashes.
 GroupName = Annotated[str, _rule(r"[^/\x00-\x1f]{1,256}", "1-256 printable characters without '/'")]
 
-# Azure tags: key <= 512 characters, value <= 256; Databricks custom tags are stricter but a subset.
-Tags = dict[
-    Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^[^<>%&\\?/]+$")],
-    Annotated[str, StringConstraints(max_length=256)],
+# Azure tags: at most 50 per resource, key <= 512 characters without <>%&\?/, value <= 256; tag
+# names are case-insensitive in Azure, so keys differing only in case collide.
+TagKey = Annotated[
+    str, _rule(r"[^<>%&\\?/]{1,512}", "1-512 characters without '<', '>', '%', '&', '\\', '?' and '/'")
 ]
+TagValue = Annotated[str, StringConstraints(max_length=256)]
+
+
+def _tags(max_count: int, why: str) -> Any:
+    def check(tags: dict[str, str]) -> dict[str, str]:
+        if len(tags) > max_count:
+            raise ValueError(f"at most {max_count} tags ({why}); got {len(tags)}")
+        seen: dict[str, str] = {}
+        for key in tags:
+            if key.lower() in seen:
+                raise ValueError(
+                    f"tag keys {shorten(seen[key.lower()])} and {shorten(key)} differ only in case; Azure treats them as one"
+                )
+            seen[key.lower()] = key
+        return tags
+
+    return Annotated[dict[TagKey, TagValue], AfterValidator(check)]
+
+
+# The stacks add 'environment' and 'managed-by' to the Azure tags; 'environment' to the others.
+AzureTags = _tags(48, "Azure allows 50 per resource and the app adds 'environment' and 'managed-by'")
+ClusterTags = _tags(
+    44, "Azure allows 50 per VM; the app adds 'environment' and Azure Databricks its default tags"
+)
+EndpointTags = _tags(49, "the app adds 'environment'")
 
 # Terraform Cloud organization and project names.
 TfcName = Annotated[str, _rule(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", "1-40 letters, digits, '-' and '_'")]
@@ -115,26 +145,57 @@ UcIdentifier = Annotated[str, _rule(r"\w[\w-]{0,254}", "a Unity Catalog name: le
 EnvVarName = Annotated[str, _rule(r"[A-Za-z_][A-Za-z0-9_]*", "letters, digits and '_', not starting with a digit")]
 
 
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+HOST_NAME = re.compile(rf"(?=.{{4,253}}$)(?:{_LABEL}\.)+[a-z]{{2,63}}", re.ASCII)
+# Azure Databricks workspace URLs, in the public, US Government and China clouds.
+_DATABRICKS_DOMAINS = (".azuredatabricks.net", ".databricks.azure.us", ".databricks.azure.cn")
+
+
+def _check_host_name(value: str) -> str:
+    if not HOST_NAME.fullmatch(value.lower()):
+        raise ValueError(f"invalid host name {shorten(value)}: dot-separated labels of letters, digits and '-', e.g. app.terraform.io")
+    return value.lower()
+
+
 def _check_https_host(value: str) -> str:
-    match = re.fullmatch(r"https://([A-Za-z0-9.-]+\.[A-Za-z]{2,})/?", value)
-    if not match:
+    match = re.fullmatch(r"https://([^/]+)/?", value, re.ASCII)
+    host = match.group(1).lower() if match else ""
+    if not match or not HOST_NAME.fullmatch(host):
         raise ValueError(
             "must be the workspace URL as https://<host> with no path, "
             "e.g. https://adb-1234567890123456.7.azuredatabricks.net"
         )
-    return f"https://{match.group(1).lower()}"
+    if not host.endswith(_DATABRICKS_DOMAINS):
+        raise ValueError(
+            f"{shorten(host)} is not an Azure Databricks workspace host (*{', *'.join(_DATABRICKS_DOMAINS)})"
+        )
+    return f"https://{host}"
+
+
+HostName = Annotated[str, AfterValidator(_check_host_name)]
 
 
 HttpsHost = Annotated[str, AfterValidator(_check_https_host)]
 
+
+def _check_region(value: str) -> str:
+    if value not in AZURE_REGIONS:
+        close = [r for r in sorted(AZURE_REGIONS) if r[:4] == value[:4].lower()][:4]
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `az account list-locations -o table`"
+        raise ValueError(f"{shorten(value)} is not an Azure region name (lowercase, no spaces, e.g. westeurope){hint}")
+    return value
+
+
+AzureRegion = Annotated[str, AfterValidator(_check_region)]
+
 _WORKSPACE_ID = re.compile(
-    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}"
+    r"^/subscriptions/[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}/resourceGroups/[-\w.()]{0,89}[-\w()]"
     r"/providers/Microsoft\.Databricks/workspaces/[A-Za-z0-9_-]{3,64}$"
 )
 
 
 def _check_workspace_resource_id(value: str) -> str:
-    if not _WORKSPACE_ID.fullmatch(value):
+    if not _WORKSPACE_ID.fullmatch(value) or not value.isascii():
         raise ValueError(
             "must be an Azure Databricks workspace resource id: /subscriptions/<guid>/resourceGroups/<rg>"
             "/providers/Microsoft.Databricks/workspaces/<name>"
@@ -145,22 +206,37 @@ def _check_workspace_resource_id(value: str) -> str:
 WorkspaceResourceId = Annotated[str, AfterValidator(_check_workspace_resource_id)]
 
 
+# Special-purpose IPv4 space (RFC 6890) that can never be a deployer's public egress address.
+# The documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) stay allowed: the
+# embedded default uses them as placeholders.
 _NOT_PUBLIC = [
     ipaddress.ip_network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8")
+    for n in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
+    )
 ]
+WIDEST_IP_RULE = 16
+"""The widest firewall range accepted: an office, VPN or runner egress range is far narrower."""
 
 
 def _check_ip_rule(value: str) -> str:
     try:
         network = ipaddress.ip_network(value, strict=True)
     except ValueError:
-        raise ValueError(f"'{value}' is not an IPv4 address or CIDR range (host bits must be zero)") from None
+        raise ValueError(f"{shorten(value)} is not an IPv4 address or CIDR range (host bits must be zero)") from None
     if network.version != 4:
-        raise ValueError(f"'{value}': Key Vault firewall rules accept IPv4 only")
-    # Key Vault refuses RFC 1918 ranges in IP rules: private traffic belongs on a private endpoint.
-    if any(network.subnet_of(reserved) for reserved in _NOT_PUBLIC) or network.is_unspecified:
-        raise ValueError(f"'{value}' is not a public range; Key Vault IP rules accept public IPv4 only")
+        raise ValueError(f"{shorten(value)}: Key Vault firewall rules accept IPv4 only")
+    # Key Vault refuses private ranges in IP rules: private traffic belongs on a private endpoint.
+    overlap = next((reserved for reserved in _NOT_PUBLIC if network.overlaps(reserved)), None)
+    if overlap is not None:
+        raise ValueError(
+            f"{shorten(value)} is not a public range (it overlaps {overlap}); Key Vault IP rules accept public IPv4 only"
+        )
+    if network.prefixlen < WIDEST_IP_RULE:
+        raise ValueError(
+            f"{shorten(value)} is wider than /{WIDEST_IP_RULE}; allow only the egress ranges that run Terraform"
+        )
     # Azure stores a single address without '/32'; writing it that way avoids a perpetual plan diff.
     return str(network.network_address) if network.prefixlen == 32 else str(network)
 
@@ -171,7 +247,8 @@ IpRule = Annotated[str, AfterValidator(_check_ip_rule)]
 class Strict(BaseModel):
     """Base for every config section: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # strict: no silent coercion (a YAML `true` is not the integer 1, "3" is not 3).
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True)
 
 
 # --- state backends ---------------------------------------------------------------------------
@@ -207,7 +284,7 @@ class CloudState(Strict):
 
     backend: Literal["cloud"]
     organization: TfcName
-    hostname: Annotated[str, _rule(r"[a-z0-9.-]+\.[a-z]{2,}", "a host name such as app.terraform.io")] = "app.terraform.io"
+    hostname: HostName = "app.terraform.io"
     project: TfcName | None = None
     bootstrap: BootstrapSettings | None = None
 
@@ -287,11 +364,11 @@ class KeyVaultSettings(Strict):
 class AzureSettings(Strict):
     tenant_id: LowerGuid
     subscription_id: LowerGuid
-    location: Annotated[str, _rule(r"[a-z][a-z0-9]{2,30}", "an Azure region name such as westeurope")]
+    location: AzureRegion
     resource_group: ResourceGroupSettings
     application: ApplicationSettings = ApplicationSettings()
     key_vault: KeyVaultSettings
-    tags: Tags = Field(default_factory=dict)
+    tags: AzureTags = Field(default_factory=dict)
 
 
 # --- databricks layer -------------------------------------------------------------------------
@@ -310,10 +387,22 @@ class EntitlementSettings(Strict):
     allow_cluster_create: bool = False
 
 
+BUILT_IN_GROUPS = ("admins", "users")
+"""Every Databricks workspace has these; they can be joined, never created."""
+
+
 class GroupSettings(Strict):
     name: GroupName = "ml-automation"
     # false: the group exists already (e.g. synced from Entra ID) and is looked up by name.
     create: bool = True
+
+    @model_validator(mode="after")
+    def _not_built_in(self) -> "GroupSettings":
+        if self.create and self.name in BUILT_IN_GROUPS:
+            raise ValueError(
+                f"'{self.name}' is a built-in workspace group and cannot be created; set create: false to join it"
+            )
+        return self
 
 
 class ServicePrincipalSettings(Strict):
@@ -357,7 +446,7 @@ class ClusterSettings(Strict):
     autotermination_minutes: int = 30
     principal_permission: Literal["CAN_ATTACH_TO", "CAN_RESTART", "CAN_MANAGE"] = "CAN_RESTART"
     users_group: GroupName | None = None
-    custom_tags: Tags = Field(default_factory=dict)
+    custom_tags: ClusterTags = Field(default_factory=dict)
     pypi_packages: list[Annotated[str, _rule(r"[A-Za-z0-9][A-Za-z0-9._\-\[\],<>=!~ ]*", "a pip requirement such as mlflow==2.19.0")]] = Field(
         default_factory=list
     )
@@ -394,6 +483,15 @@ class ServedModelSettings(Strict):
     @classmethod
     def _version_as_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _each_variable_once(self) -> "ServedModelSettings":
+        both = sorted(set(self.environment_vars) & set(self.secret_environment_vars))
+        if both:
+            raise ValueError(
+                f"{', '.join(both)}: set in both environment_vars and secret_environment_vars; keep one"
+            )
+        return self
 
     @field_validator("environment_vars")
     @classmethod
@@ -436,7 +534,7 @@ class ServingSettings(Strict):
     # CAN_MANAGE lets the principal deploy new model versions; CAN_QUERY only calls the endpoint.
     principal_permission: Literal["CAN_QUERY", "CAN_MANAGE"] = "CAN_QUERY"
     ai_gateway: AiGatewaySettings | None = None
-    tags: Tags = Field(default_factory=dict)
+    tags: EndpointTags = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _traffic_routes(self) -> "ServingSettings":
@@ -487,10 +585,13 @@ def _tier_defaults(tier: str, raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "azure": {**azure, "key_vault": vault}}
 
 
+ENVIRONMENT_NAME_KEY = "__environment_name__"
+
+
 class EnvironmentSettings(Strict):
     """One environment: its tier, an optional state override and both layers' settings."""
 
-    name: EnvironmentName
+    name: EnvironmentName = Field(validation_alias=ENVIRONMENT_NAME_KEY)
     tier: Tier
     state: StateSettings | None = None
     azure: AzureSettings
@@ -523,6 +624,68 @@ class EnvironmentSettings(Strict):
         return notes
 
 
+class UnsafeInputError(Exception):
+    """Strings that would become Terraform code or forge output: (path in the raw config, reason) each.
+
+    Raised before any field is validated; not a ValueError, so pydantic lets it through unchanged."""
+
+    def __init__(self, problems: list[tuple[tuple[Any, ...], str]]):
+        super().__init__(f"{len(problems)} unsafe value(s)")
+        self.problems = problems
+
+
+class CrossEnvironmentError(Exception):
+    """Environments that are each valid but collide with one another; one message line each.
+
+    Deliberately not a ValueError: pydantic lets it through, and the loader reports its lines as they are."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _collisions(environments: list[EnvironmentSettings], key) -> list[tuple[EnvironmentSettings, EnvironmentSettings, str]]:
+    """(first, later, value) for each environment whose `key(environment)` an earlier one already has."""
+    seen: dict[Any, EnvironmentSettings] = {}
+    found = []
+    for environment in environments:
+        for value, scope in key(environment):
+            if (scope, value.lower()) in seen:
+                found.append((seen[(scope, value.lower())], environment, value))
+            else:
+                seen[(scope, value.lower())] = environment
+    return found
+
+
+def _created_resource_group(e: EnvironmentSettings):
+    group = e.azure.resource_group
+    return [(group.name, e.azure.subscription_id)] if group.create else []
+
+
+def _created_group(e: EnvironmentSettings):
+    group = e.databricks.service_principal.group
+    return [(group.name, e.databricks.workspace.host)] if group.create else []
+
+
+# (field, values of one environment as (value, scope within which it must be unique), why)
+_UNIQUE_ACROSS_ENVIRONMENTS = (
+    ("azure.key_vault.name", lambda e: [(e.azure.key_vault.name, "azure")],
+     "Key Vault names are globally unique"),
+    ("azure.resource_group.name", _created_resource_group,
+     "two environments cannot both create one resource group in the same subscription"),
+    ("azure.application.display_name",
+     lambda e: [(e.azure.application.display_name, e.azure.tenant_id)] if e.azure.application.display_name else [],
+     "the app registration refuses duplicate display names in a tenant"),
+    ("databricks.secret_scope.name",
+     lambda e: [(e.databricks.secret_scope.name, e.databricks.workspace.host)] if e.databricks.secret_scope.name else [],
+     "secret scope names are unique within a workspace"),
+    ("databricks.serving.name", lambda e: [(e.databricks.serving.name, e.databricks.workspace.host)],
+     "serving endpoint names are unique within a workspace"),
+    ("databricks.service_principal.group.name", _created_group,
+     "two environments cannot both create one group in the same workspace; set create: false in one"),
+)
+
+
 class PlatformConfig(Strict):
     """The whole config file: a naming prefix, the default state backend and the environments."""
 
@@ -533,17 +696,34 @@ class PlatformConfig(Strict):
     @model_validator(mode="before")
     @classmethod
     def _environments_from_mapping(cls, data: Any) -> Any:
-        """Environments are written as a mapping name -> settings; the model keeps an ordered list."""
+        """Refuse unsafe text anywhere (config/text.py), then turn the environments mapping
+        (name -> settings) into the ordered list the model keeps."""
+        problems = list(unsafe_strings(data))
+        if problems:
+            raise UnsafeInputError(problems)
         if not isinstance(data, dict) or not isinstance(data.get("environments"), dict):
             return data
         environments = []
         for name, body in data["environments"].items():
             if isinstance(body, dict):
-                body = {"name": name, **body}
+                # The key is the name: a `name:` inside the body is refused as an unknown field
+                # (ENVIRONMENT_NAME_KEY is not a name a YAML user would type).
+                body = {**body, ENVIRONMENT_NAME_KEY: name}
                 if "tier" not in body and name in TIERS:
                     body["tier"] = name
             environments.append(body)
         return {**data, "environments": environments}
+
+    @model_validator(mode="after")
+    def _unique_across_environments(self) -> "PlatformConfig":
+        problems = [
+            f"environment '{later.name}': {field}: {shorten(value)} is also used by environment '{first.name}'; {why}"
+            for field, key, why in _UNIQUE_ACROSS_ENVIRONMENTS
+            for first, later, value in _collisions(self.environments, key)
+        ]
+        if problems:
+            raise CrossEnvironmentError(problems)
+        return self
 
     def state_for(self, environment: EnvironmentSettings) -> CloudState | AzurermState | LocalState:
         return environment.state or self.state

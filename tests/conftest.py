@@ -18,7 +18,7 @@ if (_NODE_BIN / "node").exists() and not os.environ.get("PATH", "").startswith(s
     # jsii starts `node` from PATH: use the project's supported Node, not whatever the machine has.
     os.environ["PATH"] = f"{_NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
-from constructs_lib.providers import eager_requested, use_lazy_provider_packages  # noqa: E402
+from app_runtime.provider_loading import eager_requested, use_lazy_provider_packages  # noqa: E402
 
 if not eager_requested(os.environ):
     use_lazy_provider_packages()  # before anything imports a provider, as main.py does

@@ -34,7 +34,7 @@ def synth_into(config: PlatformConfig, outdir: Path) -> dict[str, dict[str, Any]
     """Synthesize `config` into `outdir` as main.py does; return stack id -> parsed cdk.tf.json."""
     from cdktf import App
 
-    from stacks import build_app
+    from stacks.app import build_app
 
     app = App(outdir=str(outdir), stack_traces=False)
     build_app(app, config)

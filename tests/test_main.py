@@ -209,7 +209,7 @@ def test_selected_environments_are_the_only_stacks_synthesized(tmp_path, previou
 
 
 def test_admins_membership_outside_dev_is_warned(tmp_path):
-    raw = mutated(_set("environments.staging.databricks.service_principal", {"group": {"name": "admins"}}))
+    raw = mutated(_set("environments.staging.databricks.service_principal", {"group": {"name": "admins", "create": False}}))
     result = run_main(tmp_path, raw, args=["--check"])
     assert result.returncode == 0, result.stderr
     assert "warning:" in result.stderr and "joins 'admins' in a staging environment" in result.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib.providers import PROVIDER_PACKAGES, eager_requested, use_lazy_provider_packages
+from app_runtime.provider_loading import PROVIDER_PACKAGES, eager_requested, use_lazy_provider_packages
 from tests.helpers import ROOT
 
 

@@ -84,7 +84,7 @@ def _layout_problem(spec: ModuleSpec) -> str | None:
 
 def _bare_package(name: str, spec: ModuleSpec) -> types.ModuleType:
     assert spec.submodule_search_locations is not None
-    package = types.ModuleType(name, f"{name}, loaded lazily by constructs_lib.providers")
+    package = types.ModuleType(name, f"{name}, loaded lazily by app_runtime.provider_loading")
     package.__path__ = list(spec.submodule_search_locations)
     package.__package__ = name
     package.__spec__ = spec

@@ -1,0 +1,1 @@
+"""Runtime machinery of the app itself (not constructs): how provider packages are loaded."""

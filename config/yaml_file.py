@@ -1,0 +1,177 @@
+"""Read one YAML config file: bounded, strict where YAML 1.1 surprises people, one clean error each.
+
+- Bounded: at most `MAX_CONFIG_BYTES`, regular files only (a device or FIFO is refused before a
+  byte is read), at most `MAX_DEPTH` levels of nesting and `MAX_ALIASES` aliases (no "billion
+  laughs"), integers of at most 18 digits.
+- YAML 1.2-like scalars: `true`/`false` are the only booleans and decimal digits the only
+  integers. What YAML 1.1 would silently turn into something else (`010` -> 8, `yes`/`no`/`on`/`off`
+  -> booleans, `0x1F`, `1_000`, `1:30` -> 90) is an error that says how to write it. Dates stay text.
+- Duplicate keys are errors (YAML would keep the last one); merge keys (`<<: *defaults`) work, and an
+  explicit key overrides a merged one, as YAML intends.
+Every failure, from the OS or the parser, is a `ConfigFileError` with one printable line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, ScalarNode
+
+from .text import shorten
+
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+MAX_ALIASES = 200
+MAX_INT_DIGITS = 18
+
+_AMBIGUOUS_TAG = "tag:mlplatform-cdktf,2026:ambiguous"
+_BOOL_LIKE = re.compile(r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$")
+_NUMBER_LIKE = re.compile(
+    r"^(?:[-+]?0[0-9_]+|[-+]?0[oOxXbB][0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
+    r"|[-+]?[0-9]+(?:_[0-9]+)+)$"
+)
+
+
+class ConfigFileError(Exception):
+    """The config file cannot be read or parsed; `str(error)` is one line without the file name."""
+
+
+class StrictLoader(yaml.SafeLoader):
+    """A SafeLoader with YAML 1.2-like implicit types and the bounds above."""
+
+    yaml_implicit_resolvers: dict = {}
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise ConstructorError(None, None, f"more than {MAX_ALIASES} aliases", self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
+    kept = [(tag, regexp) for tag, regexp in _resolvers if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")]
+    if kept:
+        StrictLoader.yaml_implicit_resolvers[_first] = kept
+StrictLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+StrictLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"),
+    list("-+0123456789."),
+)
+StrictLoader.add_implicit_resolver(_AMBIGUOUS_TAG, _BOOL_LIKE, list("yYnNoO"))
+StrictLoader.add_implicit_resolver(_AMBIGUOUS_TAG, _NUMBER_LIKE, list("-+0123456789"))
+
+
+def _ambiguous(loader: StrictLoader, node: ScalarNode) -> Any:
+    text = node.value
+    if _BOOL_LIKE.match(text):
+        advice = f"write true or false for a switch, or quote it ('{text}') for text"
+        kind = "a YAML 1.1 boolean"
+    else:
+        advice = f"write the number in plain decimal digits, or quote it ('{text}') for text"
+        kind = "a YAML 1.1 octal, hexadecimal, binary or sexagesimal number" if not re.fullmatch(r"[-+]?[0-9]+(?:_[0-9]+)+", text) else "a number with '_' separators"
+    raise ConstructorError(None, None, f"{shorten(text)} is ambiguous ({kind}): {advice}", node.start_mark)
+
+
+def _integer(loader: StrictLoader, node: ScalarNode) -> int:
+    digits = node.value.lstrip("+-")
+    if len(digits) > MAX_INT_DIGITS:
+        raise ConstructorError(None, None, f"an integer of {len(digits)} digits is too large (at most {MAX_INT_DIGITS})", node.start_mark)
+    return int(node.value)
+
+
+def _mapping(loader: StrictLoader, node: MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        if not isinstance(key_node, ScalarNode):
+            raise ConstructorError(None, None, "a list or mapping cannot be a key; keys are plain names", key_node.start_mark)
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise ConstructorError(
+                None, None, f"duplicate key {shorten(key)} (first at line {seen[key] + 1})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line
+    loader.flatten_mapping(node)  # merge keys: merged pairs first, explicit keys override them
+    mapping: dict = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, (str, int, bool)) and key is not None:
+            raise ConstructorError(None, None, "a list or mapping cannot be a key; keys are plain names", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+StrictLoader.add_constructor(_AMBIGUOUS_TAG, _ambiguous)
+StrictLoader.add_constructor("tag:yaml.org,2002:int", _integer)
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def read_text(path: Path) -> str:
+    """The file's text, refusing anything that is not a regular file of at most MAX_CONFIG_BYTES."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise ConfigFileError("config file not found") from None
+    except OSError as error:
+        raise ConfigFileError(f"cannot read config file: {error.strerror or error}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigFileError("is a folder, not a config file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigFileError("is not a regular file (a device, pipe or socket); give the path of a YAML file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigFileError(f"is {info.st_size} bytes; a config file may be at most {MAX_CONFIG_BYTES} bytes")
+        try:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        except OSError as error:
+            raise ConfigFileError(f"cannot read config file: {error.strerror or error}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigFileError(f"is larger than {MAX_CONFIG_BYTES} bytes, the most a config file may be")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigFileError(f"is not UTF-8 text (byte {error.start})") from None
+
+
+def parse(text: str) -> Any:
+    """Parse YAML text with StrictLoader; every parser failure becomes one ConfigFileError line."""
+    loader = StrictLoader(text)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigFileError(f"invalid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise ConfigFileError(f"invalid YAML: nested too deeply (at most {MAX_DEPTH} levels)") from None
+    except (ValueError, OverflowError, MemoryError) as error:
+        raise ConfigFileError(f"invalid YAML: {shorten(str(error), 120)}") from None
+    finally:
+        loader.dispose()
+
+
+def load(path: Path) -> Any:
+    return parse(read_text(path))

@@ -1,0 +1,58 @@
+"""Stacks: one per environment and layer, composed from constructs_lib."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import App
+
+from config import CloudState, PlatformConfig
+
+from .azure import AzureIdentityStack
+from .backend import attach_backend
+from .databricks import DatabricksWorkspaceStack
+from .naming import LAYERS, bootstrap_stack_id, stack_id, stack_ids
+from .tfc import TfcBootstrapStack
+
+
+@dataclass(frozen=True)
+class EnvironmentStacks:
+    azure: AzureIdentityStack
+    databricks: DatabricksWorkspaceStack
+
+
+def build_app(app: App, config: PlatformConfig) -> dict[str, EnvironmentStacks]:
+    """Add both layers' stacks for every configured environment to `app`, and the Terraform Cloud
+    bootstrap stack when the global state is `cloud` with a `bootstrap` section."""
+    built = {}
+    for environment in config.environments:
+        state = config.state_for(environment)
+        ids = stack_ids(config.prefix, environment.name)
+        azure = AzureIdentityStack(app, ids["azure"], prefix=config.prefix, environment=environment)
+        databricks = DatabricksWorkspaceStack(
+            app, ids["databricks"], prefix=config.prefix, environment=environment, identity=azure
+        )
+        for stack, layer in ((azure, "azure"), (databricks, "databricks")):
+            attach_backend(stack, state, prefix=config.prefix, environment=environment.name, layer=layer)
+        built[environment.name] = EnvironmentStacks(azure=azure, databricks=databricks)
+    if isinstance(config.state, CloudState) and config.state.bootstrap is not None:
+        TfcBootstrapStack(
+            app,
+            bootstrap_stack_id(config.prefix),
+            prefix=config.prefix,
+            state=config.state,
+            environments=[e for e in config.environments if e.state is None],
+        )
+    return built
+
+
+__all__ = [
+    "LAYERS",
+    "AzureIdentityStack",
+    "DatabricksWorkspaceStack",
+    "EnvironmentStacks",
+    "TfcBootstrapStack",
+    "bootstrap_stack_id",
+    "build_app",
+    "stack_id",
+]
