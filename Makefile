@@ -1,8 +1,9 @@
 # mlplatform-cdktf: two commands on a fresh machine.
-#   make synth   installs what it needs, validates the config, synthesizes every stack into cdktf.out/
-#   make test    installs what it needs, runs the whole test suite
+#   make synth   installs what synthesis needs, validates the config, synthesizes every stack into cdktf.out/
+#   make test    installs everything (test tools and scanner too), runs the whole test suite
 # Python deps come from Pipfile.lock (Pipenv, .venv in the project); the cdktf CLI and Node 22 from
-# package-lock.json (node_modules/.bin is put first on PATH, so jsii and the CLI run on Node 22).
+# package-lock.json. `cdktf` here is node_modules/.bin/cdktf, i.e. tools/cdktf: the real CLI with
+# telemetry off, Node 22 first on PATH and the config checked first (exit 2 on a mistake).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -21,48 +22,100 @@ export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
 
 PIPENV := $(PYTHON) -m pipenv
+VENV_PYTHON := .venv/bin/python
+STEP := tools/step.sh
 BENCH_RUNS ?= 3
 
-.PHONY: help install synth test check bench snapshot-update scan clean
+# Deploy flow: ENV names one environment of the config; LAYER (azure or databricks) narrows to one
+# stack; AUTO_APPROVE=1 skips the CLI's own confirmation (CI); CONFIRM=<env> answers `make destroy`.
+ENV ?=
+LAYER ?=
+AUTO_APPROVE ?=
+CONFIRM ?=
+
+.PHONY: help install install-dev synth test check bench snapshot-update scan clean \
+        deploy diff output destroy bootstrap require-env
 
 help:
 	@echo "make synth   install, validate config/environments.yaml, synthesize every stack into cdktf.out/"
-	@echo "make test    install, run the whole test suite"
+	@echo "make test    install (with test tools), run the whole test suite"
 	@echo "make check   validate the config only (MLPLATFORM_CONFIG, MLPLATFORM_ENVIRONMENTS apply)"
+	@echo "make deploy ENV=dev [LAYER=azure|databricks] [AUTO_APPROVE=1]   deploy one environment (azure first)"
+	@echo "make diff ENV=dev [LAYER=...]        plan one environment's stacks without changing anything"
+	@echo "make output ENV=dev                  print one environment's stack outputs"
+	@echo "make destroy ENV=dev [CONFIRM=dev]   destroy one environment (asks you to type its name)"
+	@echo "make bootstrap       deploy the Terraform Cloud bootstrap stack (<prefix>-tfc), once, first"
 	@echo "make scan    synthesize, then checkov (offline) over every stack"
 	@echo "make snapshot-update   regenerate tests/__snapshots__/ after an intended change"
 	@echo "make bench   time synthesis: stock vs lazy provider loading, 1/3/12 environments"
 
-.venv/.synced: Pipfile.lock
-	@$(PIPENV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user "pipenv==$(PIPENV_VERSION)"
-	$(PIPENV) sync --dev
+# Runtime packages only: what `make synth` and the deploy targets need.
+.venv/.synced-runtime: Pipfile.lock
+	@$(PIPENV) --version >/dev/null 2>&1 || $(STEP) "installing Pipenv $(PIPENV_VERSION) for $(PYTHON)" \
+	  $(PYTHON) -m pip install --quiet --user "pipenv==$(PIPENV_VERSION)"
+	@$(STEP) "installing the Python packages of Pipfile.lock into .venv/ (first time: about 3 min, 1.3 GB)" \
+	  $(PIPENV) sync
 	@touch $@
 
-node_modules/.synced: package-lock.json
-	npm ci --no-audit --no-fund
+# Runtime and development packages (pytest, syrupy, checkov): what `make test` needs.
+.venv/.synced-dev: Pipfile.lock .venv/.synced-runtime
+	@$(STEP) "installing the test tools and scanner of Pipfile.lock into .venv/ (first time: about 1 min)" \
+	  $(PIPENV) sync --dev
 	@touch $@
 
-install: .venv/.synced node_modules/.synced
+node_modules/.synced: package-lock.json package.json
+	@$(STEP) "installing the cdktf CLI and Node 22 of package-lock.json into node_modules/ (first time: about 1 min)" \
+	  npm ci --no-audit --no-fund
+	@touch $@
 
-check: .venv/.synced
-	@$(PIPENV) run python main.py --check
+install: .venv/.synced-runtime node_modules/.synced
+install-dev: .venv/.synced-dev node_modules/.synced
+
+check: .venv/.synced-runtime
+	@$(VENV_PYTHON) main.py --check
 
 # Validate first: a config mistake exits 2 with one clean line per problem, cdktf.out/ untouched.
 synth: install check
 	cdktf synth
 
-test: install
-	$(PIPENV) run pytest
+test: install-dev
+	$(VENV_PYTHON) -m pytest
 
-snapshot-update: install
-	$(PIPENV) run pytest tests/test_snapshots.py --snapshot-update
+snapshot-update: install-dev
+	$(VENV_PYTHON) -m pytest tests/test_snapshots.py --snapshot-update
 
-# checkov, offline, over every synthesized stack (.checkov.yaml: framework, skips with reasons).
-scan: synth
-	$(PIPENV) run checkov -d cdktf.out/stacks --config-file .checkov.yaml
+# checkov, offline, over every synthesized stack (.checkov.yaml: framework, no skips).
+scan: install-dev synth
+	.venv/bin/checkov -d cdktf.out/stacks --config-file .checkov.yaml
 
 bench: install
-	$(PIPENV) run python -m tests.benchmark --runs $(BENCH_RUNS)
+	$(VENV_PYTHON) -m tools.benchmark --runs $(BENCH_RUNS)
+
+# --- deploy flow (README "Deploying"): one environment at a time, its stacks in dependency order ---
+
+require-env: install
+	@if [ -z "$(ENV)" ]; then echo "error: ENV is required, e.g. make $(MAKECMDGOALS) ENV=dev" >&2; exit 2; fi
+	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --check --quiet
+
+STACKS = $(shell MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --stacks $(LAYER))
+
+deploy: require-env
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf deploy $(STACKS) $(if $(AUTO_APPROVE),--auto-approve)
+
+diff: require-env
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf synth
+	for stack in $(STACKS); do MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf diff --skip-synth "$$stack"; done
+
+output: require-env
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf output $(STACKS)
+
+destroy: require-env
+	@answer='$(CONFIRM)'; if [ -z "$$answer" ]; then read -r -p "Destroy every resource of environment '$(ENV)' ($(STACKS))? Type its name to confirm: " answer; fi; \
+	if [ "$$answer" != '$(ENV)' ]; then echo "not confirmed; nothing destroyed" >&2; exit 1; fi
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf destroy $(STACKS) $(if $(AUTO_APPROVE),--auto-approve)
+
+bootstrap: install check
+	cdktf deploy "$$($(VENV_PYTHON) main.py --bootstrap-stack)"
 
 clean:
 	rm -rf cdktf.out .pytest_cache

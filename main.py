@@ -9,6 +9,7 @@ folder and print one line; a staging folder left by a killed run (SIGKILL) is re
     python main.py                     # synthesize into $CDKTF_OUTDIR (cdktf sets it) or cdktf.out/
     python main.py --check [--quiet]   # validate the config only
     python main.py --stacks [LAYER]    # print the stack ids of the selected environments
+    python main.py --bootstrap-stack   # print the Terraform Cloud bootstrap stack's id
 
 Provider packages load lazily (only the modules used; see app_runtime/provider_loading.py) unless
 MLPLATFORM_EAGER_PROVIDERS=1.
@@ -23,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from config import ConfigError, PlatformConfig, load_from_environment
+from config import ConfigError, PlatformConfig, has_bootstrap, load_from_environment
 
 EXIT_CONFIG_ERROR = 2
 STAGING_MARK = ".staging-"
@@ -75,23 +76,33 @@ def publish(staging: Path, outdir: Path, *, remove_orphans: bool) -> None:
             shutil.rmtree(orphan)  # a stack no longer configured, as `cdktf synth` does
 
 
-def synthesize(config: PlatformConfig, outdir: Path, *, remove_orphans: bool = True) -> None:
+def use_project_node(environ: dict[str, str] = os.environ) -> None:  # type: ignore[assignment]
+    """Put node_modules/.bin first on PATH: jsii starts `node` from PATH, and only the project's
+    Node 22 is supported (a machine's Node 20 prints an end-of-life banner, or worse)."""
+    node_bin = Path(__file__).resolve().parent / "node_modules" / ".bin"
+    if (node_bin / "node").exists() and not environ.get("PATH", "").startswith(str(node_bin)):
+        environ["PATH"] = f"{node_bin}{os.pathsep}{environ.get('PATH', '')}"
+
+
+def synthesize(config: PlatformConfig, outdir: Path, *, under_cli: bool = False) -> None:
+    use_project_node()  # before anything starts the jsii kernel
     from app_runtime.provider_loading import eager_requested, use_lazy_provider_packages
 
     if not eager_requested(os.environ):
         use_lazy_provider_packages()
-    from cdktf import App
-
+    from app_runtime.synthesis import new_app, synth
     from stacks.app import build_app  # imports the providers: only after the config is known good
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(outdir)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}{STAGING_MARK}{os.getpid()}-", dir=outdir.parent))
     try:
-        app = App(outdir=str(staging), stack_traces=False)
+        app = new_app(str(staging))
         build_app(app, config)
-        app.synth()
-        publish(staging, outdir, remove_orphans=remove_orphans)
+        for note in synth(app):
+            if not under_cli:  # the cdktf CLI reports a missing terraform itself
+                print(f"note: {note}", file=sys.stderr)
+        publish(staging, outdir, remove_orphans=not under_cli)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -119,8 +130,16 @@ def main(argv: list[str]) -> int:
                 if layers is None or layer in layers:
                     print(stack)
         return 0
+    if "--bootstrap-stack" in argv:
+        from stacks.naming import bootstrap_stack_id
+
+        if not has_bootstrap(config):
+            print("error: no bootstrap stack: it needs state.backend 'cloud' with a 'bootstrap' section", file=sys.stderr)
+            return EXIT_CONFIG_ERROR
+        print(bootstrap_stack_id(config.prefix))
+        return 0
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
-    synthesize(config, outdir, remove_orphans=CLI_MARKER not in os.environ)
+    synthesize(config, outdir, under_cli=CLI_MARKER in os.environ)
     return 0
 
 

@@ -15,6 +15,7 @@ from .model import (
     EnvironmentSettings,
     LocalState,
     PlatformConfig,
+    has_bootstrap,
 )
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "LoadedConfig",
     "LocalState",
     "PlatformConfig",
+    "has_bootstrap",
     "load_config",
     "load_from_environment",
 ]

@@ -730,3 +730,8 @@ class PlatformConfig(Strict):
 
     def environment(self, name: str) -> EnvironmentSettings:
         return next(e for e in self.environments if e.name == name)
+
+
+def has_bootstrap(config: PlatformConfig) -> bool:
+    """Whether the app has the Terraform Cloud bootstrap stack (global cloud state with `bootstrap`)."""
+    return isinstance(config.state, CloudState) and config.state.bootstrap is not None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from cdktf import App
 
-from config import CloudState, PlatformConfig
+from config import PlatformConfig, has_bootstrap
 
 from .azure import AzureIdentityStack
 from .backend import attach_backend
@@ -35,7 +35,7 @@ def build_app(app: App, config: PlatformConfig) -> dict[str, EnvironmentStacks]:
         for stack, layer in ((azure, "azure"), (databricks, "databricks")):
             attach_backend(stack, state, prefix=config.prefix, environment=environment.name, layer=layer)
         built[environment.name] = EnvironmentStacks(azure=azure, databricks=databricks)
-    if isinstance(config.state, CloudState) and config.state.bootstrap is not None:
+    if has_bootstrap(config):
         TfcBootstrapStack(
             app,
             bootstrap_stack_id(config.prefix),

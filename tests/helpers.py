@@ -32,13 +32,12 @@ def config_from(raw: dict[str, Any]) -> PlatformConfig:
 
 def synth_into(config: PlatformConfig, outdir: Path) -> dict[str, dict[str, Any]]:
     """Synthesize `config` into `outdir` as main.py does; return stack id -> parsed cdk.tf.json."""
-    from cdktf import App
-
+    from app_runtime.synthesis import new_app, synth
     from stacks.app import build_app
 
-    app = App(outdir=str(outdir), stack_traces=False)
+    app = new_app(str(outdir))
     build_app(app, config)
-    app.synth()
+    synth(app)
     return read_stacks(outdir)
 
 
