@@ -105,7 +105,6 @@ class AzureIdentityStack(TerraformStack):
         self.key_vault.grant_secrets_officer(AzurePrincipal(deployer.object_id, "deployer"))
         azure_databricks = DataAzureadServicePrincipal(self, "azure_databricks", client_id=AZURE_DATABRICKS_APP_ID)
         self.key_vault.grant_secrets_user(AzurePrincipal.service_principal(azure_databricks.object_id, "azure_databricks"))
-        self.key_vault.grant_secrets_user(AzurePrincipal.service_principal(self.identity.object_id, "ml_principal"))
 
         secret = self.key_vault.add_secret(
             "client_secret",
