@@ -290,6 +290,9 @@ class KeyVaultSettings(Strict):
     secret_name: SecretName = "ml-client-secret"
 
 
+from .monitoring import MonitoringSettings  # noqa: E402  (it builds on Strict, defined above)
+
+
 class AzureSettings(Strict):
     tenant_id: LowerGuid
     subscription_id: LowerGuid
@@ -298,6 +301,8 @@ class AzureSettings(Strict):
     application: ApplicationSettings = ApplicationSettings()
     key_vault: KeyVaultSettings
     tags: Tags = Field(default_factory=dict)
+    monitoring: MonitoringSettings = MonitoringSettings()
+    """Vault audit logs and secret-expiry events (config/monitoring.py); off unless set."""
 
 
 # --- databricks layer -------------------------------------------------------------------------

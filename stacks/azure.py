@@ -19,6 +19,12 @@ from constructs import Construct
 from config import EnvironmentSettings
 from constructs_lib.entra_application import EntraApplicationIdentity, EntraApplicationProps
 from constructs_lib.key_vault import HardenedKeyVault, KeyVaultProps
+from constructs_lib.key_vault_monitoring import (
+    SecretExpiryEvents,
+    SecretExpiryEventsProps,
+    VaultAuditLog,
+    VaultAuditLogProps,
+)
 from constructs_lib.principals import AzurePrincipal
 
 # The first-party "AzureDatabricks" application: it reads Key Vault-backed secret scopes.
@@ -114,6 +120,32 @@ class AzureIdentityStack(TerraformStack):
             content_type=CLIENT_SECRET_CONTENT_TYPE,
             tags={"client-id": self.identity.client_id},
         )
+
+        monitoring = azure.monitoring
+        if monitoring.vault_audit_logs:
+            VaultAuditLog(
+                self,
+                "vault_audit_log",
+                VaultAuditLogProps(
+                    vault_id=self.key_vault.vault_id,
+                    log_analytics_workspace_id=monitoring.vault_audit_logs.log_analytics_workspace_id,
+                ),
+            )
+        if monitoring.secret_expiry_events:
+            events = monitoring.secret_expiry_events
+            SecretExpiryEvents(
+                self,
+                "secret_expiry_events",
+                SecretExpiryEventsProps(
+                    vault_id=self.key_vault.vault_id,
+                    vault_name=vault_settings.name,
+                    resource_group_name=resource_group_name,
+                    location=azure.location,
+                    destination_kind=events.kind,
+                    destination_id=events.destination_id,
+                    tags=tags,
+                ),
+            )
 
         self.client_id: str = self.identity.client_id
         self.tenant_id: str = self.identity.tenant_id
