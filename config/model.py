@@ -327,16 +327,22 @@ class ApplicationSettings(Strict):
     display_name: DisplayName | None = None
     owners: list[LowerGuid] = Field(default_factory=list)
     # Microsoft recommends client secrets shorter than 12 months; 90 days keeps a leaked one short-lived.
-    secret_expiry_days: int = Field(default=90, ge=1, le=MAX_SECRET_EXPIRY_DAYS)
-    # Rotate well before expiry so consumers always hold a valid secret.
-    secret_rotation_days: int = Field(default=60, ge=1, le=MAX_SECRET_EXPIRY_DAYS)
+    secret_expiry_days: int = Field(default=90, ge=2, le=MAX_SECRET_EXPIRY_DAYS)
+    """Each of the two client passwords expires this many days after its rotation marker's base time.
+    At least 2 x `secret_rotation_days` (a password serves R days, then stays valid R days for
+    consumers that read it earlier); the excess is slack for a rotation that runs late."""
+    secret_rotation_days: int = Field(default=30, ge=1, le=MAX_SECRET_EXPIRY_DAYS // 2)
+    """R: every R days the Key Vault gets a new client secret (the two passwords renew alternately,
+    each every 2R days); the previous one stays valid for R more days. Rotation happens when a plan
+    runs: plan at least daily."""
 
     @model_validator(mode="after")
     def _rotation_before_expiry(self) -> "ApplicationSettings":
-        if self.secret_rotation_days >= self.secret_expiry_days:
+        if 2 * self.secret_rotation_days > self.secret_expiry_days:
             raise ValueError(
-                f"secret_rotation_days ({self.secret_rotation_days}) must be less than "
-                f"secret_expiry_days ({self.secret_expiry_days}) so the secret rotates before it expires"
+                f"secret_expiry_days ({self.secret_expiry_days}) must be at least twice secret_rotation_days "
+                f"({self.secret_rotation_days}): each password serves {self.secret_rotation_days} days and must stay "
+                f"valid {self.secret_rotation_days} more days for consumers that read it earlier"
             )
         return self
 
@@ -361,6 +367,9 @@ class KeyVaultSettings(Strict):
     secret_name: SecretName = "ml-client-secret"
 
 
+from .monitoring import MonitoringSettings  # noqa: E402  (it builds on Strict, defined above)
+
+
 class AzureSettings(Strict):
     tenant_id: LowerGuid
     subscription_id: LowerGuid
@@ -369,6 +378,8 @@ class AzureSettings(Strict):
     application: ApplicationSettings = ApplicationSettings()
     key_vault: KeyVaultSettings
     tags: AzureTags = Field(default_factory=dict)
+    monitoring: MonitoringSettings = MonitoringSettings()
+    """Vault audit logs and secret-expiry events (config/monitoring.py); off unless set."""
 
 
 # --- databricks layer -------------------------------------------------------------------------

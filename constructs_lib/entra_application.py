@@ -1,17 +1,23 @@
 """Entra ID (Azure AD) application identity: app registration, service principal, client secret.
 
-The client secret is the one credential this platform creates, so it is short-lived by design:
-it **expires** (`end_date`) and **rotates** before it expires. `time_rotating` marks a rotation
-point; when it passes, the next plan replaces the rotation marker, `rotate_when_changed` replaces
-the password (new one first: `create_before_destroy`), and everything that consumes the value
-(the Key Vault secret) is updated in the same apply.
+The client secret is the one credential this platform creates, so it is short-lived by design,
+and rotating it must never break a consumer that read it a day earlier. With one password,
+`rotate_when_changed` + `create_before_destroy` deletes the old password in the same apply that
+creates the new one (azuread #1549), so a cluster or client holding the old value fails at once.
+
+So there are two passwords, `a` and `b`, each renewed every 2R days (R = rotation period) by its
+own `time_rotating` marker. Marker `b`'s base time is R days after marker `a`'s (with
+`ignore_changes` on it, so `b` does not move when `a` rotates; when `b` itself rotates, it is
+created again at `a`'s base + R). The passwords therefore renew alternately, every R days, and the
+Key Vault holds the one whose marker is newer. The password the vault held before stays valid for
+R more days, until its own marker rotates. README: "Client secret rotation" has the timeline.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cdktf import Fn, TerraformResourceLifecycle
+from cdktf import Fn, Op, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_azuread.application import Application
 from cdktf_cdktf_provider_azuread.application_password import ApplicationPasswordA
 from cdktf_cdktf_provider_azuread.data_azuread_client_config import DataAzureadClientConfig
@@ -31,21 +37,18 @@ class EntraApplicationProps:
     owners: tuple[str, ...] = field(default_factory=tuple)
     """Object ids of extra owners. The deploying identity is always an owner, so it can rotate the secret."""
     secret_expiry_days: int = 90
-    secret_rotation_days: int = 60
-    """Must be less than `secret_expiry_days`: the secret is replaced while the old one is still valid."""
+    """Each password's `end_date`, counted from its marker's base time (config: at least 2 x rotation)."""
+    secret_rotation_days: int = 30
+    """R: the vault gets a new password every R days; each password is renewed every 2R days."""
     description: str | None = None
-
-    def __post_init__(self) -> None:
-        if not 0 < self.secret_rotation_days < self.secret_expiry_days:
-            raise ValueError("secret_rotation_days must be positive and less than secret_expiry_days")
 
 
 class EntraApplicationIdentity(Construct):
     """A single-tenant app registration with its service principal and a rotating, expiring secret.
 
     Attributes: `client_id`, `object_id` (of the service principal), `principal` (what Azure RBAC grants to),
-    `tenant_id`, `client_secret` (sensitive; never make it a stack output) and
-    `client_secret_end_date` (RFC 3339).
+    `tenant_id`, `client_secret` (the newer of the two passwords; sensitive, never make it a stack
+    output) and `client_secret_end_date` (its expiry, RFC 3339); `passwords` and `rotations` (a, b).
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: EntraApplicationProps):
@@ -71,21 +74,42 @@ class EntraApplicationIdentity(Construct):
             app_role_assignment_required=False,
             owners=owners,
         )
-        self.rotation = Rotating(self, "secret_rotation", rotation_days=props.secret_rotation_days)
-        end_date = Fn.timeadd(self.rotation.rfc3339, f"{props.secret_expiry_days * 24}h")
-        self.password = ApplicationPasswordA(
+        period_days = 2 * props.secret_rotation_days
+        lifetime = f"{props.secret_expiry_days * 24}h"
+        rotation_a = Rotating(self, "secret_rotation_a", rotation_days=period_days)
+        rotation_b = Rotating(
             self,
-            "client_secret",
-            application_id=self.application.id,
-            display_name=f"{props.display_name} (terraform, rotates every {props.secret_rotation_days} days)",
-            end_date=end_date,
-            rotate_when_changed={"rotation": self.rotation.id},
-            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            "secret_rotation_b",
+            rotation_days=period_days,
+            # Staggered by R. Ignored after creation: `a` rotating must not replace `b` (rfc3339 forces
+            # a new resource); when `b`'s own period ends, it is created again at `a`'s base + R.
+            rfc3339=Fn.timeadd(rotation_a.rfc3339, f"{props.secret_rotation_days * 24}h"),
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["rfc3339"]),
         )
+        self.rotations = (rotation_a, rotation_b)
+        self.passwords = tuple(
+            ApplicationPasswordA(
+                self,
+                f"client_secret_{slot}",
+                application_id=self.application.id,
+                display_name=f"{props.display_name} (terraform, slot {slot}, renewed every {period_days} days)",
+                end_date=Fn.timeadd(rotation.rfc3339, lifetime),
+                rotate_when_changed={"rotation": rotation.id},
+                lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            )
+            for slot, rotation in (("a", rotation_a), ("b", rotation_b))
+        )
+        password_a, password_b = self.passwords
+        # The newer marker's password is the one consumers get; the other stays valid for R more days.
+        # (cdktf 0.21 renders a literal 0 operand as `undefined`; a number token renders as `0`.)
+        a_is_newer = Op.gte(Fn.timecmp(rotation_a.rfc3339, rotation_b.rfc3339), Token.as_number("0"))
+
+        def newer(attribute_a: str, attribute_b: str) -> str:
+            return Token.as_string(Fn.conditional(a_is_newer, attribute_a, attribute_b))
 
         self.client_id: str = self.application.client_id
         self.object_id: str = self.service_principal.object_id
         self.principal = AzurePrincipal.service_principal(self.object_id, construct_id)
         self.tenant_id: str = self.service_principal.application_tenant_id
-        self.client_secret: str = self.password.value
-        self.client_secret_end_date: str = self.password.end_date
+        self.client_secret: str = newer(password_a.value, password_b.value)
+        self.client_secret_end_date: str = newer(password_a.end_date, password_b.end_date)

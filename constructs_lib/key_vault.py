@@ -16,11 +16,16 @@ from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_azurerm.key_vault import KeyVault, KeyVaultNetworkAcls
 from cdktf_cdktf_provider_azurerm.key_vault_secret import KeyVaultSecret
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
+from cdktf_cdktf_provider_time.sleep import Sleep
 from constructs import Construct
 
 from .principals import AzurePrincipal, construct_label
 
 SECRETS_OFFICER = "Key Vault Secrets Officer"
+# Azure RBAC assignments take minutes to reach the Key Vault data plane (azurerm #23927): a secret
+# written right after the officer assignment gets 403 ForbiddenByRbac. `depends_on` only orders the
+# calls; a `time_sleep` after the assignment is what makes the first apply succeed.
+RBAC_PROPAGATION_WAIT = "120s"
 SECRETS_USER = "Key Vault Secrets User"
 VaultRole = Literal["Key Vault Secrets Officer", "Key Vault Secrets User"]
 
@@ -70,7 +75,7 @@ class HardenedKeyVault(Construct):
         self.vault_id: str = self.vault.id
         self.vault_uri: str = self.vault.vault_uri
         self.name: str = self.vault.name
-        self._officer_grants: list[RoleAssignment] = []
+        self._officer_waits: list[Sleep] = []
 
     def grant(self, principal: AzurePrincipal, role: VaultRole) -> RoleAssignment:
         """Assign `principal` one data-plane role on this vault; returns the role assignment."""
@@ -86,7 +91,16 @@ class HardenedKeyVault(Construct):
             skip_service_principal_aad_check=True if principal.principal_type == "ServicePrincipal" else None,
         )
         if role == SECRETS_OFFICER:
-            self._officer_grants.append(grant)
+            self._officer_waits.append(
+                Sleep(
+                    self,
+                    f"{principal.label}_officer_propagation",
+                    create_duration=RBAC_PROPAGATION_WAIT,
+                    # A replaced assignment (new principal) waits again.
+                    triggers={"role_assignment_id": grant.id},
+                    depends_on=[grant],
+                )
+            )
         return grant
 
     def grant_secrets_officer(self, principal: AzurePrincipal) -> RoleAssignment:
@@ -107,12 +121,19 @@ class HardenedKeyVault(Construct):
         content_type: str,
         tags: Mapping[str, str] | None = None,
     ) -> KeyVaultSecret:
-        """Store a secret that expires with its source; written only after the officer grant exists.
+        """Store a secret that expires with its source, written only after the officer grant has propagated.
 
-        RBAC assignments take a while to propagate; without the dependency the very first apply
-        fails with 403 Forbidden on the secret.
+        Call `grant_secrets_officer` (the identity that runs Terraform) first: the secret depends on
+        the wait after that grant, and an `add_secret` without one is a ValueError, not a silently
+        missing dependency.
         """
-        depends_on: list[ITerraformDependable] = list(self._officer_grants)
+        if not self._officer_waits:
+            raise ValueError(
+                f"add_secret({construct_id!r}) before grant_secrets_officer(...): the identity that runs Terraform "
+                "needs 'Key Vault Secrets Officer' on this vault, and the secret must wait for that grant to "
+                "propagate; call vault.grant_secrets_officer(deployer) first"
+            )
+        depends_on: list[ITerraformDependable] = list(self._officer_waits)
         return KeyVaultSecret(
             self,
             construct_id,
@@ -122,5 +143,5 @@ class HardenedKeyVault(Construct):
             expiration_date=expiration_date,
             content_type=content_type,
             tags=dict(tags or {}),
-            depends_on=depends_on or None,
+            depends_on=depends_on,
         )

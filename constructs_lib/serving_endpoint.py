@@ -123,7 +123,7 @@ class ServingEndpoint(Construct):
                 ],
                 traffic_config=ModelServingConfigTrafficConfig(
                     routes=[
-                        ModelServingConfigTrafficConfigRoutes(served_model_name=name, traffic_percentage=percent)
+                        ModelServingConfigTrafficConfigRoutes(served_entity_name=name, traffic_percentage=percent)
                         for name, percent in props.routes
                     ]
                 ),
@@ -148,5 +148,9 @@ class ServingEndpoint(Construct):
         return self.grant(principal, "CAN_MANAGE")
 
     def invocation_url(self, workspace_host: str) -> str:
-        """`https://<workspace host>/serving-endpoints/<name>/invocations`."""
+        """`https://<workspace host>/serving-endpoints/<name>/invocations`.
+
+        Built here on purpose: the resource's `endpoint_url` is set only for route-optimized
+        endpoints (provider 1.99.0 copies the API's `endpoint_url`, "Endpoint invocation url if
+        route optimization is enabled for endpoint"); this endpoint is not route-optimized."""
         return f"{workspace_host.rstrip('/')}/serving-endpoints/{self.name}/invocations"

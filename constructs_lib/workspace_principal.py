@@ -8,7 +8,9 @@ instance profiles and account roles); it is the sum of:
 - membership of one workspace group (`ml-automation` by default; `admins` only when asked);
 - object permissions that the cluster, endpoint and secret scope constructs grant to `principal`;
 - optionally, who may use or manage the principal itself (`roles/servicePrincipal.user` and
-  `.manager`), set through the principal's access control rule set.
+  `.manager`), set through the principal's access control rule set, which always keeps the
+  deploying identity (`databricks_current_user.acl_principal_id`) as a manager;
+- Unity Catalog privileges, granted by `constructs_lib.unity_catalog` (`model.grant_execute`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from cdktf_cdktf_provider_databricks.access_control_rule_set import (
     AccessControlRuleSet,
     AccessControlRuleSetGrantRules,
 )
+from cdktf_cdktf_provider_databricks.data_databricks_current_user import DataDatabricksCurrentUser
 from cdktf_cdktf_provider_databricks.data_databricks_group import DataDatabricksGroup
 from cdktf_cdktf_provider_databricks.group import Group
 from cdktf_cdktf_provider_databricks.group_member import GroupMember
@@ -73,14 +76,20 @@ class WorkspaceServicePrincipal(Construct):
             group_id = DataDatabricksGroup(self, "group", display_name=props.group_name).id
         self.membership = GroupMember(self, "group_member", group_id=group_id, member_id=self.service_principal.id)
 
-        grant_rules = [
-            AccessControlRuleSetGrantRules(role=role, principals=[f"groups/{g}" for g in groups])
-            for role, groups in ((SP_USER_ROLE, props.user_groups), (SP_MANAGER_ROLE, props.manager_groups))
-            if groups
-        ]
         self.rule_set = None
-        if grant_rules:
-            # Authoritative for this principal: the rule set lists every group that may use or manage it.
+        if props.user_groups or props.manager_groups:
+            # Authoritative for this principal: it replaces the whole rule set, so it must name the
+            # deploying identity as a manager too, or the next apply could no longer manage it.
+            deployer = DataDatabricksCurrentUser(self, "deployer")
+            grant_rules = [
+                AccessControlRuleSetGrantRules(role=SP_USER_ROLE, principals=[f"groups/{g}" for g in props.user_groups])
+            ] if props.user_groups else []
+            grant_rules.append(
+                AccessControlRuleSetGrantRules(
+                    role=SP_MANAGER_ROLE,
+                    principals=[deployer.acl_principal_id, *(f"groups/{g}" for g in props.manager_groups)],
+                )
+            )
             self.rule_set = AccessControlRuleSet(
                 self,
                 "rule_set",

@@ -19,6 +19,12 @@ from constructs import Construct
 from config import EnvironmentSettings
 from constructs_lib.entra_application import EntraApplicationIdentity, EntraApplicationProps
 from constructs_lib.key_vault import HardenedKeyVault, KeyVaultProps
+from constructs_lib.key_vault_monitoring import (
+    SecretExpiryEvents,
+    SecretExpiryEventsProps,
+    VaultAuditLog,
+    VaultAuditLogProps,
+)
 from constructs_lib.principals import AzurePrincipal
 
 # The first-party "AzureDatabricks" application: it reads Key Vault-backed secret scopes.
@@ -105,7 +111,6 @@ class AzureIdentityStack(TerraformStack):
         self.key_vault.grant_secrets_officer(AzurePrincipal(deployer.object_id, "deployer"))
         azure_databricks = DataAzureadServicePrincipal(self, "azure_databricks", client_id=AZURE_DATABRICKS_APP_ID)
         self.key_vault.grant_secrets_user(AzurePrincipal.service_principal(azure_databricks.object_id, "azure_databricks"))
-        self.key_vault.grant_secrets_user(AzurePrincipal.service_principal(self.identity.object_id, "ml_principal"))
 
         secret = self.key_vault.add_secret(
             "client_secret",
@@ -115,6 +120,32 @@ class AzureIdentityStack(TerraformStack):
             content_type=CLIENT_SECRET_CONTENT_TYPE,
             tags={"client-id": self.identity.client_id},
         )
+
+        monitoring = azure.monitoring
+        if monitoring.vault_audit_logs:
+            VaultAuditLog(
+                self,
+                "vault_audit_log",
+                VaultAuditLogProps(
+                    vault_id=self.key_vault.vault_id,
+                    log_analytics_workspace_id=monitoring.vault_audit_logs.log_analytics_workspace_id,
+                ),
+            )
+        if monitoring.secret_expiry_events:
+            events = monitoring.secret_expiry_events
+            SecretExpiryEvents(
+                self,
+                "secret_expiry_events",
+                SecretExpiryEventsProps(
+                    vault_id=self.key_vault.vault_id,
+                    vault_name=vault_settings.name,
+                    resource_group_name=resource_group_name,
+                    location=azure.location,
+                    destination_kind=events.kind,
+                    destination_id=events.destination_id,
+                    tags=tags,
+                ),
+            )
 
         self.client_id: str = self.identity.client_id
         self.tenant_id: str = self.identity.tenant_id

@@ -18,6 +18,7 @@ from constructs_lib.serving_endpoint import (
     ServingEndpoint,
     ServingEndpointProps,
 )
+from constructs_lib.unity_catalog import UnityCatalog
 from constructs_lib.workspace_principal import WorkspaceServicePrincipal, WorkspaceServicePrincipalProps
 
 from .azure import AzureIdentityStack
@@ -151,6 +152,17 @@ class DatabricksWorkspaceStack(TerraformStack):
             ),
         )
         self.endpoint.grant(ml, serving.principal_permission)
+
+        # The endpoint reaches its models as its creator (the deploying identity); the ML principal
+        # needs its own Unity Catalog privileges for what its cluster and jobs do with the models.
+        self.unity_catalog = UnityCatalog(self, "unity_catalog")
+        for model in serving.served_models:
+            self.unity_catalog.model(model.model).grant_execute(ml)
+        table = serving.ai_gateway.inference_table if serving.ai_gateway else None
+        if table:
+            # Databricks writes the inference table as the endpoint's creator; the principal reads it
+            # (monitoring, drift) and never writes: SELECT on the schema, as the table appears later.
+            self.unity_catalog.schema(f"{table.catalog}.{table.schema_name}").grant_read_tables(ml)
 
         outputs = {
             "serving_endpoint_url": (self.endpoint.invocation_url(host), "POST scoring requests here"),

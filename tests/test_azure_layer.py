@@ -36,19 +36,39 @@ def test_service_principal_is_bound_to_the_app_client_id(prod):
     assert sp["app_role_assignment_required"] is False
 
 
-def test_client_secret_expires_and_rotates_before_expiry(prod):
-    rotation = only(prod, "time_rotating")
-    password = only(prod, "azuread_application_password")
-    assert rotation["rotation_days"] == 60
-    assert password["end_date"] == f'${{timeadd({ref(prod, "time_rotating", "rfc3339")[2:-1]}, "2160h")}}'
-    assert password["rotate_when_changed"] == {"rotation": ref(prod, "time_rotating", "id")}
-    assert password["application_id"] == ref(prod, "azuread_application", "id")
-    assert password["lifecycle"] == {"create_before_destroy": True}
+def _slots(stack):
+    """The two rotation markers and passwords by slot ('a', 'b'), as Terraform addresses."""
+    rotations = {k.split("_secret_rotation_")[1].split("_")[0]: f"time_rotating.{k}"
+                 for k in resources(stack, "time_rotating")}
+    passwords = {k.split("_client_secret_")[1].split("_")[0]: f"azuread_application_password.{k}"
+                 for k in resources(stack, "azuread_application_password")}
+    assert set(rotations) == set(passwords) == {"a", "b"}
+    return rotations, passwords
+
+
+def test_two_staggered_passwords_renew_every_two_rotation_periods(prod):
+    rotations, passwords = _slots(prod)
+    marker = {slot: resources(prod, "time_rotating")[address.split(".")[1]] for slot, address in rotations.items()}
+    assert strip_metadata(marker["a"]) == {"rotation_days": 60}
+    assert strip_metadata(marker["b"]) == {
+        "rotation_days": 60,
+        "rfc3339": f'${{timeadd({rotations["a"]}.rfc3339, "720h")}}',
+        "lifecycle": {"ignore_changes": ["rfc3339"]},
+    }
+    for slot, address in passwords.items():
+        password = strip_metadata(resources(prod, "azuread_application_password")[address.split(".")[1]])
+        assert password == {
+            "application_id": ref(prod, "azuread_application", "id"),
+            "display_name": f"mlplatform-prod-ml (terraform, slot {slot}, renewed every 60 days)",
+            "end_date": f'${{timeadd({rotations[slot]}.rfc3339, "2160h")}}',
+            "rotate_when_changed": {"rotation": f"${{{rotations[slot]}.id}}"},
+            "lifecycle": {"create_before_destroy": True},
+        }
 
 
 def test_dev_secret_uses_its_own_shorter_lifetime(dev):
-    assert only(dev, "time_rotating")["rotation_days"] == 20
-    assert only(dev, "azuread_application_password")["end_date"].endswith(', "720h")}')
+    assert {r["rotation_days"] for r in resources(dev, "time_rotating").values()} == {20}  # 2 x 10
+    assert all(p["end_date"].endswith(', "720h")}') for p in resources(dev, "azuread_application_password").values())
 
 
 def test_vault_is_hardened(prod):
@@ -76,32 +96,39 @@ def test_dev_vault_is_firewalled_but_destroyable_by_default(dev):
     assert vault["soft_delete_retention_days"] == 7
 
 
-def test_role_assignments_grant_officer_to_deployer_and_user_to_databricks_and_ml_principal(prod):
+def test_role_assignments_grant_officer_to_deployer_and_user_to_azure_databricks_only(prod):
     vault_id = ref(prod, "azurerm_key_vault", "id")
     grants = {
         (a["role_definition_name"], a["principal_id"]) for a in resources(prod, "azurerm_role_assignment").values()
     }
+    # The ML principal holds no vault role: the scope is read by the AzureDatabricks app.
     assert grants == {
         ("Key Vault Secrets Officer", ref(prod, "azurerm_client_config", "object_id", section="data")),
         ("Key Vault Secrets User", ref(prod, "azuread_service_principal", "object_id", section="data")),
-        ("Key Vault Secrets User", ref(prod, "azuread_service_principal", "object_id")),
     }
     assert {a["scope"] for a in resources(prod, "azurerm_role_assignment").values()} == {vault_id}
     assert only(prod, "azuread_service_principal", section="data")["client_id"] == AZURE_DATABRICKS_APP
 
 
-def test_secret_in_vault_carries_expiry_and_content_type_and_waits_for_rbac(prod):
+def test_secret_holds_the_newer_password_and_waits_for_the_officer_grant_to_propagate(prod):
     secret = only(prod, "azurerm_key_vault_secret")
     officer = next(
         k for k, a in resources(prod, "azurerm_role_assignment").items()
         if a["role_definition_name"] == "Key Vault Secrets Officer"
     )
+    wait_id, wait = next(iter(resources(prod, "time_sleep").items()))
+    assert len(resources(prod, "time_sleep")) == 1
+    assert wait["depends_on"] == [f"azurerm_role_assignment.{officer}"]
+    assert wait["create_duration"] == "120s"
+    assert secret["depends_on"] == [f"time_sleep.{wait_id}"]
+
+    rotations, passwords = _slots(prod)
+    a_is_newer = f'(timecmp({rotations["a"]}.rfc3339, {rotations["b"]}.rfc3339) >= 0)'
+    assert secret["value"] == f'${{{a_is_newer} ? {passwords["a"]}.value : {passwords["b"]}.value}}'
+    assert secret["expiration_date"] == f'${{{a_is_newer} ? {passwords["a"]}.end_date : {passwords["b"]}.end_date}}'
     assert secret["name"] == "ml-client-secret"
-    assert secret["value"] == ref(prod, "azuread_application_password", "value")
-    assert secret["expiration_date"] == ref(prod, "azuread_application_password", "end_date")
     assert secret["content_type"] == "application/x-entra-client-secret"
     assert secret["key_vault_id"] == ref(prod, "azurerm_key_vault", "id")
-    assert secret["depends_on"] == [f"azurerm_role_assignment.{officer}"]
 
 
 def test_stack_outputs_name_what_the_databricks_layer_needs(prod):
@@ -136,7 +163,7 @@ def knobs():
         raw["environments"] = {"dev": raw["environments"]["dev"]}
         azure = raw["environments"]["dev"]["azure"]
         azure["resource_group"] = {"name": "rg-shared", "create": False}
-        azure["application"] = {"secret_expiry_days": 180, "secret_rotation_days": 150, "owners": [
+        azure["application"] = {"secret_expiry_days": 180, "secret_rotation_days": 75, "owners": [
             "44444444-4444-4444-4444-444444444444"]}
         azure["key_vault"].update(
             network_default_action="Allow", public_network_access_enabled=False,
@@ -155,8 +182,10 @@ def test_existing_resource_group_is_looked_up_not_created(knobs):
 
 
 def test_expiry_and_rotation_follow_config(knobs):
-    assert only(knobs, "time_rotating")["rotation_days"] == 150
-    assert only(knobs, "azuread_application_password")["end_date"].endswith(', "4320h")}')
+    assert {r["rotation_days"] for r in resources(knobs, "time_rotating").values()} == {150}
+    rotation_b = next(r for k, r in resources(knobs, "time_rotating").items() if "_rotation_b_" in k)
+    assert rotation_b["rfc3339"].endswith(', "1800h")}')
+    assert all(p["end_date"].endswith(', "4320h")}') for p in resources(knobs, "azuread_application_password").values())
 
 
 def test_extra_owners_join_the_deployer(knobs):

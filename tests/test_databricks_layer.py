@@ -132,8 +132,8 @@ def test_serving_endpoint_serves_unity_catalog_versions_with_a_traffic_split(pro
              "workload_size": "Small", "scale_to_zero_enabled": False},
         ],
         "traffic_config": {"routes": [
-            {"served_model_name": "churn_classifier-7", "traffic_percentage": 90},
-            {"served_model_name": "churn_classifier-8", "traffic_percentage": 10},
+            {"served_entity_name": "churn_classifier-7", "traffic_percentage": 90},
+            {"served_entity_name": "churn_classifier-8", "traffic_percentage": 10},
         ]},
     }
     assert endpoint["ai_gateway"] == {
@@ -149,7 +149,7 @@ def test_dev_endpoint_scales_to_zero_with_one_route(stacks):
     dev = stacks["mlplatform-dev-databricks"]
     config = only(dev, "databricks_model_serving")["config"]
     assert config["served_entities"][0]["scale_to_zero_enabled"] is True
-    assert config["traffic_config"] == {"routes": [{"served_model_name": "churn_classifier-1", "traffic_percentage": 100}]}
+    assert config["traffic_config"] == {"routes": [{"served_entity_name": "churn_classifier-1", "traffic_percentage": 100}]}
 
 
 def test_principal_may_query_the_endpoint(prod):
@@ -159,6 +159,34 @@ def test_principal_may_query_the_endpoint(prod):
         {"permission_level": "CAN_QUERY",
          "service_principal_name": ref(prod, "databricks_service_principal", "application_id")},
     ]
+
+
+def _uc_grants(stack):
+    """(securable type, name, principal, privileges) of every databricks_grant in the stack."""
+    found = []
+    for grant in resources(stack, "databricks_grant").values():
+        (kind,) = {"catalog", "schema", "model", "function", "table"} & set(grant)
+        found.append((kind, grant[kind], grant["principal"], tuple(grant["privileges"])))
+    return sorted(found)
+
+
+def test_principal_gets_exactly_its_unity_catalog_privileges_non_authoritatively(stacks):
+    for env, catalog, extra in (
+        ("dev", "ml_dev", []),
+        ("staging", "ml_staging", []),
+        # prod's inference table: the principal reads it (SELECT on its schema); the endpoint writes it.
+        ("prod", "ml_prod", [("schema", "ml_prod.monitoring", ("USE_SCHEMA", "SELECT"))]),
+    ):
+        stack = stacks[f"mlplatform-{env}-databricks"]
+        principal = ref(stack, "databricks_service_principal", "application_id")
+        expected = [
+            ("catalog", catalog, ("USE_CATALOG",)),  # once, though prod serves two versions
+            ("schema", f"{catalog}.models", ("USE_SCHEMA",)),
+            ("model", f"{catalog}.models.churn_classifier", ("EXECUTE",)),
+            *extra,
+        ]
+        assert _uc_grants(stack) == sorted((k, n, principal, p) for k, n, p in expected), env
+        assert "databricks_grants" not in stack["resource"], env
 
 
 def test_outputs_give_the_invocation_url_and_names(prod):
@@ -249,9 +277,10 @@ def test_groups_that_may_use_or_manage_the_principal_get_its_rule_set(knobs):
     rule_set = only(knobs, "databricks_access_control_rule_set")
     app_id = ref(knobs, "databricks_service_principal", "application_id")
     assert rule_set["name"] == f"accounts/55555555-5555-5555-5555-555555555555/servicePrincipals/{app_id}/ruleSets/default"
+    deployer = ref(knobs, "databricks_current_user", "acl_principal_id", section="data")
     assert rule_set["grant_rules"] == [
         {"principals": ["groups/ml-engineers"], "role": "roles/servicePrincipal.user"},
-        {"principals": ["groups/ml-platform-admins"], "role": "roles/servicePrincipal.manager"},
+        {"principals": [deployer, "groups/ml-platform-admins"], "role": "roles/servicePrincipal.manager"},
     ]
 
 

@@ -1,0 +1,148 @@
+"""Unity Catalog securables this app uses but does not own, and non-authoritative grants on them.
+
+Catalogs, schemas and registered models are usually shared with other teams: `databricks_grants`
+is authoritative for the whole securable and would remove every other principal's privileges.
+Grants here are `databricks_grant`, one per (securable, principal), which manages only that
+principal's privileges on it. Two `databricks_grant` for one principal on one securable would
+overwrite each other, so each securable keeps one per principal and later grants add privileges.
+
+Privileges inherit downwards but are not enough on their own: reading a model also needs
+USE_CATALOG on its catalog and USE_SCHEMA on its schema. `model.grant_execute(principal)` makes
+all three; `UnityCatalog` hands out one construct per securable so that models sharing a catalog
+or schema share those grants.
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_databricks.grant import Grant
+from constructs import Construct
+
+from .principals import Principal, construct_label
+
+
+class UnityCatalogSecurable(Construct):
+    """One catalog, schema or registered model, named by its full name. Attribute: `full_name`."""
+
+    securable_type: str = ""
+    """The `databricks_grant` attribute that names this kind of securable."""
+
+    def __init__(self, scope: Construct, construct_id: str, full_name: str):
+        super().__init__(scope, construct_id)
+        self.full_name = full_name
+        self._grants: dict[Principal, Grant] = {}
+        self._privileges: dict[Principal, list[str]] = {}
+
+    def grant(self, principal: Principal, *privileges: str) -> Grant:
+        """Give `principal` these privileges (added to what it already holds here, for this app).
+
+        Returns this securable's one `databricks_grant` for the principal."""
+        if not privileges:
+            raise ValueError(f"grant on {self.full_name}: name at least one privilege")
+        held = self._privileges.setdefault(principal, [])
+        held.extend(p for p in privileges if p not in held)
+        if principal not in self._grants:
+            self._grants[principal] = Grant(
+                self,
+                principal.label,
+                principal=principal.name,
+                privileges=list(held),
+                **{self.securable_type: self.full_name},
+            )
+        else:
+            self._grants[principal].privileges = list(held)
+        return self._grants[principal]
+
+    @property
+    def grants(self) -> dict[Principal, list[str]]:
+        return {principal: list(held) for principal, held in self._privileges.items()}
+
+
+class UnityCatalogCatalog(UnityCatalogSecurable):
+    securable_type = "catalog"
+
+    def grant_use(self, principal: Principal) -> Grant:
+        """See the catalog at all (USE_CATALOG); nothing in it yet."""
+        return self.grant(principal, "USE_CATALOG")
+
+
+class UnityCatalogSchema(UnityCatalogSecurable):
+    securable_type = "schema"
+
+    def __init__(self, scope: Construct, construct_id: str, full_name: str, catalog: UnityCatalogCatalog):
+        super().__init__(scope, construct_id, full_name)
+        self.catalog = catalog
+
+    def grant_use(self, principal: Principal) -> tuple[Grant, Grant]:
+        """USE_SCHEMA here and USE_CATALOG on its catalog; returns (catalog grant, schema grant)."""
+        return self.catalog.grant_use(principal), self.grant(principal, "USE_SCHEMA")
+
+    def grant_read_tables(self, principal: Principal) -> tuple[Grant, Grant]:
+        """SELECT on every current and future table of the schema (plus the USE_* it needs).
+
+        Schema-level, because the tables read this way (an endpoint's inference table) are created
+        after this apply, by Databricks. Returns (catalog grant, schema grant)."""
+        catalog_grant, _ = self.grant_use(principal)
+        return catalog_grant, self.grant(principal, "SELECT")
+
+
+class UnityCatalogModel(UnityCatalogSecurable):
+    """A registered model (`catalog.schema.model`); `databricks_grant` names it with `model`."""
+
+    securable_type = "model"
+
+    def __init__(self, scope: Construct, construct_id: str, full_name: str, schema: UnityCatalogSchema):
+        super().__init__(scope, construct_id, full_name)
+        self.schema = schema
+
+    def grant_execute(self, principal: Principal) -> tuple[Grant, Grant, Grant]:
+        """Load and serve the model's versions (EXECUTE, with USE_SCHEMA and USE_CATALOG above it).
+
+        Returns (catalog grant, schema grant, model grant)."""
+        catalog_grant, schema_grant = self.schema.grant_use(principal)
+        return catalog_grant, schema_grant, self.grant(principal, "EXECUTE")
+
+
+class UnityCatalog(Construct):
+    """Hands out one construct per securable name, so grants on a shared catalog or schema are made once."""
+
+    def __init__(self, scope: Construct, construct_id: str):
+        super().__init__(scope, construct_id)
+        self._securables: dict[tuple[str, str], UnityCatalogSecurable] = {}
+        self._labels: dict[str, str] = {}
+
+    def _child_id(self, kind: str, full_name: str) -> str:
+        label = f"{kind}_{construct_label(full_name)}"
+        other = self._labels.setdefault(label, full_name)
+        if other != full_name:
+            raise ValueError(f"Unity Catalog names {other!r} and {full_name!r} map to one construct id {label!r}")
+        return label
+
+    def catalog(self, name: str) -> UnityCatalogCatalog:
+        key = ("catalog", name)
+        if key not in self._securables:
+            self._securables[key] = UnityCatalogCatalog(self, self._child_id("catalog", name), name)
+        return self._securables[key]  # type: ignore[return-value]
+
+    def schema(self, full_name: str) -> UnityCatalogSchema:
+        """`catalog.schema`."""
+        parts = full_name.split(".")
+        if len(parts) != 2:
+            raise ValueError(f"a schema is named catalog.schema, got {full_name!r}")
+        key = ("schema", full_name)
+        if key not in self._securables:
+            self._securables[key] = UnityCatalogSchema(
+                self, self._child_id("schema", full_name), full_name, self.catalog(parts[0])
+            )
+        return self._securables[key]  # type: ignore[return-value]
+
+    def model(self, full_name: str) -> UnityCatalogModel:
+        """`catalog.schema.model`."""
+        parts = full_name.split(".")
+        if len(parts) != 3:
+            raise ValueError(f"a registered model is named catalog.schema.model, got {full_name!r}")
+        key = ("model", full_name)
+        if key not in self._securables:
+            self._securables[key] = UnityCatalogModel(
+                self, self._child_id("model", full_name), full_name, self.schema(".".join(parts[:2]))
+            )
+        return self._securables[key]  # type: ignore[return-value]
