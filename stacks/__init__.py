@@ -11,7 +11,8 @@ from config import CloudState, PlatformConfig
 from .azure import AzureIdentityStack
 from .backend import attach_backend
 from .databricks import DatabricksWorkspaceStack
-from .naming import LAYERS, bootstrap_stack_id, stack_id, stack_ids
+from .ci import GitHubCiStack
+from .naming import LAYERS, bootstrap_stack_id, ci_stack_id, stack_id, stack_ids
 from .tfc import TfcBootstrapStack
 
 
@@ -43,6 +44,8 @@ def build_app(app: App, config: PlatformConfig) -> dict[str, EnvironmentStacks]:
             state=config.state,
             environments=[e for e in config.environments if e.state is None],
         )
+    if config.ci is not None and config.ci.create_identity:
+        GitHubCiStack(app, ci_stack_id(config.prefix), prefix=config.prefix, ci=config.ci, environments=config.environments)
     return built
 
 
@@ -51,8 +54,10 @@ __all__ = [
     "AzureIdentityStack",
     "DatabricksWorkspaceStack",
     "EnvironmentStacks",
+    "GitHubCiStack",
     "TfcBootstrapStack",
     "bootstrap_stack_id",
+    "ci_stack_id",
     "build_app",
     "stack_id",
 ]
