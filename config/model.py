@@ -605,6 +605,10 @@ class EnvironmentSettings(Strict):
     name: EnvironmentName = Field(validation_alias=ENVIRONMENT_NAME_KEY)
     tier: Tier
     state: StateSettings | None = None
+    execution_mode: Literal["local", "agent"] = "local"
+    """Where Terraform runs for this environment: `local` (the machine running cdktf: a laptop or a CI
+    runner, with its own Azure credentials) or `agent` (Terraform Cloud agents in your network, which
+    hold the Azure identity; CI only starts the runs)."""
     azure: AzureSettings
     databricks: DatabricksSettings
 
@@ -703,6 +707,8 @@ class PlatformConfig(Strict):
     prefix: Annotated[str, _rule(r"[a-z][a-z0-9]{1,19}", "2-20 lowercase letters and digits, starting with a letter")] = "mlplatform"
     state: StateSettings
     environments: list[EnvironmentSettings] = Field(min_length=1)
+    ci: "CiSettings | None" = None
+    """Delivery from GitHub Actions (config/ci.py); absent: nothing CI-related is created."""
 
     @model_validator(mode="before")
     @classmethod
@@ -746,3 +752,8 @@ class PlatformConfig(Strict):
 def has_bootstrap(config: PlatformConfig) -> bool:
     """Whether the app has the Terraform Cloud bootstrap stack (global cloud state with `bootstrap`)."""
     return isinstance(config.state, CloudState) and config.state.bootstrap is not None
+
+
+from .ci import CiSettings  # noqa: E402  (config/ci.py builds on the types above)
+
+PlatformConfig.model_rebuild()

@@ -10,8 +10,9 @@ from config import PlatformConfig, has_bootstrap
 
 from .azure import AzureIdentityStack
 from .backend import attach_backend
+from .ci import GitHubCiStack
 from .databricks import DatabricksWorkspaceStack
-from .naming import LAYERS, bootstrap_stack_id, stack_id, stack_ids
+from .naming import LAYERS, bootstrap_stack_id, ci_stack_id, stack_id, stack_ids
 from .tfc import TfcBootstrapStack
 
 
@@ -43,6 +44,8 @@ def build_app(app: App, config: PlatformConfig) -> dict[str, EnvironmentStacks]:
             state=config.state,
             environments=[e for e in config.environments if e.state is None],
         )
+    if config.ci is not None and config.ci.create_identity:
+        GitHubCiStack(app, ci_stack_id(config.prefix), prefix=config.prefix, ci=config.ci, environments=config.environments)
     return built
 
 

@@ -15,3 +15,7 @@ def stack_ids(prefix: str, environment: str) -> dict[str, str]:
 
 def bootstrap_stack_id(prefix: str) -> str:
     return f"{prefix}-tfc"
+
+
+def ci_stack_id(prefix: str) -> str:
+    return f"{prefix}-ci"

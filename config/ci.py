@@ -1,0 +1,63 @@
+"""The optional `ci:` section: the GitHub repository whose Actions deploy this app, and whether
+the app creates the Entra identity those Actions run as.
+
+With no `ci:` section nothing CI-related is synthesized. The workflows themselves are generated
+from the config by `tools/generate_workflows.py` (`make workflows`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from .model import StateSettings, Strict
+
+
+def _check_repository(value: str) -> str:
+    # GitHub: owner (user or organization) 1-39 letters, digits and single hyphens, not at either end;
+    # repository 1-100 letters, digits, '-', '_' and '.', and not '.' or '..'.
+    owner, slash, name = value.partition("/")
+    owner_ok = (
+        1 <= len(owner) <= 39
+        and all(c.isascii() and (c.isalnum() or c == "-") for c in owner)
+        and not owner.startswith("-")
+        and not owner.endswith("-")
+        and "--" not in owner
+    )
+    name_ok = (
+        1 <= len(name) <= 100
+        and all(c.isascii() and (c.isalnum() or c in "-_.") for c in name)
+        and name not in (".", "..")
+    )
+    if not (slash and owner_ok and name_ok):
+        raise ValueError(
+            f"invalid value {value!r}: must be a GitHub repository as owner/name (owner: 1-39 letters, digits "
+            "and single hyphens; name: 1-100 letters, digits, '-', '_' and '.')"
+        )
+    return value
+
+
+GitHubRepository = Annotated[str, AfterValidator(_check_repository)]
+
+
+class GitHubSettings(Strict):
+    """The repository whose GitHub Actions deploy the app."""
+
+    repository: GitHubRepository
+    """`owner/name`. Each environment's federated credential trusts exactly
+    `repo:<owner>/<name>:environment:<env>`: only a job of that GitHub environment can act as it."""
+
+
+class CiSettings(Strict):
+    """Continuous delivery from GitHub Actions (README: CI/CD)."""
+
+    github: GitHubSettings
+    """Where the workflows run."""
+    create_identity: bool = False
+    """true: the `<prefix>-ci` stack creates one Entra app per environment whose `execution_mode` is
+    `local`, trusted by GitHub's OIDC token of that environment only. false: bring your own app
+    and put its client id in the GitHub environment's `ARM_CLIENT_ID` variable."""
+    state: StateSettings | None = None
+    """Where the `<prefix>-ci` stack keeps its state; default: a local file `state/<prefix>-ci.tfstate`
+    (it is applied once, from a laptop, by someone who may create Entra apps)."""

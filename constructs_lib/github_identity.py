@@ -1,0 +1,92 @@
+"""An Entra ID app that one GitHub Actions environment runs as, trusted through GitHub's OIDC token.
+
+A job with `permissions: id-token: write` can ask GitHub for a signed token whose subject names
+the repository and, for a job bound to a GitHub environment, that environment:
+`repo:<owner>/<name>:environment:<env>`. Entra ID exchanges it for an access token of this app
+when a federated credential matches issuer, audience and subject exactly. So the app has no client
+secret at all, and only jobs of that one environment (with its protection rules: reviewers, branch
+policy) can act as it; a pull-request job, which has no environment, cannot.
+
+What the app may do (Azure roles, Entra ID permissions, Databricks workspace admin) is granted
+outside this app: those are tenant decisions (README: CI/CD).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import TerraformProvider
+from cdktf_cdktf_provider_azuread.application import Application
+from cdktf_cdktf_provider_azuread.application_federated_identity_credential import (
+    ApplicationFederatedIdentityCredential,
+)
+from cdktf_cdktf_provider_azuread.service_principal import ServicePrincipal
+from constructs import Construct
+
+from .federated_identity import TOKEN_EXCHANGE_AUDIENCE
+from .principals import AzurePrincipal
+
+GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
+
+
+def github_environment_subject(repository: str, environment: str) -> str:
+    """The subject GitHub puts in the OIDC token of a job bound to `environment` of `repository`."""
+    return f"repo:{repository}:environment:{environment}"
+
+
+@dataclass(frozen=True)
+class GitHubActionsIdentityProps:
+    display_name: str
+    """Shown in Entra ID, e.g. `mlplatform-prod-github-actions`."""
+    repository: str
+    """`owner/name` (validated by the config model)."""
+    environment: str
+    """The GitHub environment whose jobs may act as the app."""
+
+    def __post_init__(self) -> None:
+        if self.repository.count("/") != 1 or not self.environment:
+            raise ValueError("repository must be owner/name and environment must not be empty")
+
+
+class GitHubActionsIdentity(Construct):
+    """One app, its service principal and exactly one federated credential.
+
+    Attributes: `client_id` (what the GitHub environment's `ARM_CLIENT_ID` variable holds),
+    `object_id` (of the service principal) and `principal` (what Azure RBAC grants to).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        props: GitHubActionsIdentityProps,
+        provider: TerraformProvider | None = None,
+    ):
+        super().__init__(scope, construct_id)
+        self.application = Application(
+            self,
+            "application",
+            display_name=props.display_name,
+            description=f"GitHub Actions of {props.repository}, environment {props.environment} (mlplatform-cdktf)",
+            sign_in_audience="AzureADMyOrg",
+            prevent_duplicate_names=True,
+            provider=provider,
+        )
+        self.service_principal = ServicePrincipal(
+            self, "service_principal", client_id=self.application.client_id, provider=provider
+        )
+        self.credential = ApplicationFederatedIdentityCredential(
+            self,
+            "github_environment",
+            # azuread 3.x: the application's resource id (/applications/<object id>), not its client id.
+            application_id=self.application.id,
+            display_name=f"github-{props.repository.replace('/', '-')}-{props.environment}"[:120],
+            description=f"GitHub Actions jobs of environment {props.environment} in {props.repository}",
+            audiences=[TOKEN_EXCHANGE_AUDIENCE],
+            issuer=GITHUB_ACTIONS_ISSUER,
+            subject=github_environment_subject(props.repository, props.environment),
+            provider=provider,
+        )
+        self.client_id: str = self.application.client_id
+        self.object_id: str = self.service_principal.object_id
+        self.principal = AzurePrincipal.service_principal(self.object_id, construct_id)

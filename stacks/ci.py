@@ -1,0 +1,64 @@
+"""The `<prefix>-ci` stack: the Entra identities GitHub Actions deploys as (config `ci.create_identity`).
+
+Why its own stack, applied once from a laptop: an identity cannot be created by the stack it
+deploys (the first deploy would need the identity it creates), and a CI identity that manages its
+own trust could widen it. The environment stacks stay deployable by CI with no Entra permission to
+create apps; only the person who applies this stack needs one.
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_azuread.provider import AzureadProvider
+from constructs import Construct
+
+from config import EnvironmentSettings, LocalState
+from config.ci import CiSettings
+from constructs_lib.github_identity import GitHubActionsIdentity, GitHubActionsIdentityProps
+
+from .backend import attach_backend
+
+
+class GitHubCiStack(TerraformStack):
+    """One `GitHubActionsIdentity` per environment that CI deploys itself (`execution_mode: local`).
+
+    Environments on Terraform Cloud agents get none: their jobs only start runs, the agents hold
+    the Azure identity. Output `<env>_client_id` is the GitHub environment's `ARM_CLIENT_ID`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        ci: CiSettings,
+        environments: list[EnvironmentSettings],
+    ):
+        super().__init__(scope, construct_id)
+        attach_backend(self, ci.state or LocalState(backend="local"), prefix=prefix, environment="ci", layer="github")
+        self.identities: dict[str, GitHubActionsIdentity] = {}
+        for environment in environments:
+            if environment.execution_mode != "local":
+                continue
+            # One provider per environment: environments may live in different tenants.
+            provider = AzureadProvider(
+                self, f"azuread_{environment.name}", tenant_id=environment.azure.tenant_id, alias=environment.name
+            )
+            identity = GitHubActionsIdentity(
+                self,
+                f"{environment.name}_github_actions",
+                GitHubActionsIdentityProps(
+                    display_name=f"{prefix}-{environment.name}-github-actions",
+                    repository=ci.github.repository,
+                    environment=environment.name,
+                ),
+                provider=provider,
+            )
+            TerraformOutput(
+                self,
+                f"{environment.name}_client_id",
+                value=identity.client_id,
+                description=f"ARM_CLIENT_ID of the GitHub environment '{environment.name}' (not a secret)",
+            )
+            self.identities[environment.name] = identity

