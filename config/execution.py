@@ -19,7 +19,7 @@ from pydantic import BeforeValidator
 from .model import LowerGuid, Strict, _rule
 
 REMOTE_REFUSED = (
-    "execution_mode 'remote' cannot deploy this app: on HashiCorp-hosted runners the Databricks provider "
+    "'remote' cannot deploy this app: on HashiCorp-hosted runners the Databricks provider "
     "cannot use Terraform Cloud's Azure dynamic credentials (it ignores ARM_USE_OIDC; "
     "terraform-provider-databricks #5544, #4127) and the Key Vault data plane is unreachable "
     "(HashiCorp publishes no runner egress ranges to allow-list); use 'agent' (tfc-agent in your Azure "
