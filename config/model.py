@@ -101,6 +101,11 @@ EndpointTags = _tags(49, "the app adds 'environment'")
 
 # Terraform Cloud organization and project names.
 TfcName = Annotated[str, _rule(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", "1-40 letters, digits, '-' and '_'")]
+# tfe_project names, as the tfe provider (v0.71.0, resource_tfe_project.go) validates them: 3-40 characters.
+TfcProjectName = Annotated[
+    str,
+    _rule(r"(?a)(?=.{3,40}\Z)[\w\-][\w\- ]+[\w\-]", "3-40 letters, digits, '_', '-' and spaces, not starting or ending with a space"),
+]
 
 
 def _check_key_vault_name(value: str) -> str:
@@ -254,21 +259,6 @@ class Strict(BaseModel):
 # --- state backends ---------------------------------------------------------------------------
 
 
-class AzureOidcSettings(Strict):
-    """Which Entra identity Terraform Cloud runs as, by dynamic provider credentials (no secret)."""
-
-    # An existing Entra app (client id) already trusted by federated credentials.
-    run_client_id: LowerGuid | None = None
-    # Or: create one Entra app per environment, with federated credentials for its workspaces.
-    create_identity: bool = False
-
-    @model_validator(mode="after")
-    def _one_source(self) -> "AzureOidcSettings":
-        if (self.run_client_id is None) == (not self.create_identity):
-            raise ValueError("set exactly one of run_client_id (an existing Entra app) or create_identity: true")
-        return self
-
-
 class BootstrapSettings(Strict):
     """The `<prefix>-tfc` stack that creates and wires the Terraform Cloud workspaces."""
 
@@ -276,7 +266,6 @@ class BootstrapSettings(Strict):
     backend: Literal["local", "cloud"] = "local"
     admin_workspace: TfcName | None = None
     terraform_version: Annotated[str, _rule(r"[0-9]+\.[0-9]+\.[0-9]+", "a Terraform version such as 1.11.4")] = "1.11.4"
-    azure_oidc: AzureOidcSettings
 
 
 class CloudState(Strict):
@@ -285,7 +274,7 @@ class CloudState(Strict):
     backend: Literal["cloud"]
     organization: TfcName
     hostname: HostName = "app.terraform.io"
-    project: TfcName | None = None
+    project: TfcProjectName | None = None
     bootstrap: BootstrapSettings | None = None
 
     @model_validator(mode="after")
@@ -317,6 +306,8 @@ StateSettings = Annotated[Union[CloudState, AzurermState, LocalState], Field(dis
 
 
 # --- azure layer ------------------------------------------------------------------------------
+
+from .network import PrivateEndpointSettings, check_vault_access  # noqa: E402 - needs Strict above
 
 MAX_SECRET_EXPIRY_DAYS = 365
 
@@ -365,6 +356,14 @@ class KeyVaultSettings(Strict):
     allowed_ip_ranges: list[IpRule] = Field(default_factory=list)
     prevent_destroy: bool
     secret_name: SecretName = "ml-client-secret"
+    private_endpoint: PrivateEndpointSettings | None = None
+    """A private endpoint for the vault in an existing subnet, registered in the vault's private DNS zone.
+    With it, public_network_access_enabled may be false (the default outside dev)."""
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "KeyVaultSettings":
+        check_vault_access(self.public_network_access_enabled, self.private_endpoint)
+        return self
 
 
 from .monitoring import MonitoringSettings  # noqa: E402  (it builds on Strict, defined above)
@@ -582,6 +581,8 @@ class DatabricksSettings(Strict):
 
 # --- environments and the whole file ----------------------------------------------------------
 
+from .execution import AgentSettings, ExecutionMode, check_environment, check_platform  # noqa: E402
+
 
 def _tier_defaults(tier: str, raw: dict[str, Any]) -> dict[str, Any]:
     """Fill the defaults that depend on the tier into a copy of the raw environment mapping.
@@ -593,6 +594,9 @@ def _tier_defaults(tier: str, raw: dict[str, Any]) -> dict[str, Any]:
         return raw
     vault = dict(azure["key_vault"])
     vault.setdefault("prevent_destroy", tier == "prod")
+    if vault.get("private_endpoint") is not None:
+        # Behind a private endpoint, staging and prod vaults refuse public traffic altogether.
+        vault.setdefault("public_network_access_enabled", tier == "dev")
     return {**raw, "azure": {**azure, "key_vault": vault}}
 
 
@@ -605,10 +609,11 @@ class EnvironmentSettings(Strict):
     name: EnvironmentName = Field(validation_alias=ENVIRONMENT_NAME_KEY)
     tier: Tier
     state: StateSettings | None = None
-    execution_mode: Literal["local", "agent"] = "local"
-    """Where Terraform runs for this environment: `local` (the machine running cdktf: a laptop or a CI
-    runner, with its own Azure credentials) or `agent` (Terraform Cloud agents in your network, which
-    hold the Azure identity; CI only starts the runs)."""
+    execution_mode: ExecutionMode = "local"
+    """Where this environment's Terraform runs execute: `local` (where `cdktf deploy` runs) or `agent`
+    (Terraform Cloud agents in your Azure network). `remote` is refused (README: credentials and networking)."""
+    agent: AgentSettings | None = None
+    """The agent pool and the agents' managed identity; required with execution_mode: agent."""
     azure: AzureSettings
     databricks: DatabricksSettings
 
@@ -618,6 +623,11 @@ class EnvironmentSettings(Strict):
         if isinstance(data, dict) and data.get("tier") in TIERS:
             return _tier_defaults(data["tier"], data)
         return data
+
+    @model_validator(mode="after")
+    def _execution_rules(self) -> "EnvironmentSettings":
+        check_environment(self.execution_mode, self.agent, self.state)
+        return self
 
     @model_validator(mode="after")
     def _production_rules(self) -> "EnvironmentSettings":
@@ -738,6 +748,7 @@ class PlatformConfig(Strict):
             for field, key, why in _UNIQUE_ACROSS_ENVIRONMENTS
             for first, later, value in _collisions(self.environments, key)
         ]
+        problems += check_platform(self)
         if problems:
             raise CrossEnvironmentError(problems)
         return self

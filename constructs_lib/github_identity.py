@@ -23,10 +23,11 @@ from cdktf_cdktf_provider_azuread.application_federated_identity_credential impo
 from cdktf_cdktf_provider_azuread.service_principal import ServicePrincipal
 from constructs import Construct
 
-from .federated_identity import TOKEN_EXCHANGE_AUDIENCE
 from .principals import AzurePrincipal
 
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
+TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+"""The audience Entra ID expects in a federated token (GitHub's azure/login and the Databricks SDK use it)."""
 
 
 def github_environment_subject(repository: str, environment: str) -> str:

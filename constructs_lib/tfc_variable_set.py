@@ -1,7 +1,8 @@
 """A Terraform Cloud variable set of environment variables, attached to chosen workspaces.
 
-Used for dynamic provider credentials: every value in it is an identifier, not a secret, so the
-set holds no sensitive variable at all. A secret must never be put here.
+Used for the agents' managed-identity settings (`ARM_USE_MSI`, `ARM_CLIENT_ID`, tenant and
+subscription ids): every value in it is an identifier, not a secret, so the set holds no sensitive
+variable at all. A secret must never be put here.
 """
 
 from __future__ import annotations

@@ -1,11 +1,16 @@
-"""A Terraform Cloud (HCP Terraform) workspace for one cdktf stack, with state sharing and run triggers.
+"""A Terraform Cloud (HCP Terraform) workspace for one cdktf stack, with narrow state sharing.
 
-CLI-driven workflow, remote execution: `cdktf deploy` uploads the stack's synthesized JSON as a
-configuration version and the run executes in Terraform Cloud. A VCS-driven workflow would have
-nothing to plan, because `cdktf.out/` is generated, never committed.
+CLI-driven workflow: `cdktf deploy` synthesizes locally and talks to the workspace. Where the plan
+runs is the workspace's execution mode, and only two work for this app (README: credentials and
+networking): `local` (plans run where `cdktf deploy` runs; Terraform Cloud keeps state and locks)
+and `agent` (plans run on `tfc-agent`s inside the customer's Azure network, see `run_on`).
+`remote` is not offered: hosted runners can neither authenticate the Databricks provider with
+Terraform Cloud's Azure dynamic credentials nor reach a firewalled vault.
 
+No run triggers: `cdktf deploy` already orders the stacks, and a triggered run would queue a
+second databricks run next to the one cdktf starts (waiting for confirmation in prod).
 State is shared narrowly: `share_state_with(other)` lists `other` as a remote-state consumer
-(global sharing stays off), and `trigger_runs_in(other)` queues a run of `other` after each apply here.
+(global sharing stays off).
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from cdktf_cdktf_provider_tfe.run_trigger import RunTrigger
 from cdktf_cdktf_provider_tfe.workspace import Workspace
 from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
+
+from .tfc_agent_pool import TfcAgentPool
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,7 @@ class TfcWorkspaceProps:
 
 
 class TfcWorkspace(Construct):
-    """Attributes: `workspace_id`, `name`."""
+    """Local execution until `run_on(pool)`. Attributes: `workspace_id`, `name`, `agent_pool`."""
 
     def __init__(self, scope: Construct, construct_id: str, props: TfcWorkspaceProps):
         super().__init__(scope, construct_id)
@@ -47,8 +53,6 @@ class TfcWorkspace(Construct):
             terraform_version=props.terraform_version,
             tags=dict(props.tags) or None,
             allow_destroy_plan=props.allow_destroy_plan,
-            # Runs queued by a run trigger follow the same rule as any other run.
-            auto_apply_run_trigger=props.auto_apply,
             queue_all_runs=False,
         )
         self._consumers: list[str] = []
@@ -56,20 +60,24 @@ class TfcWorkspace(Construct):
             self,
             "settings",
             workspace_id=self.workspace.id,
-            execution_mode="remote",
+            execution_mode="local",
             auto_apply=props.auto_apply,
             global_remote_state=False,
             remote_state_consumer_ids=[],
         )
         self.workspace_id: str = self.workspace.id
         self.name: str = self.workspace.name
+        self.agent_pool: TfcAgentPool | None = None
 
     def share_state_with(self, consumer: "TfcWorkspace") -> None:
         """Let `consumer` read this workspace's state outputs (terraform_remote_state)."""
         self._consumers.append(consumer.workspace_id)
         self.settings.remote_state_consumer_ids = list(self._consumers)
 
-    def trigger_runs_in(self, downstream: "TfcWorkspace") -> RunTrigger:
-        """Queue a run of `downstream` whenever an apply here succeeds."""
-        return RunTrigger(self, f"triggers_{downstream.node.id}", workspace_id=downstream.workspace_id,
-                          sourceable_id=self.workspace_id)
+    def run_on(self, pool: TfcAgentPool) -> None:
+        """Run this workspace's plans and applies on `pool`'s agents (agent execution mode), allowed on it."""
+        if self.agent_pool is not None:
+            raise ValueError(f"workspace {self.node.id} already runs on agent pool {self.agent_pool.name}")
+        self.agent_pool = pool
+        self.settings.execution_mode = "agent"
+        self.settings.agent_pool_id = pool.allow(self)

@@ -26,6 +26,7 @@ from constructs_lib.key_vault_monitoring import (
     VaultAuditLogProps,
 )
 from constructs_lib.principals import AzurePrincipal
+from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointProps
 
 # The first-party "AzureDatabricks" application: it reads Key Vault-backed secret scopes.
 AZURE_DATABRICKS_APP_ID = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
@@ -108,6 +109,24 @@ class AzureIdentityStack(TerraformStack):
                 tags=tags,
             ),
         )
+        endpoint = vault_settings.private_endpoint
+        if endpoint is not None:
+            # The vault's data plane from inside the network (agents, VPN): the secret write and every
+            # refresh of it go through here when public access is off.
+            PrivateEndpoint(
+                self,
+                "key_vault_private_endpoint",
+                PrivateEndpointProps(
+                    name=f"pe-{vault_settings.name}",
+                    resource_group_name=resource_group_name,
+                    location=azure.location,
+                    subnet_id=endpoint.subnet_id,
+                    target_resource_id=self.key_vault.vault_id,
+                    subresource="vault",
+                    private_dns_zone_ids=(endpoint.private_dns_zone_id,),
+                    tags=tags,
+                ),
+            )
         self.key_vault.grant_secrets_officer(AzurePrincipal(deployer.object_id, "deployer"))
         azure_databricks = DataAzureadServicePrincipal(self, "azure_databricks", client_id=AZURE_DATABRICKS_APP_ID)
         self.key_vault.grant_secrets_user(AzurePrincipal.service_principal(azure_databricks.object_id, "azure_databricks"))

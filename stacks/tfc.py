@@ -8,13 +8,14 @@ environments whose stacks use the global `cloud` state; workspace names come fro
 from __future__ import annotations
 
 from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformStack
-from cdktf_cdktf_provider_azuread.provider import AzureadProvider
+from cdktf_cdktf_provider_tfe.data_tfe_workspace import DataTfeWorkspace
 from cdktf_cdktf_provider_tfe.project import Project
 from cdktf_cdktf_provider_tfe.provider import TfeProvider
+from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
 from config import CloudState, EnvironmentSettings
-from constructs_lib.federated_identity import TfcFederatedIdentity, TfcFederatedIdentityProps
+from constructs_lib.tfc_agent_pool import TfcAgentPool, TfcAgentPoolProps
 from constructs_lib.tfc_variable_set import TfcVariableSet, TfcVariableSetProps
 from constructs_lib.tfc_workspace import TfcWorkspace, TfcWorkspaceProps
 
@@ -22,8 +23,18 @@ from .backend import local_state_path
 from .naming import stack_ids
 
 
+def _label(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name.lower())
+
+
 class TfcBootstrapStack(TerraformStack):
-    """Per environment: two workspaces, state sharing azure -> databricks, a run trigger, OIDC variables."""
+    """Per environment: two workspaces, state sharing azure -> databricks, and where their runs execute.
+
+    `local` environments: workspaces in local execution, no variables (credentials are wherever
+    `cdktf deploy` runs). `agent` environments: workspaces on the agent pool (created or looked up,
+    one resource per pool) and a variable set of managed-identity identifiers that azurerm, azuread
+    and the Databricks provider (`azure-msi`) read on the agents. No secret, no agent token.
+    """
 
     def __init__(
         self,
@@ -37,21 +48,27 @@ class TfcBootstrapStack(TerraformStack):
         super().__init__(scope, construct_id)
         bootstrap = state.bootstrap
         assert bootstrap is not None and state.project is not None  # guaranteed by the config model
+        # The token comes from TFE_TOKEN (or `terraform login`), never from config.
+        TfeProvider(self, "tfe", hostname=state.hostname, organization=state.organization)
         if bootstrap.backend == "cloud":
+            admin_workspace = bootstrap.admin_workspace or construct_id
             CloudBackend(
                 self,
                 organization=state.organization,
                 hostname=state.hostname,
-                workspaces=NamedCloudWorkspace(bootstrap.admin_workspace or construct_id),
+                workspaces=NamedCloudWorkspace(admin_workspace),
             )
+            # The admin workspace holds no Azure credentials: its runs execute where `cdktf deploy`
+            # runs (with TFE_TOKEN). Create it in local execution first (README); this keeps it so.
+            admin = DataTfeWorkspace(self, "admin_workspace", name=admin_workspace, organization=state.organization)
+            WorkspaceSettings(self, "admin_workspace_settings", workspace_id=admin.id, execution_mode="local")
         else:
             LocalBackend(self, path=local_state_path("state", construct_id))
 
-        # The token comes from TFE_TOKEN (or `terraform login`), never from config.
-        TfeProvider(self, "tfe", hostname=state.hostname, organization=state.organization)
         project = Project(self, "project", name=state.project, organization=state.organization)
 
         self.workspaces: dict[str, TfcWorkspace] = {}
+        self.agent_pools: dict[str, TfcAgentPool] = {}
         for environment in environments:
             names = stack_ids(prefix, environment.name)
             workspaces = {
@@ -73,42 +90,37 @@ class TfcBootstrapStack(TerraformStack):
                 for layer in names
             }
             workspaces["azure"].share_state_with(workspaces["databricks"])
-            workspaces["azure"].trigger_runs_in(workspaces["databricks"])
             self.workspaces.update({names[layer]: ws for layer, ws in workspaces.items()})
 
-            oidc = bootstrap.azure_oidc
-            run_client_id = oidc.run_client_id
-            if oidc.create_identity:
-                tenant_provider = AzureadProvider(
-                    self, f"azuread_{environment.name}", tenant_id=environment.azure.tenant_id,
-                    alias=environment.name,
-                )
-                run_client_id = TfcFederatedIdentity(
+            agent = environment.agent
+            if environment.execution_mode != "agent" or agent is None:
+                continue
+            pool = self.agent_pools.get(agent.pool)
+            if pool is None:
+                pool = TfcAgentPool(
                     self,
-                    f"{environment.name}_deployer",
-                    TfcFederatedIdentityProps(
-                        display_name=f"{prefix}-{environment.name}-tfc-deployer",
-                        hostname=state.hostname,
-                        organization=state.organization,
-                        project=state.project,
-                        workspaces=tuple(names.values()),
-                    ),
-                    provider=tenant_provider,
-                ).client_id
+                    f"agent_pool_{_label(agent.pool)}",
+                    TfcAgentPoolProps(name=agent.pool, organization=state.organization, create=agent.create_pool),
+                )
+                self.agent_pools[agent.pool] = pool
             credentials = TfcVariableSet(
                 self,
-                f"{environment.name}_azure_credentials",
+                f"{environment.name}_agent_identity",
                 TfcVariableSetProps(
-                    name=f"{prefix}-{environment.name}-azure-oidc",
+                    name=f"{prefix}-{environment.name}-agent-identity",
                     organization=state.organization,
-                    description=f"Dynamic Azure credentials (OIDC) for the {environment.name} workspaces; no secrets",
+                    description=(
+                        f"Managed identity of the {agent.pool} agents for the {environment.name} workspaces "
+                        "(azurerm, azuread, databricks azure-msi); identifiers only, no secrets"
+                    ),
                     environment_variables={
-                        "TFC_AZURE_PROVIDER_AUTH": "true",
-                        "TFC_AZURE_RUN_CLIENT_ID": run_client_id,
+                        "ARM_USE_MSI": "true",
+                        "ARM_CLIENT_ID": agent.client_id,
                         "ARM_TENANT_ID": environment.azure.tenant_id,
                         "ARM_SUBSCRIPTION_ID": environment.azure.subscription_id,
                     },
                 ),
             )
             for layer, workspace in workspaces.items():
+                workspace.run_on(pool)
                 credentials.attach_to(f"attach_{layer}", workspace.workspace_id)

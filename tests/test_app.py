@@ -73,6 +73,9 @@ def test_an_environment_overrides_the_global_state_backend():
             "container_name": "tfstate",
             "subscription_id": "33333333-3333-3333-3333-333333333333",
         }
+        # Agents run Terraform Cloud workspaces only: an azurerm-state environment runs locally.
+        raw["environments"]["prod"]["execution_mode"] = "local"
+        del raw["environments"]["prod"]["agent"]
 
     stacks = synth_stacks(config_from(mutated(change)))
     assert "cloud" in stacks["mlplatform-dev-azure"]["terraform"]

@@ -77,8 +77,9 @@ def test_vault_is_hardened(prod):
         "lifecycle": {"prevent_destroy": True},
         "location": "westeurope",
         "name": "kv-mlplat-prd-0000",
-        "network_acls": {"bypass": "AzureServices", "default_action": "Deny", "ip_rules": ["203.0.113.0/24"]},
-        "public_network_access_enabled": True,
+        # Reached through its private endpoint only (tests/test_execution_config.py).
+        "network_acls": {"bypass": "AzureServices", "default_action": "Deny", "ip_rules": []},
+        "public_network_access_enabled": False,
         "purge_protection_enabled": True,
         "rbac_authorization_enabled": True,
         "resource_group_name": ref(prod, "azurerm_resource_group", "name"),

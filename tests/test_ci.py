@@ -41,7 +41,11 @@ def test_ci_without_create_identity_creates_nothing():
 def ci_stack():
     def change(raw):
         raw["ci"] = {"github": {"repository": REPOSITORY}, "create_identity": True}
-        raw["environments"]["prod"]["execution_mode"] = "agent"
+        # staging runs locally here (from CI), prod on Terraform Cloud agents (the default)
+        raw["environments"]["staging"]["execution_mode"] = "local"
+        del raw["environments"]["staging"]["agent"]
+        raw["environments"]["staging"]["azure"]["key_vault"]["public_network_access_enabled"] = True
+        raw["environments"]["staging"]["azure"]["key_vault"]["allowed_ip_ranges"] = ["203.0.113.0/24"]
 
     return synth_stacks(config_from(mutated(change)))["mlplatform-ci"]
 
@@ -98,7 +102,7 @@ def test_bad_ci_section_is_a_clear_error(tmp_path, case, ci, fragments):
 
 def test_bad_execution_mode_is_a_clear_error(tmp_path):
     def change(raw):
-        raw["environments"]["dev"]["execution_mode"] = "remote"
+        raw["environments"]["dev"]["execution_mode"] = "hosted"
 
     result = run_main(tmp_path, mutated(change), args=["--check"])
     assert result.returncode == 2

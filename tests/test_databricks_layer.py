@@ -209,7 +209,7 @@ def test_databricks_stack_depends_on_its_own_environment_azure_stack_only(stacks
 
 
 STATES = {
-    "cloud": ({"backend": "cloud", "organization": "acme", "hostname": "tfe.acme.example", "project": "ml"},
+    "cloud": ({"backend": "cloud", "organization": "acme", "hostname": "tfe.acme.example", "project": "ml-platform"},
               {"backend": "remote", "config": {"hostname": "tfe.acme.example", "organization": "acme",
                                                "workspaces": {"name": "mlplatform-dev-azure"}}}),
     "azurerm": ({"backend": "azurerm", "resource_group_name": "rg-tfstate", "storage_account_name": "sttfstate01",

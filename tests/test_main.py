@@ -128,8 +128,6 @@ BAD_CONFIGS = [
      ["state", "project is required when bootstrap is set"]),
     ("bootstrap-bad-organization", _set("state.organization", "acme corp!"),
      ["state.organization", "letters, digits, '-' and '_'"]),
-    ("bootstrap-two-identities", _set("state.bootstrap.azure_oidc.create_identity", True),
-     ["state.bootstrap.azure_oidc", "exactly one of run_client_id"]),
     ("bootstrap-terraform-version", _set("state.bootstrap.terraform_version", "latest"),
      ["state.bootstrap.terraform_version", "a Terraform version such as 1.11.4"]),
     ("tier-needed-for-custom-name", lambda raw: raw["environments"].update(qa=raw["environments"].pop("staging")),

@@ -1,11 +1,10 @@
-"""The Terraform Cloud bootstrap stack: workspaces named as the backends, sharing, triggers, OIDC."""
+"""The Terraform Cloud bootstrap stack: workspaces named as the backends, sharing, execution modes, agents."""
 
 from __future__ import annotations
 
 import pytest
 
-from constructs_lib.federated_identity import workload_subject
-from tests.helpers import config_from, mutated, ref, resources, strip_metadata, synth_stacks
+from tests.helpers import config_from, mutated, only, ref, resources, strip_metadata, synth_stacks
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -42,16 +41,51 @@ def test_workspaces_live_in_the_project_with_pinned_terraform_and_tags(tfc):
         assert "vcs_repo" not in workspace and "working_directory" not in workspace  # CLI-driven
 
 
-def test_remote_execution_and_no_auto_apply_in_prod(tfc):
+def test_execution_mode_per_environment_never_remote_and_no_auto_apply_in_prod(tfc):
     ids = _workspace_ids(tfc)
     by_workspace = {s["workspace_id"]: s for s in resources(tfc, "tfe_workspace_settings").values()}
+    modes = {name: by_workspace[workspace_id]["execution_mode"] for name, workspace_id in ids.items()}
+    assert modes == {
+        "mlplatform-dev-azure": "local", "mlplatform-dev-databricks": "local",
+        "mlplatform-staging-azure": "agent", "mlplatform-staging-databricks": "agent",
+        "mlplatform-prod-azure": "agent", "mlplatform-prod-databricks": "agent",
+    }
     for name, workspace_id in ids.items():
         settings = by_workspace[workspace_id]
-        assert settings["execution_mode"] == "remote"
         assert settings["global_remote_state"] is False
         assert settings["auto_apply"] is (not name.startswith("mlplatform-prod-")), name
+        assert ("agent_pool_id" in settings) is (modes[name] == "agent"), name
     prod = [w for w in resources(tfc, "tfe_workspace").values() if w["name"].startswith("mlplatform-prod-")]
-    assert all(w["allow_destroy_plan"] is False and w["auto_apply_run_trigger"] is False for w in prod)
+    assert all(w["allow_destroy_plan"] is False for w in prod)
+
+
+def _pools(tfc):
+    """pool name -> (logical id, allowed-workspaces logical id, allowed workspace ids)."""
+    allowed = {a["agent_pool_id"]: (k, a["allowed_workspace_ids"]) for k, a in resources(tfc, "tfe_agent_pool_allowed_workspaces").items()}
+    return {p["name"]: (k, *allowed[f"${{tfe_agent_pool.{k}.id}}"]) for k, p in resources(tfc, "tfe_agent_pool").items()}
+
+
+def test_agent_workspaces_name_their_pool_and_are_exactly_the_ones_allowed_on_it(tfc):
+    ids = _workspace_ids(tfc)
+    pools = _pools(tfc)
+    assert sorted(pools) == ["mlplatform-prod", "mlplatform-staging"]
+    assert all(strip_metadata(p) == {"name": p["name"], "organization": "my-tfc-organization", "organization_scoped": False}
+               for p in resources(tfc, "tfe_agent_pool").values())
+    by_workspace = {s["workspace_id"]: s for s in resources(tfc, "tfe_workspace_settings").values()}
+    for env in ("staging", "prod"):
+        _, allowed_key, allowed_ids = pools[f"mlplatform-{env}"]
+        layers = [ids[f"mlplatform-{env}-azure"], ids[f"mlplatform-{env}-databricks"]]
+        assert allowed_ids == layers
+        for workspace_id in layers:
+            # Through the allowed-workspaces resource: the permission exists before the assignment.
+            assert by_workspace[workspace_id]["agent_pool_id"] == (
+                f"${{tfe_agent_pool_allowed_workspaces.{allowed_key}.agent_pool_id}}"
+            )
+
+
+def test_no_run_triggers(tfc):
+    assert resources(tfc, "tfe_run_trigger") == {}
+    assert all("auto_apply_run_trigger" not in w for w in resources(tfc, "tfe_workspace").values())
 
 
 def test_each_databricks_workspace_reads_exactly_its_environment_azure_state(tfc):
@@ -62,31 +96,35 @@ def test_each_databricks_workspace_reads_exactly_its_environment_azure_state(tfc
         assert consumers[ids[f"mlplatform-{env}-databricks"]] == []
 
 
-def test_an_azure_apply_triggers_its_databricks_run(tfc):
-    ids = _workspace_ids(tfc)
-    triggers = {(t["sourceable_id"], t["workspace_id"]) for t in resources(tfc, "tfe_run_trigger").values()}
-    assert triggers == {(ids[f"mlplatform-{e}-azure"], ids[f"mlplatform-{e}-databricks"]) for e in ENVIRONMENTS}
-
-
-def test_dynamic_credentials_are_plain_env_variables_and_no_secret(tfc):
+def test_agent_environments_get_managed_identity_identifiers_only(tfc):
     sets = {k: v["name"] for k, v in resources(tfc, "tfe_variable_set").items()}
-    assert sorted(sets.values()) == [f"mlplatform-{e}-azure-oidc" for e in ("dev", "prod", "staging")]
+    assert sorted(sets.values()) == ["mlplatform-prod-agent-identity", "mlplatform-staging-agent-identity"]
     variables: dict[str, dict[str, str]] = {}
     for variable in resources(tfc, "tfe_variable").values():
         assert variable["category"] == "env"
         assert variable["sensitive"] is False
         set_name = sets[variable["variable_set_id"].split(".")[1]]
         variables.setdefault(set_name, {})[variable["key"]] = variable["value"]
-    assert variables["mlplatform-prod-azure-oidc"] == {
-        "TFC_AZURE_PROVIDER_AUTH": "true",
-        "TFC_AZURE_RUN_CLIENT_ID": "99999999-9999-9999-9999-999999999999",
-        "ARM_TENANT_ID": "00000000-0000-0000-0000-000000000000",
-        "ARM_SUBSCRIPTION_ID": "33333333-3333-3333-3333-333333333333",
+    # Exactly what azurerm, azuread and the Databricks provider (azure-msi) read; nothing they ignore.
+    assert variables == {
+        "mlplatform-staging-agent-identity": {
+            "ARM_USE_MSI": "true",
+            "ARM_CLIENT_ID": "44444444-4444-4444-4444-444444444444",
+            "ARM_TENANT_ID": "00000000-0000-0000-0000-000000000000",
+            "ARM_SUBSCRIPTION_ID": "22222222-2222-2222-2222-222222222222",
+        },
+        "mlplatform-prod-agent-identity": {
+            "ARM_USE_MSI": "true",
+            "ARM_CLIENT_ID": "55555555-5555-5555-5555-555555555555",
+            "ARM_TENANT_ID": "00000000-0000-0000-0000-000000000000",
+            "ARM_SUBSCRIPTION_ID": "33333333-3333-3333-3333-333333333333",
+        },
     }
     ids = _workspace_ids(tfc)
     attached = {(a["variable_set_id"], a["workspace_id"]) for a in resources(tfc, "tfe_workspace_variable_set").values()}
-    dev_set = next(f"${{tfe_variable_set.{k}.id}}" for k, n in sets.items() if n == "mlplatform-dev-azure-oidc")
-    assert {w for s, w in attached if s == dev_set} == {ids["mlplatform-dev-azure"], ids["mlplatform-dev-databricks"]}
+    prod_set = next(f"${{tfe_variable_set.{k}.id}}" for k, n in sets.items() if n == "mlplatform-prod-agent-identity")
+    assert {w for s, w in attached if s == prod_set} == {ids["mlplatform-prod-azure"], ids["mlplatform-prod-databricks"]}
+    assert not {w for _, w in attached} & {ids["mlplatform-dev-azure"], ids["mlplatform-dev-databricks"]}
 
 
 def test_bootstrap_state_is_local_and_tfe_token_is_not_in_config(tfc):
@@ -95,36 +133,42 @@ def test_bootstrap_state_is_local_and_tfe_token_is_not_in_config(tfc):
 
 
 @pytest.fixture(scope="module")
-def with_identity():
+def admin_and_shared_pool():
+    """Bootstrap state in an admin workspace; staging and prod share one existing pool."""
+
     def change(raw):
-        raw["environments"] = {"prod": raw["environments"]["prod"]}
-        raw["state"]["bootstrap"] = {"backend": "cloud", "admin_workspace": "platform-admin",
-                                     "azure_oidc": {"create_identity": True}}
+        raw["environments"] = {e: raw["environments"][e] for e in ("staging", "prod")}
+        raw["state"]["bootstrap"] = {"backend": "cloud", "admin_workspace": "platform-admin"}
+        for env in ("staging", "prod"):
+            raw["environments"][env]["agent"].update(pool="azure-agents", create_pool=False)
 
     return synth_stacks(config_from(mutated(change)))["mlplatform-tfc"]
 
 
-def test_created_identity_trusts_exactly_plan_and_apply_of_its_workspaces(with_identity):
-    credentials = list(resources(with_identity, "azuread_application_federated_identity_credential").values())
-    assert sorted(c["subject"] for c in credentials) == sorted(
-        workload_subject("my-tfc-organization", "mlplatform", ws, phase)
-        for ws in ("mlplatform-prod-azure", "mlplatform-prod-databricks") for phase in ("plan", "apply")
-    )
-    assert workload_subject("o", "p", "w", "plan") == "organization:o:project:p:workspace:w:run_phase:plan"
-    application = ref(with_identity, "azuread_application", "id")
-    assert {c["application_id"] for c in credentials} == {application}
-    assert {c["issuer"] for c in credentials} == {"https://app.terraform.io"}
-    assert all(c["audiences"] == ["api://AzureADTokenExchange"] for c in credentials)
+def test_bootstrap_state_can_live_in_an_admin_workspace_that_runs_locally(admin_and_shared_pool):
+    stack = admin_and_shared_pool
+    assert stack["terraform"]["cloud"]["workspaces"] == {"name": "platform-admin"}
+    admin = only(stack, "tfe_workspace", section="data")
+    assert strip_metadata(admin) == {"name": "platform-admin", "organization": "my-tfc-organization"}
+    admin_settings = [s for s in resources(stack, "tfe_workspace_settings").values()
+                      if s["workspace_id"] == ref(stack, "tfe_workspace", "id", section="data")]
+    assert [strip_metadata(s) for s in admin_settings] == [
+        {"workspace_id": ref(stack, "tfe_workspace", "id", section="data"), "execution_mode": "local"}
+    ]
+    assert "azuread" not in stack.get("provider", {})
 
 
-def test_created_identity_is_the_run_client_id(with_identity):
-    run_client = [v for v in resources(with_identity, "tfe_variable").values() if v["key"] == "TFC_AZURE_RUN_CLIENT_ID"]
-    assert [v["value"] for v in run_client] == [ref(with_identity, "azuread_application", "client_id")]
-    assert with_identity["provider"]["azuread"] == [{"alias": "prod", "tenant_id": "00000000-0000-0000-0000-000000000000"}]
-
-
-def test_bootstrap_state_can_live_in_an_admin_workspace(with_identity):
-    assert with_identity["terraform"]["cloud"]["workspaces"] == {"name": "platform-admin"}
+def test_an_existing_pool_is_looked_up_once_and_allows_every_environment_on_it(admin_and_shared_pool):
+    stack = admin_and_shared_pool
+    assert resources(stack, "tfe_agent_pool") == {}
+    pool = only(stack, "tfe_agent_pool", section="data")
+    assert strip_metadata(pool) == {"name": "azure-agents", "organization": "my-tfc-organization"}
+    allowed = only(stack, "tfe_agent_pool_allowed_workspaces")
+    assert allowed["agent_pool_id"] == ref(stack, "tfe_agent_pool", "id", section="data")
+    ids = _workspace_ids(stack)
+    assert allowed["allowed_workspace_ids"] == [
+        ids[f"mlplatform-{env}-{layer}"] for env in ("staging", "prod") for layer in ("azure", "databricks")
+    ]
 
 
 def test_no_bootstrap_stack_without_a_bootstrap_section():

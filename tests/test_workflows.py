@@ -134,7 +134,9 @@ def test_prod_has_its_own_github_environment(workflows):
 
 def test_local_mode_jobs_use_github_oidc_from_environment_variables(workflows):
     jobs = workflows["deploy"]["jobs"]
-    for job_id in deploy_chain(jobs):
+    local = [job_id for job_id in deploy_chain(jobs) if job_id.startswith("dev-")]  # dev: local, the rest: agents
+    assert local == ["dev-azure", "dev-databricks"]
+    for job_id in local:
         job = jobs[job_id]
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
         expected = {
@@ -215,10 +217,19 @@ def test_the_ci_makefile_targets_exist():
 # --- agent execution mode ---------------------------------------------------------------------------
 
 
+def all_local(raw):
+    """Every environment runs Terraform where CI runs it (no agents)."""
+    for environment in raw["environments"].values():
+        environment["execution_mode"] = "local"
+        environment.pop("agent", None)
+
+
 @pytest.fixture(scope="module")
 def prod_on_agents(tmp_path_factory):
     def change(raw):
+        all_local(raw)
         raw["environments"]["prod"]["execution_mode"] = "agent"
+        raw["environments"]["prod"]["agent"] = {"pool": "mlplatform-prod", "client_id": "55555555-5555-5555-5555-555555555555"}
 
     files = generator.rendered(config_from(mutated(change)))
     folder = tmp_path_factory.mktemp("workflows")
@@ -249,6 +260,7 @@ def test_agent_mode_workflows_pass_actionlint(prod_on_agents):
 def test_non_cloud_state_needs_no_terraform_cloud_token():
     def change(raw):
         raw["state"] = {"backend": "local"}
+        all_local(raw)
 
     workflow = generator.deploy_workflow(config_from(mutated(change)))
     assert all(not any(k.startswith("TF_TOKEN_") for k in job.get("env", {})) for job in workflow["jobs"].values())

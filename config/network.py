@@ -1,0 +1,68 @@
+"""How the vault's data plane is reached privately: a private endpoint in an existing subnet.
+
+The subnet and the `privatelink.vaultcore.*` private DNS zone belong to the customer's network (the
+workspace's or the agents' VNet); this app only places the vault's endpoint there and registers it
+in the zone, so Terraform on an agent (or on a laptop over VPN) resolves the vault to a private IP.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from .model import Strict
+
+_SUBNET_ID = re.compile(
+    r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}"
+    r"/providers/Microsoft\.Network/virtualNetworks/[A-Za-z0-9][\w.-]{0,63}/subnets/[A-Za-z0-9][\w.-]{0,79}"
+)
+_VAULT_DNS_ZONE_ID = re.compile(
+    r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}"
+    r"/providers/Microsoft\.Network/privateDnsZones/privatelink\.vaultcore\.[a-z0-9.]+"
+)
+
+
+def _check_subnet_id(value: str) -> str:
+    if not _SUBNET_ID.fullmatch(value):
+        raise ValueError(
+            "must be a subnet resource id: /subscriptions/<guid>/resourceGroups/<rg>/providers/"
+            "Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>"
+        )
+    return value
+
+
+def _check_vault_dns_zone_id(value: str) -> str:
+    if not _VAULT_DNS_ZONE_ID.fullmatch(value):
+        raise ValueError(
+            "must be the resource id of the Key Vault private DNS zone: /subscriptions/<guid>/resourceGroups/<rg>"
+            "/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net"
+        )
+    return value
+
+
+SubnetId = Annotated[str, AfterValidator(_check_subnet_id)]
+VaultPrivateDnsZoneId = Annotated[str, AfterValidator(_check_vault_dns_zone_id)]
+
+
+class PrivateEndpointSettings(Strict):
+    """A private endpoint for the vault (subresource `vault`) and its DNS registration."""
+
+    subnet_id: SubnetId
+    """Resource id of the subnet the endpoint's network interface goes in (same region as `azure.location`)."""
+    private_dns_zone_id: VaultPrivateDnsZoneId
+    """Resource id of the `privatelink.vaultcore.azure.net` private DNS zone (linked to the VNets that must
+    resolve the vault privately); the endpoint registers its A record there."""
+
+
+def check_vault_access(public_network_access_enabled: bool, private_endpoint: PrivateEndpointSettings | None) -> None:
+    """Public access off is only reachable through a private endpoint (raises ValueError)."""
+    if not public_network_access_enabled and private_endpoint is None:
+        raise ValueError(
+            "public_network_access_enabled: false needs private_endpoint (subnet_id, private_dns_zone_id): "
+            "otherwise nothing can reach the vault to write the secret"
+        )
+
+
+__all__ = ["PrivateEndpointSettings", "SubnetId", "VaultPrivateDnsZoneId", "check_vault_access"]

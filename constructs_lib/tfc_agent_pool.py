@@ -1,0 +1,59 @@
+"""A Terraform Cloud agent pool, created here or looked up by name, and the workspaces allowed on it.
+
+Agents (`tfc-agent`) run inside the customer's Azure network, so a run reaches the Key Vault through
+its private endpoint and authenticates with the agents' managed identity; nothing about the agents
+(their token, their identity) is in Terraform. `tfe_agent_pool_allowed_workspaces` is authoritative
+(tfe v0.71.0 replaces the pool's whole allowed list): this construct owns that list, which is why
+there is one per pool and `allow()` adds to it rather than creating a resource per workspace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cdktf_cdktf_provider_tfe.agent_pool import AgentPool
+from cdktf_cdktf_provider_tfe.agent_pool_allowed_workspaces import AgentPoolAllowedWorkspaces
+from cdktf_cdktf_provider_tfe.data_tfe_agent_pool import DataTfeAgentPool
+from constructs import Construct
+
+if TYPE_CHECKING:
+    from .tfc_workspace import TfcWorkspace
+
+
+@dataclass(frozen=True)
+class TfcAgentPoolProps:
+    name: str
+    organization: str
+    create: bool = True
+    """True: create a workspace-scoped pool; False: look up an existing pool of that name."""
+
+
+class TfcAgentPool(Construct):
+    """Attributes: `pool_id` (the pool itself), `name`. Workspaces run on it with `workspace.run_on(pool)`."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: TfcAgentPoolProps):
+        super().__init__(scope, construct_id)
+        if props.create:
+            # Not organization-scoped: only the workspaces allowed below may use these agents.
+            pool = AgentPool(self, "pool", name=props.name, organization=props.organization, organization_scoped=False)
+        else:
+            pool = DataTfeAgentPool(self, "pool", name=props.name, organization=props.organization)
+        self.pool_id: str = pool.id
+        self.name: str = props.name
+        self._allowed: list[str] = []
+        self._allowed_resource: AgentPoolAllowedWorkspaces | None = None
+
+    def allow(self, workspace: "TfcWorkspace") -> str:
+        """Allow `workspace` on this pool; returns the pool id to give its settings, read through the
+        allowed-workspaces resource so that the permission exists before the workspace is assigned."""
+        if workspace.workspace_id in self._allowed:
+            raise ValueError(f"workspace {workspace.node.id} is already allowed on agent pool {self.name}")
+        self._allowed.append(workspace.workspace_id)
+        if self._allowed_resource is None:
+            self._allowed_resource = AgentPoolAllowedWorkspaces(
+                self, "allowed_workspaces", agent_pool_id=self.pool_id, allowed_workspace_ids=list(self._allowed)
+            )
+        else:
+            self._allowed_resource.allowed_workspace_ids = list(self._allowed)
+        return self._allowed_resource.agent_pool_id

@@ -1,0 +1,71 @@
+"""TfcAgentPool and TfcWorkspace.run_on: one allowed-workspaces list per pool, settings read through it."""
+
+from __future__ import annotations
+
+import pytest
+
+from constructs_lib.tfc_agent_pool import TfcAgentPool, TfcAgentPoolProps
+from constructs_lib.tfc_workspace import TfcWorkspace, TfcWorkspaceProps
+from tests.helpers import only, ref, resources, strip_metadata
+
+
+def _workspace(stack, name):
+    return TfcWorkspace(stack, name, TfcWorkspaceProps(name=name, organization="org", project_id="prj-1",
+                                                        terraform_version="1.11.4"))
+
+
+def test_a_workspace_runs_locally_until_put_on_a_pool(bare_stack, synth):
+    _workspace(bare_stack, "ws-a")
+    settings = only(synth(bare_stack), "tfe_workspace_settings")
+    assert settings["execution_mode"] == "local"
+    assert "agent_pool_id" not in settings
+
+
+def test_created_pool_is_workspace_scoped_and_allows_exactly_its_workspaces(bare_stack, synth):
+    pool = TfcAgentPool(bare_stack, "pool", TfcAgentPoolProps(name="azure-agents", organization="org"))
+    for name in ("ws-a", "ws-b"):
+        _workspace(bare_stack, name).run_on(pool)
+    stack = synth(bare_stack)
+    assert strip_metadata(only(stack, "tfe_agent_pool")) == {
+        "name": "azure-agents", "organization": "org", "organization_scoped": False,
+    }
+    allowed = only(stack, "tfe_agent_pool_allowed_workspaces")
+    workspaces = {w["name"]: f"${{tfe_workspace.{k}.id}}" for k, w in resources(stack, "tfe_workspace").items()}
+    assert allowed["agent_pool_id"] == ref(stack, "tfe_agent_pool", "id")
+    assert allowed["allowed_workspace_ids"] == [workspaces["ws-a"], workspaces["ws-b"]]
+    for settings in resources(stack, "tfe_workspace_settings").values():
+        assert settings["execution_mode"] == "agent"
+        assert settings["agent_pool_id"] == ref(stack, "tfe_agent_pool_allowed_workspaces", "agent_pool_id")
+
+
+def test_existing_pool_is_looked_up_by_name_not_created(bare_stack, synth):
+    pool = TfcAgentPool(bare_stack, "pool", TfcAgentPoolProps(name="shared", organization="org", create=False))
+    _workspace(bare_stack, "ws-a").run_on(pool)
+    stack = synth(bare_stack)
+    assert resources(stack, "tfe_agent_pool") == {}
+    assert strip_metadata(only(stack, "tfe_agent_pool", section="data")) == {"name": "shared", "organization": "org"}
+    assert only(stack, "tfe_agent_pool_allowed_workspaces")["agent_pool_id"] == ref(
+        stack, "tfe_agent_pool", "id", section="data"
+    )
+
+
+def test_a_pool_nobody_runs_on_allows_nothing(bare_stack, synth):
+    TfcAgentPool(bare_stack, "pool", TfcAgentPoolProps(name="idle", organization="org"))
+    assert resources(synth(bare_stack), "tfe_agent_pool_allowed_workspaces") == {}
+
+
+def test_a_workspace_runs_on_one_pool_only(bare_stack):
+    first = TfcAgentPool(bare_stack, "first", TfcAgentPoolProps(name="first", organization="org"))
+    second = TfcAgentPool(bare_stack, "second", TfcAgentPoolProps(name="second", organization="org"))
+    workspace = _workspace(bare_stack, "ws-a")
+    workspace.run_on(first)
+    with pytest.raises(ValueError, match="already runs on agent pool first"):
+        workspace.run_on(second)
+
+
+def test_allowing_a_workspace_twice_is_a_mistake(bare_stack):
+    pool = TfcAgentPool(bare_stack, "pool", TfcAgentPoolProps(name="p", organization="org"))
+    workspace = _workspace(bare_stack, "ws-a")
+    pool.allow(workspace)
+    with pytest.raises(ValueError, match="already allowed on agent pool p"):
+        pool.allow(workspace)
