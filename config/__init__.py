@@ -1,4 +1,12 @@
-"""Environment configuration: the only package (besides main.py) that reads files or env vars."""
+"""Environment configuration: the only package (besides main.py) that reads files or env vars.
+
+    types.py       constrained types and the Strict base      text.py       unsafe-text rule, message rendering
+    state.py       state backends                              yaml_file.py  bounded, strict YAML reading
+    azure.py       the azure layer (+ network.py, monitoring.py)
+    databricks.py  the databricks layer                        execution.py  where runs execute
+    ci.py          GitHub Actions delivery                     root.py       an environment, the whole file
+    loader.py      read, select, validate, format errors
+"""
 
 from .loader import (
     CONFIG_PATH_VARIABLE,
@@ -9,14 +17,8 @@ from .loader import (
     load_config,
     load_from_environment,
 )
-from .model import (
-    AzurermState,
-    CloudState,
-    EnvironmentSettings,
-    LocalState,
-    PlatformConfig,
-    has_bootstrap,
-)
+from .root import EnvironmentSettings, PlatformConfig, has_bootstrap
+from .state import AzurermState, CloudState, LocalState
 
 __all__ = [
     "CONFIG_PATH_VARIABLE",

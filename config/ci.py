@@ -7,11 +7,9 @@ from the config by `tools/generate_workflows.py` (`make workflows`).
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import AfterValidator
-
-from .model import StateSettings, Strict
+from .state import StateSettings
+from .text import shorten
+from .types import Strict, checked
 
 
 def _check_repository(value: str) -> str:
@@ -32,13 +30,13 @@ def _check_repository(value: str) -> str:
     )
     if not (slash and owner_ok and name_ok):
         raise ValueError(
-            f"invalid value {value!r}: must be a GitHub repository as owner/name (owner: 1-39 letters, digits "
+            f"invalid value {shorten(value)}: must be a GitHub repository as owner/name (owner: 1-39 letters, digits "
             "and single hyphens; name: 1-100 letters, digits, '-', '_' and '.')"
         )
     return value
 
 
-GitHubRepository = Annotated[str, AfterValidator(_check_repository)]
+GitHubRepository = checked(_check_repository, "a GitHub repository as owner/name")
 
 
 class GitHubSettings(Strict):

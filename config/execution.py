@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator
 
-from .model import LowerGuid, Strict, _rule
+from .types import LowerGuid, Strict, pattern
 
 REMOTE_REFUSED = (
     "'remote' cannot deploy this app: the Databricks provider ignores Terraform Cloud's Azure "
@@ -35,9 +35,7 @@ ExecutionMode = Annotated[Literal["local", "agent"], BeforeValidator(_refuse_rem
 """`local` or `agent`; `remote` is refused with the reason."""
 
 # tfe_agent_pool names are free text in the provider (v0.71.0 has no validator); keep them plain.
-AgentPoolName = Annotated[
-    str, _rule(r"[A-Za-z0-9][A-Za-z0-9._-]{0,89}", "1-90 letters, digits, '.', '-' and '_', starting with a letter or digit")
-]
+AgentPoolName = pattern(r"[A-Za-z0-9][A-Za-z0-9._-]{0,89}", "1-90 letters, digits, '.', '-' and '_', starting with a letter or digit")
 
 
 class AgentSettings(Strict):

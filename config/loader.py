@@ -17,17 +17,10 @@ from typing import Any, Mapping
 
 from pydantic import ValidationError
 
-from .model import (
-    ENVIRONMENT_NAME_PATTERN,
-    ENVIRONMENT_NAME_RULE,
-    AzurermState,
-    CloudState,
-    CrossEnvironmentError,
-    LocalState,
-    PlatformConfig,
-    UnsafeInputError,
-)
+from .root import CrossEnvironmentError, PlatformConfig, UnsafeInputError
+from .state import BACKENDS
 from .text import path_part, shorten
+from .types import ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_RULE
 from .yaml_file import ConfigFileError, load
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "environments.yaml"
@@ -36,8 +29,6 @@ ENVIRONMENTS_VARIABLE = "MLPLATFORM_ENVIRONMENTS"
 MAX_LINE = 400
 """No message line is longer (values inside are shortened long before this guard applies)."""
 
-BACKENDS = {model.model_fields["backend"].annotation.__args__[0]: model for model in (CloudState, AzurermState, LocalState)}
-"""Backend name -> its state model: the one list of backends, read from the models themselves."""
 
 
 class ConfigError(Exception):

@@ -6,58 +6,49 @@ expires. Destinations are given by Azure resource id (no webhook URLs, no keys i
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator
+from .types import Strict, azure_resource_id, checked, resource_id_regex
 
-from .model import Strict
-
-_PREFIX = r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}/providers/"
-
-_LOG_ANALYTICS = re.compile(_PREFIX + r"Microsoft\.OperationalInsights/workspaces/[A-Za-z0-9][A-Za-z0-9-]{2,62}", re.I)
+LogAnalyticsWorkspaceId = azure_resource_id(
+    r"Microsoft\.OperationalInsights/workspaces/[A-Za-z0-9][A-Za-z0-9-]{2,62}",
+    "Microsoft.OperationalInsights/workspaces/<name>",
+)
 
 EventDestinationKind = Literal["service_bus_queue", "event_hub", "storage_queue"]
-_DESTINATIONS: dict[str, re.Pattern[str]] = {
-    "service_bus_queue": re.compile(
-        _PREFIX + r"Microsoft\.ServiceBus/namespaces/[A-Za-z0-9-]{6,50}/queues/[A-Za-z0-9][\w.~/-]{0,259}", re.I
+_DESTINATIONS = {
+    "service_bus_queue": (
+        resource_id_regex(r"Microsoft\.ServiceBus/namespaces/[A-Za-z0-9-]{6,50}/queues/[A-Za-z0-9][\w.~/-]{0,259}"),
+        "Microsoft.ServiceBus/namespaces/<ns>/queues/<queue>",
     ),
-    "event_hub": re.compile(
-        _PREFIX + r"Microsoft\.EventHub/namespaces/[A-Za-z0-9-]{6,50}/eventhubs/[A-Za-z0-9][\w.-]{0,255}", re.I
+    "event_hub": (
+        resource_id_regex(r"Microsoft\.EventHub/namespaces/[A-Za-z0-9-]{6,50}/eventhubs/[A-Za-z0-9][\w.-]{0,255}"),
+        "Microsoft.EventHub/namespaces/<ns>/eventhubs/<hub>",
     ),
-    "storage_queue": re.compile(
-        _PREFIX + r"Microsoft\.Storage/storageAccounts/[a-z0-9]{3,24}/queueServices/default/queues/[a-z0-9-]{3,63}",
-        re.I,
+    "storage_queue": (
+        resource_id_regex(r"Microsoft\.Storage/storageAccounts/[a-z0-9]{3,24}/queueServices/default/queues/[a-z0-9-]{3,63}"),
+        "Microsoft.Storage/storageAccounts/<account>/queueServices/default/queues/<queue>",
     ),
 }
 
 
 def destination_kind(resource_id: str) -> EventDestinationKind:
     """Which kind of event handler a resource id names (validated ids only)."""
-    return next(kind for kind, pattern in _DESTINATIONS.items() if pattern.fullmatch(resource_id))  # type: ignore[return-value]
-
-
-def _check_log_analytics(value: str) -> str:
-    if not _LOG_ANALYTICS.fullmatch(value):
-        raise ValueError(
-            "must be a Log Analytics workspace resource id: /subscriptions/<guid>/resourceGroups/<rg>"
-            "/providers/Microsoft.OperationalInsights/workspaces/<name>"
-        )
-    return value
+    return next(kind for kind, (regex, _) in _DESTINATIONS.items() if regex.fullmatch(resource_id))  # type: ignore[return-value]
 
 
 def _check_destination(value: str) -> str:
-    if not any(p.fullmatch(value) for p in _DESTINATIONS.values()):
+    if not any(regex.fullmatch(value) for regex, _ in _DESTINATIONS.values()):
         raise ValueError(
-            "must be the resource id of a Service Bus queue (.../Microsoft.ServiceBus/namespaces/<ns>/queues/<q>), "
-            "an Event Hub (.../Microsoft.EventHub/namespaces/<ns>/eventhubs/<hub>) or a storage queue "
-            "(.../Microsoft.Storage/storageAccounts/<account>/queueServices/default/queues/<q>)"
+            "must be the resource id of a Service Bus queue, an Event Hub or a storage queue: "
+            + "; ".join(f".../providers/{shown}" for _, shown in _DESTINATIONS.values())
         )
     return value
 
 
-LogAnalyticsWorkspaceId = Annotated[str, AfterValidator(_check_log_analytics)]
-EventDestinationId = Annotated[str, AfterValidator(_check_destination)]
+EventDestinationId = checked(
+    _check_destination, "resource id of a Service Bus queue, an Event Hub or a storage queue (no webhooks)"
+)
 
 
 class VaultAuditLogSettings(Strict):

@@ -7,43 +7,16 @@ in the zone, so Terraform on an agent (or on a laptop over VPN) resolves the vau
 
 from __future__ import annotations
 
-import re
-from typing import Annotated
+from .types import Strict, azure_resource_id
 
-from pydantic import AfterValidator
-
-from .model import Strict
-
-_SUBNET_ID = re.compile(
-    r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}"
-    r"/providers/Microsoft\.Network/virtualNetworks/[A-Za-z0-9][\w.-]{0,63}/subnets/[A-Za-z0-9][\w.-]{0,79}"
+SubnetId = azure_resource_id(
+    r"Microsoft\.Network/virtualNetworks/[A-Za-z0-9][\w.-]{0,63}/subnets/[A-Za-z0-9][\w.-]{0,79}",
+    "Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>",
 )
-_VAULT_DNS_ZONE_ID = re.compile(
-    r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}"
-    r"/providers/Microsoft\.Network/privateDnsZones/privatelink\.vaultcore\.[a-z0-9.]+"
+VaultPrivateDnsZoneId = azure_resource_id(
+    r"Microsoft\.Network/privateDnsZones/privatelink\.vaultcore\.[a-z0-9.]+",
+    "Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net",
 )
-
-
-def _check_subnet_id(value: str) -> str:
-    if not _SUBNET_ID.fullmatch(value):
-        raise ValueError(
-            "must be a subnet resource id: /subscriptions/<guid>/resourceGroups/<rg>/providers/"
-            "Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>"
-        )
-    return value
-
-
-def _check_vault_dns_zone_id(value: str) -> str:
-    if not _VAULT_DNS_ZONE_ID.fullmatch(value):
-        raise ValueError(
-            "must be the resource id of the Key Vault private DNS zone: /subscriptions/<guid>/resourceGroups/<rg>"
-            "/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net"
-        )
-    return value
-
-
-SubnetId = Annotated[str, AfterValidator(_check_subnet_id)]
-VaultPrivateDnsZoneId = Annotated[str, AfterValidator(_check_vault_dns_zone_id)]
 
 
 class PrivateEndpointSettings(Strict):

@@ -49,7 +49,7 @@ BAD_EXECUTION_CONFIGS = [
     ("endpoint-subnet-is-a-vnet", _set(PE.format("staging") + ".subnet_id",
                                        "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg"
                                        "/providers/Microsoft.Network/virtualNetworks/vnet"),
-     ["environment 'staging'", "private_endpoint.subnet_id", "must be a subnet resource id"]),
+     ["environment 'staging'", "private_endpoint.subnet_id", "must be a resource id", "virtualNetworks/<vnet>/subnets/<subnet>"]),
     ("endpoint-zone-not-vault", _set(PE.format("prod") + ".private_dns_zone_id",
                                      "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg"
                                      "/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net"),

@@ -1,0 +1,110 @@
+"""The azure layer's settings: the Entra app and its secret lifecycle, the resource group, the vault."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .monitoring import MonitoringSettings
+from .network import PrivateEndpointSettings, check_vault_access
+from .types import (
+    AzureRegion,
+    AzureTags,
+    DisplayName,
+    IpRule,
+    KeyVaultName,
+    LowerGuid,
+    ResourceGroupName,
+    SecretName,
+    Strict,
+)
+
+MAX_SECRET_EXPIRY_DAYS = 365
+"""Microsoft recommends client secrets shorter than 12 months."""
+
+
+class ApplicationSettings(Strict):
+    """The Entra ID app registration and its client secret lifecycle."""
+
+    display_name: DisplayName | None = None
+    """Shown in Entra ID; default `<prefix>-<env>-ml`. Unique per tenant."""
+    owners: list[LowerGuid] = Field(default_factory=list)
+    """Object ids of extra owners; the deploying identity is always an owner (so it can rotate the secret)."""
+    secret_expiry_days: int = Field(default=90, ge=2, le=MAX_SECRET_EXPIRY_DAYS)
+    """Each of the two client passwords expires this many days after its rotation marker's base time.
+    At least 2 x `secret_rotation_days` (a password serves R days, then stays valid R days for
+    consumers that read it earlier); the excess is slack for a rotation that runs late."""
+    secret_rotation_days: int = Field(default=30, ge=1, le=MAX_SECRET_EXPIRY_DAYS // 2)
+    """R: every R days the Key Vault gets a new client secret (the two passwords renew alternately,
+    each every 2R days); the previous one stays valid for R more days. Rotation happens when a plan
+    runs: the weekly CI heartbeat, or any deploy."""
+
+    @model_validator(mode="after")
+    def _rotation_before_expiry(self) -> "ApplicationSettings":
+        if 2 * self.secret_rotation_days > self.secret_expiry_days:
+            raise ValueError(
+                f"secret_expiry_days ({self.secret_expiry_days}) must be at least twice secret_rotation_days "
+                f"({self.secret_rotation_days}): each password serves {self.secret_rotation_days} days and must stay "
+                f"valid {self.secret_rotation_days} more days for consumers that read it earlier"
+            )
+        return self
+
+
+class ResourceGroupSettings(Strict):
+    """The resource group of the vault."""
+
+    name: ResourceGroupName
+    """Its name; unique per subscription when created."""
+    create: bool = True
+    """false: use an existing resource group of that name (looked up, never managed here)."""
+
+
+class KeyVaultSettings(Strict):
+    """A hardened, RBAC-authorized vault: firewall on by default, destroy protection in prod."""
+
+    name: KeyVaultName
+    """Globally unique across Azure."""
+    sku: Literal["standard", "premium"] = "standard"
+    """`premium` keeps keys in HSMs."""
+    soft_delete_retention_days: int = Field(default=90, ge=7, le=90)
+    """How long a deleted vault or secret stays recoverable (purge protection is always on)."""
+    public_network_access_enabled: bool = True
+    """Default: false outside dev when `private_endpoint` is set, else true (firewalled)."""
+    network_default_action: Literal["Allow", "Deny"] = "Deny"
+    """The firewall's default; trusted Azure services (AzureDatabricks) always bypass it."""
+    allowed_ip_ranges: list[IpRule] = Field(default_factory=list)
+    """Egress ranges of the machines that run Terraform (laptop VPN, CI runners); `/32` is written as a bare address."""
+    prevent_destroy: bool
+    """Refuse `terraform destroy` of the vault; default true in prod, false elsewhere."""
+    secret_name: SecretName = "ml-client-secret"
+    """Name of the client secret in the vault; also its key in the Key Vault-backed scope."""
+    private_endpoint: PrivateEndpointSettings | None = None
+    """A private endpoint for the vault in an existing subnet, registered in the vault's private DNS zone.
+    With it, public_network_access_enabled may be false (the default outside dev)."""
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "KeyVaultSettings":
+        check_vault_access(self.public_network_access_enabled, self.private_endpoint)
+        return self
+
+
+class AzureSettings(Strict):
+    """The azure layer of one environment (stack `<prefix>-<env>-azure`)."""
+
+    tenant_id: LowerGuid
+    """Entra ID tenant of the app registration and the vault."""
+    subscription_id: LowerGuid
+    """Subscription of the vault."""
+    location: AzureRegion
+    """Region of the resource group, vault and private endpoint."""
+    resource_group: ResourceGroupSettings
+    """The vault's resource group."""
+    application: ApplicationSettings = ApplicationSettings()
+    """The ML app registration."""
+    key_vault: KeyVaultSettings
+    """The vault that holds the client secret."""
+    tags: AzureTags = Field(default_factory=dict)
+    """Tags on the resource group and vault, next to `environment` and `managed-by`."""
+    monitoring: MonitoringSettings = MonitoringSettings()
+    """Vault audit logs and secret-expiry events; off unless set."""

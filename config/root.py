@@ -1,0 +1,207 @@
+"""The whole config file and one environment: the model `load_config` validates, and the rules
+that join sections (tier defaults, execution mode, names unique across environments).
+
+Refusing unsafe text (config/text.py) happens here, in the root model's first validator, so it
+covers every field of every section, including fields added later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from .azure import AzureSettings
+from .ci import CiSettings
+from .databricks import DatabricksSettings
+from .execution import AgentSettings, ExecutionMode, check_environment, check_platform
+from .state import AzurermState, CloudState, LocalState, StateSettings
+from .text import shorten, unsafe_strings
+from .types import TIERS, EnvironmentName, Prefix, Strict, Tier
+
+
+def _tier_defaults(tier: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Fill the defaults that depend on the tier into a copy of the raw environment mapping.
+
+    A prod vault is protected from `terraform destroy`. Explicit values always win.
+    """
+    azure = raw.get("azure")
+    if not isinstance(azure, dict) or not isinstance(azure.get("key_vault"), dict):
+        return raw
+    vault = dict(azure["key_vault"])
+    vault.setdefault("prevent_destroy", tier == "prod")
+    if vault.get("private_endpoint") is not None:
+        # Behind a private endpoint, staging and prod vaults refuse public traffic altogether.
+        vault.setdefault("public_network_access_enabled", tier == "dev")
+    return {**raw, "azure": {**azure, "key_vault": vault}}
+
+
+ENVIRONMENT_NAME_KEY = "__environment_name__"
+
+
+class EnvironmentSettings(Strict):
+    """One environment: its tier, an optional state override and both layers' settings."""
+
+    name: EnvironmentName = Field(validation_alias=ENVIRONMENT_NAME_KEY)
+    """The environment's key under `environments`."""
+    tier: Tier
+    """Drives secure defaults; environments named dev, staging or prod get that tier."""
+    state: StateSettings | None = None
+    """Overrides the global state backend for this environment."""
+    execution_mode: ExecutionMode = "local"
+    """Where this environment's Terraform runs execute: `local` (where `cdktf deploy` runs) or `agent`
+    (Terraform Cloud agents in your Azure network). `remote` is refused (README: credentials and networking)."""
+    agent: AgentSettings | None = None
+    """The agent pool and the agents' managed identity; required with execution_mode: agent."""
+    azure: AzureSettings
+    """The azure layer."""
+    databricks: DatabricksSettings
+    """The databricks layer."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_tier_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("tier") in TIERS:
+            return _tier_defaults(data["tier"], data)
+        return data
+
+    @model_validator(mode="after")
+    def _execution_rules(self) -> "EnvironmentSettings":
+        check_environment(self.execution_mode, self.agent, self.state)
+        return self
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> "EnvironmentSettings":
+        if self.tier == "prod" and self.databricks.cluster.autotermination_minutes == 0:
+            raise ValueError(
+                "databricks.cluster.autotermination_minutes: 0 (never terminate) is not allowed in prod; "
+                "use 10-10000 minutes"
+            )
+        return self
+
+    @property
+    def warnings(self) -> list[str]:
+        notes = []
+        if self.tier != "dev" and self.databricks.service_principal.group.name == "admins":
+            notes.append(
+                "databricks.service_principal.group.name: the ML principal joins 'admins' "
+                f"in a {self.tier} environment; it becomes a workspace administrator"
+            )
+        return notes
+
+
+class UnsafeInputError(Exception):
+    """Strings that would become Terraform code or forge output: (path in the raw config, reason) each.
+
+    Raised before any field is validated; not a ValueError, so pydantic lets it through unchanged."""
+
+    def __init__(self, problems: list[tuple[tuple[Any, ...], str]]):
+        super().__init__(f"{len(problems)} unsafe value(s)")
+        self.problems = problems
+
+
+class CrossEnvironmentError(Exception):
+    """Environments that are each valid but collide with one another; one message line each.
+
+    Deliberately not a ValueError: pydantic lets it through, and the loader reports its lines as they are."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _collisions(environments: list[EnvironmentSettings], key) -> list[tuple[EnvironmentSettings, EnvironmentSettings, str]]:
+    """(first, later, value) for each environment whose `key(environment)` an earlier one already has."""
+    seen: dict[Any, EnvironmentSettings] = {}
+    found = []
+    for environment in environments:
+        for value, scope in key(environment):
+            if (scope, value.lower()) in seen:
+                found.append((seen[(scope, value.lower())], environment, value))
+            else:
+                seen[(scope, value.lower())] = environment
+    return found
+
+
+def _created_resource_group(e: EnvironmentSettings):
+    group = e.azure.resource_group
+    return [(group.name, e.azure.subscription_id)] if group.create else []
+
+
+def _created_group(e: EnvironmentSettings):
+    group = e.databricks.service_principal.group
+    return [(group.name, e.databricks.workspace.host)] if group.create else []
+
+
+# (field, values of one environment as (value, scope within which it must be unique), why)
+_UNIQUE_ACROSS_ENVIRONMENTS = (
+    ("azure.key_vault.name", lambda e: [(e.azure.key_vault.name, "azure")],
+     "Key Vault names are globally unique"),
+    ("azure.resource_group.name", _created_resource_group,
+     "two environments cannot both create one resource group in the same subscription"),
+    ("azure.application.display_name",
+     lambda e: [(e.azure.application.display_name, e.azure.tenant_id)] if e.azure.application.display_name else [],
+     "the app registration refuses duplicate display names in a tenant"),
+    ("databricks.secret_scope.name",
+     lambda e: [(e.databricks.secret_scope.name, e.databricks.workspace.host)] if e.databricks.secret_scope.name else [],
+     "secret scope names are unique within a workspace"),
+    ("databricks.serving.name", lambda e: [(e.databricks.serving.name, e.databricks.workspace.host)],
+     "serving endpoint names are unique within a workspace"),
+    ("databricks.service_principal.group.name", _created_group,
+     "two environments cannot both create one group in the same workspace; set create: false in one"),
+)
+
+
+class PlatformConfig(Strict):
+    """The whole config file: a naming prefix, the default state backend and the environments."""
+
+    prefix: Prefix = "mlplatform"
+    """Names every stack `<prefix>-<env>-<layer>` (and its Terraform Cloud workspace)."""
+    state: StateSettings
+    """The default state backend of every stack."""
+    environments: list[EnvironmentSettings] = Field(min_length=1)
+    """A mapping of environment name (1-16 lowercase letters and digits) to its settings, in deploy order."""
+    ci: CiSettings | None = None
+    """Delivery from GitHub Actions (config/ci.py); absent: nothing CI-related is created."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environments_from_mapping(cls, data: Any) -> Any:
+        """Refuse unsafe text anywhere (config/text.py), then turn the environments mapping
+        (name -> settings) into the ordered list the model keeps."""
+        problems = list(unsafe_strings(data))
+        if problems:
+            raise UnsafeInputError(problems)
+        if not isinstance(data, dict) or not isinstance(data.get("environments"), dict):
+            return data
+        environments = []
+        for name, body in data["environments"].items():
+            if isinstance(body, dict):
+                # The key is the name: a `name:` inside the body is refused as an unknown field
+                # (ENVIRONMENT_NAME_KEY is not a name a YAML user would type).
+                body = {**body, ENVIRONMENT_NAME_KEY: name}
+                if "tier" not in body and name in TIERS:
+                    body["tier"] = name
+            environments.append(body)
+        return {**data, "environments": environments}
+
+    @model_validator(mode="after")
+    def _unique_across_environments(self) -> "PlatformConfig":
+        problems = [
+            f"environment '{later.name}': {field}: {shorten(value)} is also used by environment '{first.name}'; {why}"
+            for field, key, why in _UNIQUE_ACROSS_ENVIRONMENTS
+            for first, later, value in _collisions(self.environments, key)
+        ]
+        problems += check_platform(self)
+        if problems:
+            raise CrossEnvironmentError(problems)
+        return self
+
+    def state_for(self, environment: EnvironmentSettings) -> CloudState | AzurermState | LocalState:
+        return environment.state or self.state
+
+
+def has_bootstrap(config: PlatformConfig) -> bool:
+    """Whether the app has the Terraform Cloud bootstrap stack (global cloud state with `bootstrap`)."""
+    return isinstance(config.state, CloudState) and config.state.bootstrap is not None
+
