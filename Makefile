@@ -33,7 +33,7 @@ LAYER ?=
 AUTO_APPROVE ?=
 CONFIRM ?=
 
-.PHONY: help install install-dev synth test check bench snapshot-update scan clean \
+.PHONY: help install install-dev synth test check docs bench snapshot-update scan clean \
         deploy diff output destroy bootstrap require-env
 
 help:
@@ -47,6 +47,7 @@ help:
 	@echo "make bootstrap       deploy the Terraform Cloud bootstrap stack (<prefix>-tfc), once, first"
 	@echo "make scan    synthesize, then checkov (offline) over every stack"
 	@echo "make snapshot-update   regenerate tests/__snapshots__/ after an intended change"
+	@echo "make docs    regenerate the README's config reference from config/*.py"
 	@echo "make bench   time synthesis: stock vs lazy provider loading, 1/3/12 environments"
 
 # Runtime packages only: what `make synth` and the deploy targets need.
@@ -87,6 +88,10 @@ snapshot-update: install-dev
 # checkov, offline, over every synthesized stack (.checkov.yaml: framework, no skips).
 scan: install-dev synth
 	.venv/bin/checkov -d cdktf.out/stacks --config-file .checkov.yaml
+
+# The README's config reference is generated from config/*.py (tests/test_readme.py checks it).
+docs: .venv/.synced-runtime
+	$(VENV_PYTHON) -m tools.config_reference
 
 bench: install
 	$(VENV_PYTHON) -m tools.benchmark --runs $(BENCH_RUNS)
