@@ -135,18 +135,20 @@ def read_text(path: Path) -> str:
         raise ConfigFileError("config file not found") from None
     except OSError as error:
         raise ConfigFileError(f"cannot read config file: {error.strerror or error}") from None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(descriptor)
         if stat.S_ISDIR(info.st_mode):
             raise ConfigFileError("is a folder, not a config file")
         if not stat.S_ISREG(info.st_mode):
             raise ConfigFileError("is not a regular file (a device, pipe or socket); give the path of a YAML file")
         if info.st_size > MAX_CONFIG_BYTES:
             raise ConfigFileError(f"is {info.st_size} bytes; a config file may be at most {MAX_CONFIG_BYTES} bytes")
-        try:
+        with os.fdopen(os.dup(descriptor), "rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
-        except OSError as error:
-            raise ConfigFileError(f"cannot read config file: {error.strerror or error}") from None
+    except OSError as error:
+        raise ConfigFileError(f"cannot read config file: {error.strerror or error}") from None
+    finally:
+        os.close(descriptor)
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigFileError(f"is larger than {MAX_CONFIG_BYTES} bytes, the most a config file may be")
     try:

@@ -1,0 +1,81 @@
+"""The documented commands from a plain shell: the real cdktf CLI from node_modules, signals, leftovers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT
+
+CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def plain_shell(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A fresh user's environment: a new home, system folders on PATH, nothing of ours exported."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return {"HOME": str(home), "PATH": SYSTEM_PATH, "LANG": "C.UTF-8", **extra}
+
+
+def cdktf(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CDKTF), *args], cwd=ROOT, env=plain_shell(tmp_path, **extra),
+                          capture_output=True, text=True, timeout=600)
+
+
+def stacks_in(outdir: Path) -> list[str]:
+    return sorted(json.loads((outdir / "manifest.json").read_text())["stacks"])
+
+
+@pytest.mark.skipif(not CDKTF.exists(), reason="node_modules is not installed")
+def test_the_real_cli_synthesizes_all_then_one_environment_from_a_plain_shell(tmp_path):
+    outdir = tmp_path / "cdktf.out"
+    stale = tmp_path / ".cdktf.out.staging-999999-killed"  # left by a run killed with SIGKILL
+    stale.mkdir()
+    everything = cdktf(tmp_path, "synth", "--output", str(outdir))
+    assert everything.returncode == 0, everything.stdout + everything.stderr
+    assert len(stacks_in(outdir)) == 7
+    assert not stale.exists()
+    one = cdktf(tmp_path, "synth", "--output", str(outdir), MLPLATFORM_ENVIRONMENTS="dev")
+    assert one.returncode == 0, one.stdout + one.stderr  # used to fail: ENOENT lstat ...staging-azure
+    assert stacks_in(outdir) == ["mlplatform-dev-azure", "mlplatform-dev-databricks", "mlplatform-tfc"]
+    assert sorted(p.name for p in (outdir / "stacks").iterdir()) == stacks_in(outdir)
+    for result in (everything, one):
+        output = result.stdout + result.stderr
+        assert "checkpoint" not in output.lower() and "ENOTFOUND" not in output  # telemetry is off
+        assert "Node 20 is end-of-life" not in output
+    assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []
+
+
+@pytest.mark.skipif(not CDKTF.exists(), reason="node_modules is not installed")
+def test_a_config_mistake_through_the_cli_exits_2_and_is_printed_once(tmp_path):
+    config = tmp_path / "environments.yaml"
+    config.write_text((ROOT / "config" / "environments.yaml").read_text().replace("version: 7", "version: 010"))
+    result = cdktf(tmp_path, "synth", "--output", str(tmp_path / "cdktf.out"), MLPLATFORM_CONFIG=str(config))
+    assert result.returncode == 2
+    output = result.stdout + result.stderr
+    assert output.count("'010' is ambiguous") == 1, output
+    assert "Traceback" not in output and not (tmp_path / "cdktf.out").exists()
+
+
+def test_sigterm_during_synthesis_leaves_nothing_behind_and_says_so_once(tmp_path):
+    outdir = tmp_path / "cdktf.out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLATFORM_")}
+    process = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env={**env, "CDKTF_OUTDIR": str(outdir)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".cdktf.out.staging-*")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    assert list(tmp_path.glob(".cdktf.out.staging-*")), "synthesis never started"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert stderr.strip().splitlines() == ["mlplatform: interrupted by SIGTERM; nothing was written to the output folder"]
+    assert list(tmp_path.iterdir()) == []
