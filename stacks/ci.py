@@ -17,6 +17,7 @@ from config.ci import CiSettings
 from constructs_lib.github_identity import GitHubActionsIdentity, GitHubActionsIdentityProps
 
 from .backend import attach_backend
+from .naming import github_actions_identity_name
 
 
 class GitHubCiStack(TerraformStack):
@@ -49,7 +50,7 @@ class GitHubCiStack(TerraformStack):
                 self,
                 f"{environment.name}_github_actions",
                 GitHubActionsIdentityProps(
-                    display_name=f"{prefix}-{environment.name}-github-actions",
+                    display_name=github_actions_identity_name(prefix, environment.name),
                     repository=ci.github.repository,
                     environment=environment.name,
                 ),

@@ -20,7 +20,7 @@ from constructs_lib.tfc_variable_set import TfcVariableSet, TfcVariableSetProps
 from constructs_lib.tfc_workspace import TfcWorkspace, TfcWorkspaceProps
 
 from .backend import local_state_path
-from .naming import stack_ids
+from .naming import agent_identity_variable_set_name, stack_ids
 
 
 def _label(name: str) -> str:
@@ -107,7 +107,7 @@ class TfcBootstrapStack(TerraformStack):
                 self,
                 f"{environment.name}_agent_identity",
                 TfcVariableSetProps(
-                    name=f"{prefix}-{environment.name}-agent-identity",
+                    name=agent_identity_variable_set_name(prefix, environment.name),
                     organization=state.organization,
                     description=(
                         f"Managed identity of the {agent.pool} agents for the {environment.name} workspaces "
