@@ -38,7 +38,6 @@ class GitHubCiStack(TerraformStack):
     ):
         super().__init__(scope, construct_id)
         attach_backend(self, ci.state or LocalState(backend="local"), prefix=prefix, environment="ci", layer="github")
-        self.identities: dict[str, GitHubActionsIdentity] = {}
         for environment in environments:
             if environment.execution_mode != "local":
                 continue
@@ -62,4 +61,3 @@ class GitHubCiStack(TerraformStack):
                 value=identity.client_id,
                 description=f"ARM_CLIENT_ID of the GitHub environment '{environment.name}' (not a secret)",
             )
-            self.identities[environment.name] = identity

@@ -67,8 +67,7 @@ class TfcBootstrapStack(TerraformStack):
 
         project = Project(self, "project", name=state.project, organization=state.organization)
 
-        self.workspaces: dict[str, TfcWorkspace] = {}
-        self.agent_pools: dict[str, TfcAgentPool] = {}
+        agent_pools: dict[str, TfcAgentPool] = {}
         for environment in environments:
             names = stack_ids(prefix, environment.name)
             workspaces = {
@@ -90,19 +89,18 @@ class TfcBootstrapStack(TerraformStack):
                 for layer in names
             }
             workspaces["azure"].share_state_with(workspaces["databricks"])
-            self.workspaces.update({names[layer]: ws for layer, ws in workspaces.items()})
 
             agent = environment.agent
             if environment.execution_mode != "agent" or agent is None:
                 continue
-            pool = self.agent_pools.get(agent.pool)
+            pool = agent_pools.get(agent.pool)
             if pool is None:
                 pool = TfcAgentPool(
                     self,
                     f"agent_pool_{_label(agent.pool)}",
                     TfcAgentPoolProps(name=agent.pool, organization=state.organization, create=agent.create_pool),
                 )
-                self.agent_pools[agent.pool] = pool
+                agent_pools[agent.pool] = pool
             credentials = TfcVariableSet(
                 self,
                 f"{environment.name}_agent_identity",
