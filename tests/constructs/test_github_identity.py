@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from constructs_lib.github_identity import (
     GitHubActionsIdentity,
     GitHubActionsIdentityProps,
@@ -53,10 +51,3 @@ def test_no_client_secret_exists(bare_stack, synth):
     assert "azuread_application_password" not in stack["resource"]
     assert "azuread_service_principal_password" not in stack["resource"]
 
-
-@pytest.mark.parametrize(
-    "repository,environment", [("ml-platform", "prod"), ("acme/ml/platform", "prod"), ("acme/ml-platform", "")]
-)
-def test_misuse_is_a_clear_error(repository, environment):
-    with pytest.raises(ValueError, match="repository must be owner/name"):
-        GitHubActionsIdentityProps(display_name="x", repository=repository, environment=environment)

@@ -8,7 +8,9 @@ from constructs_lib.key_vault import HardenedKeyVault, KeyVaultProps
 from constructs_lib.principals import AzurePrincipal
 
 PROPS = KeyVaultProps(name="kv-test-0000", resource_group_name="rg", location="westeurope",
-                      tenant_id="00000000-0000-0000-0000-000000000000")
+                      tenant_id="00000000-0000-0000-0000-000000000000", sku="standard",
+                      soft_delete_retention_days=90, public_network_access_enabled=True,
+                      network_default_action="Deny", allowed_ip_ranges=(), prevent_destroy=False)
 DEPLOYER = AzurePrincipal("00000000-0000-0000-0000-0000000000aa", "deployer")
 
 
