@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cdktf_cdktf_provider_azuread.provider import AzureadProvider
+
 from constructs_lib.github_identity import (
     GitHubActionsIdentity,
     GitHubActionsIdentityProps,
@@ -51,3 +53,10 @@ def test_no_client_secret_exists(bare_stack, synth):
     assert "azuread_application_password" not in stack["resource"]
     assert "azuread_service_principal_password" not in stack["resource"]
 
+
+
+def test_a_given_provider_is_used_by_every_resource(bare_stack, synth):
+    provider = AzureadProvider(bare_stack, "azuread_prod", tenant_id="t", alias="prod")
+    GitHubActionsIdentity(bare_stack, "prod_github_actions", PROPS, provider=provider)
+    stack = synth(bare_stack)
+    assert {r["provider"] for kind in stack["resource"].values() for r in kind.values()} == {"azuread.prod"}
