@@ -14,13 +14,13 @@ from cdktf_cdktf_provider_tfe.provider import TfeProvider
 from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
-from config import CloudState, EnvironmentSettings
+from config import CloudState, EnvironmentSettings, LocalState
 from constructs_lib.tfc_agent_pool import TfcAgentPool, TfcAgentPoolProps
 from constructs_lib.tfc_variable_set import TfcVariableSet, TfcVariableSetProps
 from constructs_lib.tfc_workspace import TfcWorkspace, TfcWorkspaceProps
 
 from .backend import local_state_path
-from .naming import agent_identity_variable_set_name, stack_ids
+from .naming import agent_identity_variable_set_name, bootstrap_stack_id, stack_ids
 
 
 def _label(name: str) -> str:
@@ -51,7 +51,7 @@ class TfcBootstrapStack(TerraformStack):
         # The token comes from TFE_TOKEN (or `terraform login`), never from config.
         TfeProvider(self, "tfe", hostname=state.hostname, organization=state.organization)
         if bootstrap.backend == "cloud":
-            admin_workspace = bootstrap.admin_workspace or construct_id
+            admin_workspace = bootstrap.admin_workspace or bootstrap_stack_id(prefix)
             CloudBackend(
                 self,
                 organization=state.organization,
@@ -63,7 +63,8 @@ class TfcBootstrapStack(TerraformStack):
             admin = DataTfeWorkspace(self, "admin_workspace", name=admin_workspace, organization=state.organization)
             WorkspaceSettings(self, "admin_workspace_settings", workspace_id=admin.id, execution_mode="local")
         else:
-            LocalBackend(self, path=local_state_path("state", construct_id))
+            # Config's default local folder (LocalState.directory), as for the CI stack.
+            LocalBackend(self, path=local_state_path(LocalState(backend="local").directory, construct_id))
 
         project = Project(self, "project", name=state.project, organization=state.organization)
 
