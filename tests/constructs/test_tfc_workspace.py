@@ -48,3 +48,4 @@ def test_state_is_shared_with_exactly_the_named_consumers(bare_stack, synth):
     assert settings[logical_id(stack, "tfe_workspace_settings", "azure")]["remote_state_consumer_ids"] == [databricks_id]
     assert settings[logical_id(stack, "tfe_workspace_settings", "databricks")]["remote_state_consumer_ids"] == []
     assert all(s["global_remote_state"] is False for s in settings.values())
+
