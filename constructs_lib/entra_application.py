@@ -15,7 +15,7 @@ R more days, until its own marker rotates. README: "Client secret rotation" has 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cdktf import Fn, Op, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_azuread.application import Application
@@ -34,11 +34,11 @@ SINGLE_TENANT = "AzureADMyOrg"
 class EntraApplicationProps:
     display_name: str
     """Shown in Entra ID; also names the client secret."""
-    owners: tuple[str, ...] = field(default_factory=tuple)
+    owners: tuple[str, ...]
     """Object ids of extra owners. The deploying identity is always an owner, so it can rotate the secret."""
-    secret_expiry_days: int = 90
+    secret_expiry_days: int
     """Each password's `end_date`, counted from its marker's base time (config: at least 2 x rotation)."""
-    secret_rotation_days: int = 30
+    secret_rotation_days: int
     """R: the vault gets a new password every R days; each password is renewed every 2R days."""
     description: str | None = None
 

@@ -42,11 +42,7 @@ class GitHubActionsIdentityProps:
     repository: str
     """`owner/name` (validated by the config model)."""
     environment: str
-    """The GitHub environment whose jobs may act as the app."""
-
-    def __post_init__(self) -> None:
-        if self.repository.count("/") != 1 or not self.environment:
-            raise ValueError("repository must be owner/name and environment must not be empty")
+    """The GitHub environment whose jobs may act as the app (an environment name, validated by the config model)."""
 
 
 class GitHubActionsIdentity(Construct):

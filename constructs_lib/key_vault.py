@@ -32,17 +32,20 @@ VaultRole = Literal["Key Vault Secrets Officer", "Key Vault Secrets User"]
 
 @dataclass(frozen=True)
 class KeyVaultProps:
+    """Values come from config (`azure.key_vault`), which states their defaults and ranges."""
+
     name: str
     """Globally unique, 3-24 letters, digits and hyphens (validated in config)."""
     resource_group_name: str
     location: str
     tenant_id: str
-    sku: Literal["standard", "premium"] = "standard"
-    soft_delete_retention_days: int = 90
-    public_network_access_enabled: bool = True
-    network_default_action: Literal["Allow", "Deny"] = "Deny"
-    allowed_ip_ranges: tuple[str, ...] = ()
-    prevent_destroy: bool = False
+    sku: Literal["standard", "premium"]
+    soft_delete_retention_days: int
+    public_network_access_enabled: bool
+    network_default_action: Literal["Allow", "Deny"]
+    """`Deny` lets through only `allowed_ip_ranges`, private endpoints and trusted Azure services."""
+    allowed_ip_ranges: tuple[str, ...]
+    prevent_destroy: bool
     tags: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -41,26 +41,28 @@ def adls_oauth_spark_conf(*, storage_account: str, client_id: str, tenant_id: st
 
 @dataclass(frozen=True)
 class MlClusterProps:
+    """Sizes and pins come from config (`databricks.cluster`), which states their defaults and ranges."""
+
     cluster_name: str
     single_user_name: str
     """The application id of the service principal the cluster runs as."""
-    min_workers: int = 1
-    max_workers: int = 4
-    autotermination_minutes: int = 30
-    spark_version: str | None = None
-    """Pin a runtime key; by default the latest ML LTS runtime is looked up."""
-    node_type_id: str | None = None
-    """Pin a VM size; by default the smallest with local disk and `min_cores` cores is looked up."""
-    min_cores: int = 4
+    min_workers: int
+    max_workers: int
+    autotermination_minutes: int
+    spark_version: str | None
+    """Pin a runtime key; None looks up the latest ML LTS runtime."""
+    node_type_id: str | None
+    """Pin a VM size; None looks up the smallest with local disk and `min_cores` cores."""
+    min_cores: int
+    pypi_packages: tuple[str, ...]
     custom_tags: Mapping[str, str] = field(default_factory=dict)
-    pypi_packages: tuple[str, ...] = ()
     spark_conf: Mapping[str, str] = field(default_factory=dict)
+    """Built by code (e.g. `adls_oauth_spark_conf`); a key naming a secret must hold a `{{secrets/...}}` reference."""
 
     def __post_init__(self) -> None:
-        if self.min_workers > self.max_workers:
-            raise ValueError("min_workers must be <= max_workers")
-        if any("{{secrets/" not in v and "secret" in k.lower() for k, v in self.spark_conf.items()):
-            raise ValueError("spark_conf secrets must be {{secrets/<scope>/<key>}} references")
+        plain = sorted(k for k, v in self.spark_conf.items() if "secret" in k.lower() and "{{secrets/" not in v)
+        if plain:
+            raise ValueError(f"spark_conf {plain}: secrets must be {{{{secrets/<scope>/<key>}}}} references, never values")
 
 
 class MlCluster(Construct):

@@ -35,7 +35,3 @@ class ObjectPermissions(Construct):
         else:
             self.resource.put_access_control(access_control)
         return self.resource
-
-    @property
-    def grants(self) -> dict[Principal, str]:
-        return dict(self._grants)

@@ -1,7 +1,7 @@
 """A model serving endpoint for Unity Catalog models, with traffic routes, AI gateway and grants.
 
 Unity Catalog models are served through `served_entities` (`entity_name` = catalog.schema.model).
-Routes must sum to 100; scale-to-zero keeps idle environments free. Secrets reach the model as
+Routes sum to 100 (config checks it); scale-to-zero keeps idle environments free. Secrets reach the model as
 `{{secrets/<scope>/<key>}}` environment variables, resolved by Databricks, never stored here.
 """
 
@@ -37,8 +37,8 @@ class ServedEntity:
     entity_name: str
     """Unity Catalog model: catalog.schema.model."""
     entity_version: str
-    workload_size: Literal["Small", "Medium", "Large"] = "Small"
-    scale_to_zero_enabled: bool = True
+    workload_size: Literal["Small", "Medium", "Large"]
+    scale_to_zero_enabled: bool
     environment_vars: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -46,35 +46,37 @@ class ServedEntity:
 class InferenceTable:
     catalog_name: str
     schema_name: str
-    table_name_prefix: str | None = None
+    table_name_prefix: str | None
 
 
 @dataclass(frozen=True)
 class RateLimit:
     calls: int
-    key: Literal["user", "endpoint"] = "endpoint"
-    renewal_period: Literal["minute"] = "minute"
+    key: Literal["user", "endpoint"]
+    renewal_period: Literal["minute"]
 
 
 @dataclass(frozen=True)
 class AiGateway:
-    inference_table: InferenceTable | None = None
-    usage_tracking: bool = False
-    rate_limits: tuple[RateLimit, ...] = ()
+    inference_table: InferenceTable | None
+    usage_tracking: bool
+    rate_limits: tuple[RateLimit, ...]
 
 
 @dataclass(frozen=True)
 class ServingEndpointProps:
+    """Values come from config (`databricks.serving`), which states their defaults and checks the traffic split."""
+
     name: str
     served_entities: tuple[ServedEntity, ...]
     routes: tuple[tuple[str, int], ...]
-    """(served entity name, traffic percentage); the percentages sum to 100."""
-    ai_gateway: AiGateway | None = None
+    """(served entity name, traffic percentage); config makes the percentages sum to 100."""
+    ai_gateway: AiGateway | None
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if sum(p for _, p in self.routes) != 100:
-            raise ValueError("traffic routes must sum to 100")
+        # Config names routes after the served models it lists; code that builds both by hand can
+        # drift, and the provider would only refuse the endpoint at apply time.
         unknown = {n for n, _ in self.routes} - {e.name for e in self.served_entities}
         if unknown:
             raise ValueError(f"routes name unknown served entities: {sorted(unknown)}")

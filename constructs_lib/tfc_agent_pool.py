@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class TfcAgentPoolProps:
     name: str
     organization: str
-    create: bool = True
+    create: bool
     """True: create a workspace-scoped pool; False: look up an existing pool of that name."""
 
 

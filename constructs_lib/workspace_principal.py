@@ -4,8 +4,8 @@ On an Azure workspace the principal is bound to its Entra app by `application_id
 client id). Its "role" is not `databricks_service_principal_role` (that resource attaches AWS
 instance profiles and account roles); it is the sum of:
 
-- entitlements, each chosen deliberately (default: workspace and SQL access, no cluster creation);
-- membership of one workspace group (`ml-automation` by default; `admins` only when asked);
+- entitlements, each chosen deliberately (config's default: workspace and SQL access, no cluster creation);
+- membership of one workspace group (config's default `ml-automation`; `admins` only when asked);
 - object permissions that the cluster, endpoint and secret scope constructs grant to `principal`;
 - optionally, who may use or manage the principal itself (`roles/servicePrincipal.user` and
   `.manager`), set through the principal's access control rule set, which always keeps the
@@ -36,23 +36,21 @@ SP_MANAGER_ROLE = "roles/servicePrincipal.manager"
 
 @dataclass(frozen=True)
 class WorkspaceServicePrincipalProps:
+    """Values come from config (`databricks.service_principal`), which states their defaults and rules."""
+
     application_id: str
     """The Entra app's client id (from the azure layer)."""
     display_name: str
-    workspace_access: bool = True
-    databricks_sql_access: bool = True
-    allow_cluster_create: bool = False
-    group_name: str = "ml-automation"
-    create_group: bool = True
+    workspace_access: bool
+    databricks_sql_access: bool
+    allow_cluster_create: bool
+    group_name: str
+    create_group: bool
     """False: the group already exists (e.g. synced from Entra ID) and is looked up by name."""
-    user_groups: tuple[str, ...] = ()
-    manager_groups: tuple[str, ...] = ()
-    account_id: str | None = None
-    """The Databricks account id; required when user_groups or manager_groups are set."""
-
-    def __post_init__(self) -> None:
-        if (self.user_groups or self.manager_groups) and not self.account_id:
-            raise ValueError("account_id is required to grant servicePrincipal.user / .manager roles")
+    user_groups: tuple[str, ...]
+    manager_groups: tuple[str, ...]
+    account_id: str | None
+    """The Databricks account id; config requires it when user_groups or manager_groups are set."""
 
 
 class WorkspaceServicePrincipal(Construct):

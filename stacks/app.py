@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktf import App
 
 from config import PlatformConfig, has_bootstrap
@@ -12,20 +10,14 @@ from .azure import AzureIdentityStack
 from .backend import attach_backend
 from .ci import GitHubCiStack
 from .databricks import DatabricksWorkspaceStack
-from .naming import LAYERS, bootstrap_stack_id, ci_stack_id, stack_id, stack_ids
+from .naming import bootstrap_stack_id, ci_stack_id, stack_ids
 from .tfc import TfcBootstrapStack
 
 
-@dataclass(frozen=True)
-class EnvironmentStacks:
-    azure: AzureIdentityStack
-    databricks: DatabricksWorkspaceStack
-
-
-def build_app(app: App, config: PlatformConfig) -> dict[str, EnvironmentStacks]:
-    """Add both layers' stacks for every configured environment to `app`, and the Terraform Cloud
-    bootstrap stack when the global state is `cloud` with a `bootstrap` section."""
-    built = {}
+def build_app(app: App, config: PlatformConfig) -> None:
+    """Add both layers' stacks for every configured environment to `app`, the Terraform Cloud
+    bootstrap stack when the global state is `cloud` with a `bootstrap` section, and the CI
+    identity stack when `ci.create_identity` is set."""
     for environment in config.environments:
         state = config.state_for(environment)
         ids = stack_ids(config.prefix, environment.name)
@@ -35,7 +27,6 @@ def build_app(app: App, config: PlatformConfig) -> dict[str, EnvironmentStacks]:
         )
         for stack, layer in ((azure, "azure"), (databricks, "databricks")):
             attach_backend(stack, state, prefix=config.prefix, environment=environment.name, layer=layer)
-        built[environment.name] = EnvironmentStacks(azure=azure, databricks=databricks)
     if has_bootstrap(config):
         TfcBootstrapStack(
             app,
@@ -46,16 +37,3 @@ def build_app(app: App, config: PlatformConfig) -> dict[str, EnvironmentStacks]:
         )
     if config.ci is not None and config.ci.create_identity:
         GitHubCiStack(app, ci_stack_id(config.prefix), prefix=config.prefix, ci=config.ci, environments=config.environments)
-    return built
-
-
-__all__ = [
-    "LAYERS",
-    "AzureIdentityStack",
-    "DatabricksWorkspaceStack",
-    "EnvironmentStacks",
-    "TfcBootstrapStack",
-    "bootstrap_stack_id",
-    "build_app",
-    "stack_id",
-]

@@ -28,6 +28,8 @@ from constructs_lib.key_vault_monitoring import (
 from constructs_lib.principals import AzurePrincipal
 from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointProps
 
+from .naming import environment_label, ml_identity_name, vault_private_endpoint_name
+
 # The first-party "AzureDatabricks" application: it reads Key Vault-backed secret scopes.
 AZURE_DATABRICKS_APP_ID = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
 CLIENT_SECRET_CONTENT_TYPE = "application/x-entra-client-secret"
@@ -44,7 +46,6 @@ class AzureIdentityStack(TerraformStack):
         super().__init__(scope, stack_id)
         azure = environment.azure
         vault_settings = azure.key_vault
-        name = f"{prefix}-{environment.name}"
         tags = {"environment": environment.name, "managed-by": "mlplatform-cdktf", **azure.tags}
 
         AzureadProvider(self, "azuread", tenant_id=azure.tenant_id)
@@ -74,11 +75,11 @@ class AzureIdentityStack(TerraformStack):
             self,
             "ml_identity",
             EntraApplicationProps(
-                display_name=application.display_name or f"{name}-ml",
+                display_name=application.display_name or ml_identity_name(prefix, environment.name),
                 owners=tuple(application.owners),
                 secret_expiry_days=application.secret_expiry_days,
                 secret_rotation_days=application.secret_rotation_days,
-                description=f"ML automation principal for {name} (mlplatform-cdktf)",
+                description=f"ML automation principal for {environment_label(prefix, environment.name)} (mlplatform-cdktf)",
             ),
         )
 
@@ -117,7 +118,7 @@ class AzureIdentityStack(TerraformStack):
                 self,
                 "key_vault_private_endpoint",
                 PrivateEndpointProps(
-                    name=f"pe-{vault_settings.name}",
+                    name=vault_private_endpoint_name(vault_settings.name),
                     resource_group_name=resource_group_name,
                     location=azure.location,
                     subnet_id=endpoint.subnet_id,

@@ -14,14 +14,11 @@ from cdktf import AzurermBackend, CloudBackend, LocalBackend, NamedCloudWorkspac
 
 from config import AzurermState, CloudState, LocalState
 
+from .naming import state_key
+
 # cdktf runs Terraform in cdktf.out/stacks/<stack>/; a relative local path climbs back to the
 # project root so local state survives a re-synthesis of cdktf.out/.
 _PROJECT_ROOT_FROM_STACK_DIR = "../../.."
-
-
-def state_key(prefix: str, environment: str, layer: str) -> str:
-    """The azurerm blob key of a stack: one folder per prefix and environment."""
-    return f"{prefix}/{environment}/{layer}.tfstate"
 
 
 def local_state_path(directory: str, stack: str) -> str:

@@ -17,6 +17,7 @@ from config.ci import CiSettings
 from constructs_lib.github_identity import GitHubActionsIdentity, GitHubActionsIdentityProps
 
 from .backend import attach_backend
+from .naming import github_actions_identity_name
 
 
 class GitHubCiStack(TerraformStack):
@@ -37,7 +38,6 @@ class GitHubCiStack(TerraformStack):
     ):
         super().__init__(scope, construct_id)
         attach_backend(self, ci.state or LocalState(backend="local"), prefix=prefix, environment="ci", layer="github")
-        self.identities: dict[str, GitHubActionsIdentity] = {}
         for environment in environments:
             if environment.execution_mode != "local":
                 continue
@@ -49,7 +49,7 @@ class GitHubCiStack(TerraformStack):
                 self,
                 f"{environment.name}_github_actions",
                 GitHubActionsIdentityProps(
-                    display_name=f"{prefix}-{environment.name}-github-actions",
+                    display_name=github_actions_identity_name(prefix, environment.name),
                     repository=ci.github.repository,
                     environment=environment.name,
                 ),
@@ -61,4 +61,3 @@ class GitHubCiStack(TerraformStack):
                 value=identity.client_id,
                 description=f"ARM_CLIENT_ID of the GitHub environment '{environment.name}' (not a secret)",
             )
-            self.identities[environment.name] = identity

@@ -22,6 +22,7 @@ from constructs_lib.unity_catalog import UnityCatalog
 from constructs_lib.workspace_principal import WorkspaceServicePrincipal, WorkspaceServicePrincipalProps
 
 from .azure import AzureIdentityStack
+from .naming import ml_cluster_name, ml_identity_name, secret_scope_name
 
 
 def _ai_gateway(settings) -> AiGateway | None:
@@ -53,7 +54,6 @@ class DatabricksWorkspaceStack(TerraformStack):
     ):
         super().__init__(scope, stack_id)
         settings = environment.databricks
-        name = f"{prefix}-{environment.name}"
         host = settings.workspace.host
 
         DatabricksProvider(
@@ -70,7 +70,7 @@ class DatabricksWorkspaceStack(TerraformStack):
             "ml_principal",
             WorkspaceServicePrincipalProps(
                 application_id=identity.client_id,
-                display_name=sp.display_name or f"{name}-ml",
+                display_name=sp.display_name or ml_identity_name(prefix, environment.name),
                 workspace_access=sp.entitlements.workspace_access,
                 databricks_sql_access=sp.entitlements.databricks_sql_access,
                 allow_cluster_create=sp.entitlements.allow_cluster_create,
@@ -87,7 +87,7 @@ class DatabricksWorkspaceStack(TerraformStack):
             self,
             "secret_scope",
             KeyVaultBackedSecretScopeProps(
-                name=settings.secret_scope.name or f"{name}-keyvault",
+                name=settings.secret_scope.name or secret_scope_name(prefix, environment.name),
                 key_vault_id=identity.vault_id,
                 key_vault_uri=identity.vault_uri,
             ),
@@ -109,7 +109,7 @@ class DatabricksWorkspaceStack(TerraformStack):
             self,
             "ml_cluster",
             MlClusterProps(
-                cluster_name=cluster.name or f"{name}-ml",
+                cluster_name=cluster.name or ml_cluster_name(prefix, environment.name),
                 single_user_name=self.principal.application_id,
                 min_workers=cluster.min_workers,
                 max_workers=cluster.max_workers,

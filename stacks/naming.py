@@ -1,4 +1,9 @@
-"""Stack ids: one function, used by the stacks, their backends and the Terraform Cloud bootstrap."""
+"""Every name the app derives: stack ids, state keys and the default names of resources.
+
+One module so that a name is spelled once: the stacks, their backends, the Terraform Cloud
+bootstrap and `main.py --stacks` all call these, and a name set in config always wins over the
+default derived here (the stacks do `configured or default(...)`).
+"""
 
 LAYERS = ("azure", "databricks")
 
@@ -14,8 +19,51 @@ def stack_ids(prefix: str, environment: str) -> dict[str, str]:
 
 
 def bootstrap_stack_id(prefix: str) -> str:
+    """`<prefix>-tfc`: the stack that creates the Terraform Cloud workspaces (and its default admin workspace)."""
     return f"{prefix}-tfc"
 
 
 def ci_stack_id(prefix: str) -> str:
+    """`<prefix>-ci`: the stack that creates the GitHub Actions identities."""
     return f"{prefix}-ci"
+
+
+def state_key(prefix: str, environment: str, layer: str) -> str:
+    """`<prefix>/<env>/<layer>.tfstate`: the azurerm blob key of a stack, one folder per prefix and environment."""
+    return f"{prefix}/{environment}/{layer}.tfstate"
+
+
+def environment_label(prefix: str, environment: str) -> str:
+    """`<prefix>-<env>`: the stem of every per-environment default name below, and how descriptions name it."""
+    return f"{prefix}-{environment}"
+
+
+def ml_identity_name(prefix: str, environment: str) -> str:
+    """`<prefix>-<env>-ml`: the ML identity's display name, the same in Entra ID (app registration)
+    and in the workspace (service principal), so one name finds it on both sides."""
+    return f"{environment_label(prefix, environment)}-ml"
+
+
+def ml_cluster_name(prefix: str, environment: str) -> str:
+    """`<prefix>-<env>-ml`: the ML cluster, named after the identity it runs as."""
+    return f"{environment_label(prefix, environment)}-ml"
+
+
+def secret_scope_name(prefix: str, environment: str) -> str:
+    """`<prefix>-<env>-keyvault`: the Key Vault-backed secret scope (unique within a workspace)."""
+    return f"{environment_label(prefix, environment)}-keyvault"
+
+
+def vault_private_endpoint_name(vault_name: str) -> str:
+    """`pe-<vault name>`: the vault's private endpoint (vault names are globally unique, so is this)."""
+    return f"pe-{vault_name}"
+
+
+def github_actions_identity_name(prefix: str, environment: str) -> str:
+    """`<prefix>-<env>-github-actions`: the Entra app one GitHub environment's jobs run as."""
+    return f"{environment_label(prefix, environment)}-github-actions"
+
+
+def agent_identity_variable_set_name(prefix: str, environment: str) -> str:
+    """`<prefix>-<env>-agent-identity`: the TFC variable set of the agents' managed-identity identifiers."""
+    return f"{environment_label(prefix, environment)}-agent-identity"

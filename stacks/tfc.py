@@ -14,13 +14,13 @@ from cdktf_cdktf_provider_tfe.provider import TfeProvider
 from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
-from config import CloudState, EnvironmentSettings
+from config import CloudState, EnvironmentSettings, LocalState
 from constructs_lib.tfc_agent_pool import TfcAgentPool, TfcAgentPoolProps
 from constructs_lib.tfc_variable_set import TfcVariableSet, TfcVariableSetProps
 from constructs_lib.tfc_workspace import TfcWorkspace, TfcWorkspaceProps
 
 from .backend import local_state_path
-from .naming import stack_ids
+from .naming import agent_identity_variable_set_name, bootstrap_stack_id, stack_ids
 
 
 def _label(name: str) -> str:
@@ -51,7 +51,7 @@ class TfcBootstrapStack(TerraformStack):
         # The token comes from TFE_TOKEN (or `terraform login`), never from config.
         TfeProvider(self, "tfe", hostname=state.hostname, organization=state.organization)
         if bootstrap.backend == "cloud":
-            admin_workspace = bootstrap.admin_workspace or construct_id
+            admin_workspace = bootstrap.admin_workspace or bootstrap_stack_id(prefix)
             CloudBackend(
                 self,
                 organization=state.organization,
@@ -63,12 +63,12 @@ class TfcBootstrapStack(TerraformStack):
             admin = DataTfeWorkspace(self, "admin_workspace", name=admin_workspace, organization=state.organization)
             WorkspaceSettings(self, "admin_workspace_settings", workspace_id=admin.id, execution_mode="local")
         else:
-            LocalBackend(self, path=local_state_path("state", construct_id))
+            # Config's default local folder (LocalState.directory), as for the CI stack.
+            LocalBackend(self, path=local_state_path(LocalState(backend="local").directory, construct_id))
 
         project = Project(self, "project", name=state.project, organization=state.organization)
 
-        self.workspaces: dict[str, TfcWorkspace] = {}
-        self.agent_pools: dict[str, TfcAgentPool] = {}
+        agent_pools: dict[str, TfcAgentPool] = {}
         for environment in environments:
             names = stack_ids(prefix, environment.name)
             workspaces = {
@@ -90,24 +90,23 @@ class TfcBootstrapStack(TerraformStack):
                 for layer in names
             }
             workspaces["azure"].share_state_with(workspaces["databricks"])
-            self.workspaces.update({names[layer]: ws for layer, ws in workspaces.items()})
 
             agent = environment.agent
             if environment.execution_mode != "agent" or agent is None:
                 continue
-            pool = self.agent_pools.get(agent.pool)
+            pool = agent_pools.get(agent.pool)
             if pool is None:
                 pool = TfcAgentPool(
                     self,
                     f"agent_pool_{_label(agent.pool)}",
                     TfcAgentPoolProps(name=agent.pool, organization=state.organization, create=agent.create_pool),
                 )
-                self.agent_pools[agent.pool] = pool
+                agent_pools[agent.pool] = pool
             credentials = TfcVariableSet(
                 self,
                 f"{environment.name}_agent_identity",
                 TfcVariableSetProps(
-                    name=f"{prefix}-{environment.name}-agent-identity",
+                    name=agent_identity_variable_set_name(prefix, environment.name),
                     organization=state.organization,
                     description=(
                         f"Managed identity of the {agent.pool} agents for the {environment.name} workspaces "

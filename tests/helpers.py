@@ -88,3 +88,16 @@ def strip_metadata(value: Any) -> Any:
     if isinstance(value, list):
         return [strip_metadata(v) for v in value]
     return value
+
+
+def logical_id(stack: dict[str, Any], kind: str, fragment: str, section: str = "resource") -> str:
+    """The one logical id of type `kind` that contains `fragment` (cdktf appends a hash to construct paths)."""
+    found = [name for name in stack.get(section, {}).get(kind, {}) if fragment in name]
+    assert len(found) == 1, f"expected one {kind} with {fragment!r} in its id, found {found}"
+    return found[0]
+
+
+def ref_to(stack: dict[str, Any], kind: str, fragment: str, attribute: str, section: str = "resource") -> str:
+    """Like `ref`, for the `kind` whose logical id contains `fragment`."""
+    prefix = "data." if section == "data" else ""
+    return f"${{{prefix}{kind}.{logical_id(stack, kind, fragment, section)}.{attribute}}}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
+from cdktf_cdktf_provider_azuread.provider import AzureadProvider
 
 from constructs_lib.github_identity import (
     GitHubActionsIdentity,
@@ -54,9 +54,9 @@ def test_no_client_secret_exists(bare_stack, synth):
     assert "azuread_service_principal_password" not in stack["resource"]
 
 
-@pytest.mark.parametrize(
-    "repository,environment", [("ml-platform", "prod"), ("acme/ml/platform", "prod"), ("acme/ml-platform", "")]
-)
-def test_misuse_is_a_clear_error(repository, environment):
-    with pytest.raises(ValueError, match="repository must be owner/name"):
-        GitHubActionsIdentityProps(display_name="x", repository=repository, environment=environment)
+
+def test_a_given_provider_is_used_by_every_resource(bare_stack, synth):
+    provider = AzureadProvider(bare_stack, "azuread_prod", tenant_id="t", alias="prod")
+    GitHubActionsIdentity(bare_stack, "prod_github_actions", PROPS, provider=provider)
+    stack = synth(bare_stack)
+    assert {r["provider"] for kind in stack["resource"].values() for r in kind.values()} == {"azuread.prod"}

@@ -44,3 +44,8 @@ def test_endpoint_connects_the_target_sub_resource_and_registers_in_the_zone(bar
 def test_missing_sub_resource_or_zone_is_a_construct_error(bare_stack, change, message):
     with pytest.raises(ValueError, match=message):
         PrivateEndpoint(bare_stack, "pe", dataclasses.replace(PROPS, **change))
+
+
+def test_no_tags_means_no_tags_attribute(bare_stack, synth):
+    PrivateEndpoint(bare_stack, "pe", dataclasses.replace(PROPS, tags={}))
+    assert "tags" not in only(synth(bare_stack), "azurerm_private_endpoint")

@@ -22,7 +22,7 @@ def test_a_workspace_runs_locally_until_put_on_a_pool(bare_stack, synth):
 
 
 def test_created_pool_is_workspace_scoped_and_allows_exactly_its_workspaces(bare_stack, synth):
-    pool = TfcAgentPool(bare_stack, "pool", TfcAgentPoolProps(name="azure-agents", organization="org"))
+    pool = TfcAgentPool(bare_stack, "pool", TfcAgentPoolProps(name="azure-agents", organization="org", create=True))
     for name in ("ws-a", "ws-b"):
         _workspace(bare_stack, name).run_on(pool)
     stack = synth(bare_stack)
@@ -50,13 +50,13 @@ def test_existing_pool_is_looked_up_by_name_not_created(bare_stack, synth):
 
 
 def test_a_pool_nobody_runs_on_allows_nothing(bare_stack, synth):
-    TfcAgentPool(bare_stack, "pool", TfcAgentPoolProps(name="idle", organization="org"))
+    TfcAgentPool(bare_stack, "pool", TfcAgentPoolProps(name="idle", organization="org", create=True))
     assert resources(synth(bare_stack), "tfe_agent_pool_allowed_workspaces") == {}
 
 
 def test_a_workspace_runs_on_one_pool_only(bare_stack):
-    first = TfcAgentPool(bare_stack, "first", TfcAgentPoolProps(name="first", organization="org"))
-    second = TfcAgentPool(bare_stack, "second", TfcAgentPoolProps(name="second", organization="org"))
+    first = TfcAgentPool(bare_stack, "first", TfcAgentPoolProps(name="first", organization="org", create=True))
+    second = TfcAgentPool(bare_stack, "second", TfcAgentPoolProps(name="second", organization="org", create=True))
     workspace = _workspace(bare_stack, "ws-a")
     workspace.run_on(first)
     with pytest.raises(ValueError, match="already runs on agent pool first"):
@@ -64,7 +64,7 @@ def test_a_workspace_runs_on_one_pool_only(bare_stack):
 
 
 def test_allowing_a_workspace_twice_is_a_mistake(bare_stack):
-    pool = TfcAgentPool(bare_stack, "pool", TfcAgentPoolProps(name="p", organization="org"))
+    pool = TfcAgentPool(bare_stack, "pool", TfcAgentPoolProps(name="p", organization="org", create=True))
     workspace = _workspace(bare_stack, "ws-a")
     pool.allow(workspace)
     with pytest.raises(ValueError, match="already allowed on agent pool p"):
