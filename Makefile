@@ -33,12 +33,13 @@ LAYER ?=
 AUTO_APPROVE ?=
 CONFIRM ?=
 
-.PHONY: help install install-dev synth test check docs bench snapshot-update scan clean \
+.PHONY: help install install-dev synth test lint check docs bench snapshot-update scan clean \
         deploy diff output destroy bootstrap require-env
 
 help:
 	@echo "make synth   install, validate config/environments.yaml, synthesize every stack into cdktf.out/"
-	@echo "make test    install (with test tools), run the whole test suite"
+	@echo "make test    install (with test tools), lint (ruff, mypy), run the whole test suite"
+	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make check   validate the config only (MLPLATFORM_CONFIG, MLPLATFORM_ENVIRONMENTS apply)"
 	@echo "make deploy ENV=dev [LAYER=azure|databricks] [AUTO_APPROVE=1]   deploy one environment (azure first)"
 	@echo "make diff ENV=dev [LAYER=...]        plan one environment's stacks without changing anything"
@@ -79,8 +80,14 @@ check: .venv/.synced-runtime
 synth: install check
 	cdktf synth
 
-test: install-dev
+test: install-dev lint
 	$(VENV_PYTHON) -m pytest
+
+# ruff (lint, import order, formatting) and mypy over the app's code; configured in ruff.toml and mypy.ini.
+lint: install-dev
+	$(VENV_PYTHON) -m ruff check .
+	$(VENV_PYTHON) -m ruff format --check .
+	$(VENV_PYTHON) -m mypy
 
 snapshot-update: install-dev
 	$(VENV_PYTHON) -m pytest tests/test_snapshots.py --snapshot-update

@@ -22,6 +22,7 @@ import shutil
 import signal
 import sys
 import tempfile
+from collections.abc import MutableMapping
 from pathlib import Path
 
 from config import ConfigError, PlatformConfig, has_bootstrap, load_from_environment
@@ -76,7 +77,7 @@ def publish(staging: Path, outdir: Path, *, remove_orphans: bool) -> None:
             shutil.rmtree(orphan)  # a stack no longer configured, as `cdktf synth` does
 
 
-def use_project_node(environ: dict[str, str] = os.environ) -> None:  # type: ignore[assignment]
+def use_project_node(environ: MutableMapping[str, str] = os.environ) -> None:
     """Put node_modules/.bin first on PATH: jsii starts `node` from PATH, and only the project's
     Node 22 is supported (a machine's Node 20 prints an end-of-life banner, or worse)."""
     node_bin = Path(__file__).resolve().parent / "node_modules" / ".bin"
@@ -134,7 +135,9 @@ def main(argv: list[str]) -> int:
         from stacks.naming import bootstrap_stack_id
 
         if not has_bootstrap(config):
-            print("error: no bootstrap stack: it needs state.backend 'cloud' with a 'bootstrap' section", file=sys.stderr)
+            print(
+                "error: no bootstrap stack: it needs state.backend 'cloud' with a 'bootstrap' section", file=sys.stderr
+            )
             return EXIT_CONFIG_ERROR
         print(bootstrap_stack_id(config.prefix))
         return 0

@@ -25,9 +25,10 @@ import importlib
 import importlib.util
 import sys
 import types
+from collections.abc import Iterable, Mapping
 from importlib.machinery import ModuleSpec
 from pathlib import Path
-from typing import Iterable, Mapping, TextIO
+from typing import TextIO
 
 PROVIDER_PACKAGES = (
     "cdktf_cdktf_provider_azuread",

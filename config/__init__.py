@@ -1,11 +1,11 @@
 """Environment configuration: the only package (besides main.py) that reads files or env vars.
 
-    types.py       constrained types and the Strict base      text.py       unsafe-text rule, message rendering
-    state.py       state backends                              yaml_file.py  bounded, strict YAML reading
-    azure.py       the azure layer (+ network.py, monitoring.py)
-    databricks.py  the databricks layer                        execution.py  where runs execute
-    ci.py          GitHub Actions delivery                     root.py       an environment, the whole file
-    loader.py      read, select, validate, format errors
+types.py       constrained types and the Strict base      text.py       unsafe-text rule, message rendering
+state.py       state backends                              yaml_file.py  bounded, strict YAML reading
+azure.py       the azure layer (+ network.py, monitoring.py)
+databricks.py  the databricks layer                        execution.py  where runs execute
+ci.py          GitHub Actions delivery                     root.py       an environment, the whole file
+loader.py      read, select, validate, format errors
 """
 
 from .loader import (

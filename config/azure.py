@@ -41,7 +41,7 @@ class ApplicationSettings(Strict):
     runs: the weekly CI heartbeat, or any deploy."""
 
     @model_validator(mode="after")
-    def _rotation_before_expiry(self) -> "ApplicationSettings":
+    def _rotation_before_expiry(self) -> ApplicationSettings:
         if 2 * self.secret_rotation_days > self.secret_expiry_days:
             raise ValueError(
                 f"secret_expiry_days ({self.secret_expiry_days}) must be at least twice secret_rotation_days "
@@ -84,7 +84,7 @@ class KeyVaultSettings(Strict):
     With it, public_network_access_enabled may be false (the default outside dev)."""
 
     @model_validator(mode="after")
-    def _reachable(self) -> "KeyVaultSettings":
+    def _reachable(self) -> KeyVaultSettings:
         check_vault_access(self.public_network_access_enabled, self.private_endpoint)
         return self
 

@@ -7,6 +7,8 @@ from the config by `tools/generate_workflows.py` (`make workflows`).
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from .state import StateSettings
 from .text import shorten
 from .types import Strict, checked
@@ -36,7 +38,7 @@ def _check_repository(value: str) -> str:
     return value
 
 
-GitHubRepository = checked(_check_repository, "a GitHub repository as owner/name")
+GitHubRepository = Annotated[str, checked(_check_repository, "a GitHub repository as owner/name")]
 
 
 class GitHubSettings(Strict):

@@ -61,7 +61,7 @@ class GroupSettings(Strict):
     """false: the group exists already (e.g. synced from Entra ID) and is looked up by name."""
 
     @model_validator(mode="after")
-    def _not_built_in(self) -> "GroupSettings":
+    def _not_built_in(self) -> GroupSettings:
         if self.create and self.name in BUILT_IN_GROUPS:
             raise ValueError(
                 f"'{self.name}' is a built-in workspace group and cannot be created; set create: false to join it"
@@ -86,7 +86,7 @@ class ServicePrincipalSettings(Strict):
     """The Databricks account id; needed only for the principal's access control rule set."""
 
     @model_validator(mode="after")
-    def _account_for_rule_set(self) -> "ServicePrincipalSettings":
+    def _account_for_rule_set(self) -> ServicePrincipalSettings:
         if (self.user_groups or self.manager_groups) and self.account_id is None:
             raise ValueError(
                 "account_id (the Databricks account id) is required when user_groups or manager_groups are set"
@@ -146,7 +146,7 @@ class ClusterSettings(Strict):
         return value
 
     @model_validator(mode="after")
-    def _workers_ordered(self) -> "ClusterSettings":
+    def _workers_ordered(self) -> ClusterSettings:
         if self.min_workers > self.max_workers:
             raise ValueError(f"min_workers ({self.min_workers}) must be <= max_workers ({self.max_workers})")
         return self
@@ -178,7 +178,7 @@ class ServedModelSettings(Strict):
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @model_validator(mode="after")
-    def _each_variable_once(self) -> "ServedModelSettings":
+    def _each_variable_once(self) -> ServedModelSettings:
         both = sorted(set(self.environment_vars) & set(self.secret_environment_vars))
         if both:
             raise ValueError(f"{', '.join(both)}: set in both environment_vars and secret_environment_vars; keep one")
@@ -245,7 +245,7 @@ class ServingSettings(Strict):
     """Tags on the endpoint, next to `environment`."""
 
     @model_validator(mode="after")
-    def _traffic_routes(self) -> "ServingSettings":
+    def _traffic_routes(self) -> ServingSettings:
         names = [m.served_name for m in self.served_models]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -253,7 +253,9 @@ class ServingSettings(Strict):
         given = [m.traffic_percentage for m in self.served_models]
         if all(p is None for p in given):
             if len(given) > 1:
-                raise ValueError("traffic_percentage is required on every served model when an endpoint serves more than one")
+                raise ValueError(
+                    "traffic_percentage is required on every served model when an endpoint serves more than one"
+                )
             return self
         if any(p is None for p in given):
             raise ValueError("traffic_percentage must be given on every served model or on none")
@@ -264,7 +266,9 @@ class ServingSettings(Strict):
 
     def traffic(self) -> list[tuple[str, int]]:
         """(served name, percentage) routes; a single model takes all traffic."""
-        return [(m.served_name, 100 if m.traffic_percentage is None else m.traffic_percentage) for m in self.served_models]
+        return [
+            (m.served_name, 100 if m.traffic_percentage is None else m.traffic_percentage) for m in self.served_models
+        ]
 
 
 class DatabricksSettings(Strict):

@@ -35,7 +35,12 @@ ExecutionMode = Annotated[Literal["local", "agent"], BeforeValidator(_refuse_rem
 """`local` or `agent`; `remote` is refused with the reason."""
 
 # tfe_agent_pool names are free text in the provider (v0.71.0 has no validator); keep them plain.
-AgentPoolName = pattern(r"[A-Za-z0-9][A-Za-z0-9._-]{0,89}", "1-90 letters, digits, '.', '-' and '_', starting with a letter or digit")
+AgentPoolName = Annotated[
+    str,
+    pattern(
+        r"[A-Za-z0-9][A-Za-z0-9._-]{0,89}", "1-90 letters, digits, '.', '-' and '_', starting with a letter or digit"
+    ),
+]
 
 
 class AgentSettings(Strict):

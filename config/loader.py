@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -28,7 +29,6 @@ CONFIG_PATH_VARIABLE = "MLPLATFORM_CONFIG"
 ENVIRONMENTS_VARIABLE = "MLPLATFORM_ENVIRONMENTS"
 MAX_LINE = 400
 """No message line is longer (values inside are shortened long before this guard applies)."""
-
 
 
 class ConfigError(Exception):
@@ -164,8 +164,10 @@ def _select(raw: dict, selection: str | None, shown: str) -> dict:
     wanted = [name.strip() for name in selection.split(",") if name.strip()]
     if not wanted:
         raise ConfigError(
-            [f"{ENVIRONMENTS_VARIABLE}: names no environment (got {shorten(selection)}); "
-             "give comma-separated names such as dev,prod, or unset it for all"]
+            [
+                f"{ENVIRONMENTS_VARIABLE}: names no environment (got {shorten(selection)}); "
+                "give comma-separated names such as dev,prod, or unset it for all"
+            ]
         )
     defined = list(raw["environments"])
     unknown = [name for name in wanted if name not in defined]
@@ -211,6 +213,8 @@ def load_from_environment(environ: Mapping[str, str] = os.environ) -> LoadedConf
     configured = environ.get(CONFIG_PATH_VARIABLE)
     if configured is not None and not configured.strip():
         raise ConfigError(
-            [f"{CONFIG_PATH_VARIABLE}: is set but empty; give the path of a config file, or unset it for {_display_path(DEFAULT_CONFIG_PATH)}"]
+            [
+                f"{CONFIG_PATH_VARIABLE}: is set but empty; give the path of a config file, or unset it for {_display_path(DEFAULT_CONFIG_PATH)}"
+            ]
         )
     return load_config(Path(configured) if configured else None, environ.get(ENVIRONMENTS_VARIABLE))

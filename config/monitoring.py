@@ -6,14 +6,17 @@ expires. Destinations are given by Azure resource id (no webhook URLs, no keys i
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from .types import Strict, azure_resource_id, checked, resource_id_regex
 
-LogAnalyticsWorkspaceId = azure_resource_id(
-    r"Microsoft\.OperationalInsights/workspaces/[A-Za-z0-9][A-Za-z0-9-]{2,62}",
-    "Microsoft.OperationalInsights/workspaces/<name>",
-)
+LogAnalyticsWorkspaceId = Annotated[
+    str,
+    azure_resource_id(
+        r"Microsoft\.OperationalInsights/workspaces/[A-Za-z0-9][A-Za-z0-9-]{2,62}",
+        "Microsoft.OperationalInsights/workspaces/<name>",
+    ),
+]
 
 EventDestinationKind = Literal["service_bus_queue", "event_hub", "storage_queue"]
 _DESTINATIONS = {
@@ -26,7 +29,9 @@ _DESTINATIONS = {
         "Microsoft.EventHub/namespaces/<ns>/eventhubs/<hub>",
     ),
     "storage_queue": (
-        resource_id_regex(r"Microsoft\.Storage/storageAccounts/[a-z0-9]{3,24}/queueServices/default/queues/[a-z0-9-]{3,63}"),
+        resource_id_regex(
+            r"Microsoft\.Storage/storageAccounts/[a-z0-9]{3,24}/queueServices/default/queues/[a-z0-9-]{3,63}"
+        ),
         "Microsoft.Storage/storageAccounts/<account>/queueServices/default/queues/<queue>",
     ),
 }
@@ -34,7 +39,8 @@ _DESTINATIONS = {
 
 def destination_kind(resource_id: str) -> EventDestinationKind:
     """Which kind of event handler a resource id names (validated ids only)."""
-    return next(kind for kind, (regex, _) in _DESTINATIONS.items() if regex.fullmatch(resource_id))  # type: ignore[return-value]
+    kinds: tuple[EventDestinationKind, ...] = ("service_bus_queue", "event_hub", "storage_queue")
+    return next(kind for kind in kinds if _DESTINATIONS[kind][0].fullmatch(resource_id))
 
 
 def _check_destination(value: str) -> str:
@@ -46,9 +52,10 @@ def _check_destination(value: str) -> str:
     return value
 
 
-EventDestinationId = checked(
-    _check_destination, "resource id of a Service Bus queue, an Event Hub or a storage queue (no webhooks)"
-)
+EventDestinationId = Annotated[
+    str,
+    checked(_check_destination, "resource id of a Service Bus queue, an Event Hub or a storage queue (no webhooks)"),
+]
 
 
 class VaultAuditLogSettings(Strict):

@@ -7,16 +7,24 @@ in the zone, so Terraform on an agent (or on a laptop over VPN) resolves the vau
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from .types import Strict, azure_resource_id
 
-SubnetId = azure_resource_id(
-    r"Microsoft\.Network/virtualNetworks/[A-Za-z0-9][\w.-]{0,63}/subnets/[A-Za-z0-9][\w.-]{0,79}",
-    "Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>",
-)
-VaultPrivateDnsZoneId = azure_resource_id(
-    r"Microsoft\.Network/privateDnsZones/privatelink\.vaultcore\.[a-z0-9.]+",
-    "Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net",
-)
+SubnetId = Annotated[
+    str,
+    azure_resource_id(
+        r"Microsoft\.Network/virtualNetworks/[A-Za-z0-9][\w.-]{0,63}/subnets/[A-Za-z0-9][\w.-]{0,79}",
+        "Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>",
+    ),
+]
+VaultPrivateDnsZoneId = Annotated[
+    str,
+    azure_resource_id(
+        r"Microsoft\.Network/privateDnsZones/privatelink\.vaultcore\.[a-z0-9.]+",
+        "Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net",
+    ),
+]
 
 
 class PrivateEndpointSettings(Strict):

@@ -66,12 +66,12 @@ class EnvironmentSettings(Strict):
         return data
 
     @model_validator(mode="after")
-    def _execution_rules(self) -> "EnvironmentSettings":
+    def _execution_rules(self) -> EnvironmentSettings:
         check_environment(self.execution_mode, self.agent, self.state)
         return self
 
     @model_validator(mode="after")
-    def _production_rules(self) -> "EnvironmentSettings":
+    def _production_rules(self) -> EnvironmentSettings:
         if self.tier == "prod" and self.databricks.cluster.autotermination_minutes == 0:
             raise ValueError(
                 "databricks.cluster.autotermination_minutes: 0 (never terminate) is not allowed in prod; "
@@ -110,7 +110,9 @@ class CrossEnvironmentError(Exception):
         self.problems = problems
 
 
-def _collisions(environments: list[EnvironmentSettings], key) -> list[tuple[EnvironmentSettings, EnvironmentSettings, str]]:
+def _collisions(
+    environments: list[EnvironmentSettings], key
+) -> list[tuple[EnvironmentSettings, EnvironmentSettings, str]]:
     """(first, later, value) for each environment whose `key(environment)` an earlier one already has."""
     seen: dict[Any, EnvironmentSettings] = {}
     found = []
@@ -135,20 +137,34 @@ def _created_group(e: EnvironmentSettings):
 
 # (field, values of one environment as (value, scope within which it must be unique), why)
 _UNIQUE_ACROSS_ENVIRONMENTS = (
-    ("azure.key_vault.name", lambda e: [(e.azure.key_vault.name, "azure")],
-     "Key Vault names are globally unique"),
-    ("azure.resource_group.name", _created_resource_group,
-     "two environments cannot both create one resource group in the same subscription"),
-    ("azure.application.display_name",
-     lambda e: [(e.azure.application.display_name, e.azure.tenant_id)] if e.azure.application.display_name else [],
-     "the app registration refuses duplicate display names in a tenant"),
-    ("databricks.secret_scope.name",
-     lambda e: [(e.databricks.secret_scope.name, e.databricks.workspace.host)] if e.databricks.secret_scope.name else [],
-     "secret scope names are unique within a workspace"),
-    ("databricks.serving.name", lambda e: [(e.databricks.serving.name, e.databricks.workspace.host)],
-     "serving endpoint names are unique within a workspace"),
-    ("databricks.service_principal.group.name", _created_group,
-     "two environments cannot both create one group in the same workspace; set create: false in one"),
+    ("azure.key_vault.name", lambda e: [(e.azure.key_vault.name, "azure")], "Key Vault names are globally unique"),
+    (
+        "azure.resource_group.name",
+        _created_resource_group,
+        "two environments cannot both create one resource group in the same subscription",
+    ),
+    (
+        "azure.application.display_name",
+        lambda e: [(e.azure.application.display_name, e.azure.tenant_id)] if e.azure.application.display_name else [],
+        "the app registration refuses duplicate display names in a tenant",
+    ),
+    (
+        "databricks.secret_scope.name",
+        lambda e: (
+            [(e.databricks.secret_scope.name, e.databricks.workspace.host)] if e.databricks.secret_scope.name else []
+        ),
+        "secret scope names are unique within a workspace",
+    ),
+    (
+        "databricks.serving.name",
+        lambda e: [(e.databricks.serving.name, e.databricks.workspace.host)],
+        "serving endpoint names are unique within a workspace",
+    ),
+    (
+        "databricks.service_principal.group.name",
+        _created_group,
+        "two environments cannot both create one group in the same workspace; set create: false in one",
+    ),
 )
 
 
@@ -186,7 +202,7 @@ class PlatformConfig(Strict):
         return {**data, "environments": environments}
 
     @model_validator(mode="after")
-    def _unique_across_environments(self) -> "PlatformConfig":
+    def _unique_across_environments(self) -> PlatformConfig:
         problems = [
             f"environment '{later.name}': {field}: {shorten(value)} is also used by environment '{first.name}'; {why}"
             for field, key, why in _UNIQUE_ACROSS_ENVIRONMENTS
@@ -204,4 +220,3 @@ class PlatformConfig(Strict):
 def has_bootstrap(config: PlatformConfig) -> bool:
     """Whether the app has the Terraform Cloud bootstrap stack (global cloud state with `bootstrap`)."""
     return isinstance(config.state, CloudState) and config.state.bootstrap is not None
-

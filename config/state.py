@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .types import FolderPath, HostName, LowerGuid, ResourceGroupName, StorageAccountName, StorageContainerName, Strict, TerraformVersion, TfcName, TfcProjectName
+from .types import (
+    FolderPath,
+    HostName,
+    LowerGuid,
+    ResourceGroupName,
+    StorageAccountName,
+    StorageContainerName,
+    Strict,
+    TerraformVersion,
+    TfcName,
+    TfcProjectName,
+)
 
 
 class BootstrapSettings(Strict):
@@ -35,7 +46,7 @@ class CloudState(Strict):
     """Adds the `<prefix>-tfc` stack, which creates and wires the workspaces (apply it once, first)."""
 
     @model_validator(mode="after")
-    def _bootstrap_needs_project(self) -> "CloudState":
+    def _bootstrap_needs_project(self) -> CloudState:
         if self.bootstrap is not None and self.project is None:
             raise ValueError("project is required when bootstrap is set: the workspaces are created in that project")
         return self
@@ -65,7 +76,7 @@ class LocalState(Strict):
     """Folder of the state files, relative to the project root."""
 
 
-StateSettings = Annotated[Union[CloudState, AzurermState, LocalState], Field(discriminator="backend")]
+StateSettings = Annotated[CloudState | AzurermState | LocalState, Field(discriminator="backend")]
 
-BACKENDS = {"cloud": CloudState, "azurerm": AzurermState, "local": LocalState}
+BACKENDS: dict[str, type[Strict]] = {"cloud": CloudState, "azurerm": AzurermState, "local": LocalState}
 """Backend name -> its model: the one list of backends (the loader's messages read it)."""

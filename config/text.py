@@ -15,7 +15,8 @@ lines of an error message. `shorten()` renders any user value safely for a messa
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 MAX_SHOWN = 60
 """Longest rendering of a user value inside an error message (the rest is elided)."""
@@ -50,7 +51,13 @@ def unsafe_text(value: str) -> str | None:
 
 def shorten(value: Any, limit: int = MAX_SHOWN) -> str:
     """`repr(value)` for a message: escapes every non-printable character and elides long values."""
-    text = repr(value) if isinstance(value, str) else repr(value) if isinstance(value, (int, float, bool)) else f"a {type(value).__name__}"
+    text = (
+        repr(value)
+        if isinstance(value, str)
+        else repr(value)
+        if isinstance(value, (int, float, bool))
+        else f"a {type(value).__name__}"
+    )
     text = text.encode("ascii", "backslashreplace").decode("ascii") if not text.isprintable() else text
     if len(text) > limit:
         size = f"{len(value)} characters" if isinstance(value, str) else f"{len(text)} characters"
@@ -60,7 +67,12 @@ def shorten(value: Any, limit: int = MAX_SHOWN) -> str:
 
 def path_part(key: Any) -> str:
     """One component of a dotted field path: plain keys as they are, anything else quoted safely."""
-    if isinstance(key, str) and key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key) and len(key) <= MAX_SHOWN:
+    if (
+        isinstance(key, str)
+        and key
+        and all(c.isascii() and (c.isalnum() or c in "_-") for c in key)
+        and len(key) <= MAX_SHOWN
+    ):
         return key
     return f"[{shorten(key)}]"
 

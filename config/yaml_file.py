@@ -60,7 +60,9 @@ class StrictLoader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+                raise ConstructorError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
+                )
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -70,8 +72,12 @@ for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
     kept = [(tag, regexp) for tag, regexp in _resolvers if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")]
     if kept:
         StrictLoader.yaml_implicit_resolvers[_first] = kept
-StrictLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-StrictLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
 StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"),
@@ -88,14 +94,20 @@ def _ambiguous(loader: StrictLoader, node: ScalarNode) -> Any:
         kind = "a YAML 1.1 boolean"
     else:
         advice = f"write the number in plain decimal digits, or quote it ('{text}') for text"
-        kind = "a YAML 1.1 octal, hexadecimal, binary or sexagesimal number" if not re.fullmatch(r"[-+]?[0-9]+(?:_[0-9]+)+", text) else "a number with '_' separators"
+        kind = (
+            "a YAML 1.1 octal, hexadecimal, binary or sexagesimal number"
+            if not re.fullmatch(r"[-+]?[0-9]+(?:_[0-9]+)+", text)
+            else "a number with '_' separators"
+        )
     raise ConstructorError(None, None, f"{shorten(text)} is ambiguous ({kind}): {advice}", node.start_mark)
 
 
 def _integer(loader: StrictLoader, node: ScalarNode) -> int:
     digits = node.value.lstrip("+-")
     if len(digits) > MAX_INT_DIGITS:
-        raise ConstructorError(None, None, f"an integer of {len(digits)} digits is too large (at most {MAX_INT_DIGITS})", node.start_mark)
+        raise ConstructorError(
+            None, None, f"an integer of {len(digits)} digits is too large (at most {MAX_INT_DIGITS})", node.start_mark
+        )
     return int(node.value)
 
 
@@ -105,7 +117,9 @@ def _mapping(loader: StrictLoader, node: MappingNode, deep: bool = False) -> dic
         if key_node.tag == "tag:yaml.org,2002:merge":
             continue
         if not isinstance(key_node, ScalarNode):
-            raise ConstructorError(None, None, "a list or mapping cannot be a key; keys are plain names", key_node.start_mark)
+            raise ConstructorError(
+                None, None, "a list or mapping cannot be a key; keys are plain names", key_node.start_mark
+            )
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise ConstructorError(
@@ -117,7 +131,9 @@ def _mapping(loader: StrictLoader, node: MappingNode, deep: bool = False) -> dic
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if not isinstance(key, (str, int, bool)) and key is not None:
-            raise ConstructorError(None, None, "a list or mapping cannot be a key; keys are plain names", key_node.start_mark)
+            raise ConstructorError(
+                None, None, "a list or mapping cannot be a key; keys are plain names", key_node.start_mark
+            )
         mapping[key] = loader.construct_object(value_node, deep=deep)
     return mapping
 

@@ -9,8 +9,9 @@ service) and optional IP allow-list. Access is granted with intent-named methods
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Literal
 
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_azurerm.key_vault import KeyVault, KeyVaultNetworkAcls
@@ -21,13 +22,13 @@ from constructs import Construct
 
 from .principals import AzurePrincipal, construct_label
 
-SECRETS_OFFICER = "Key Vault Secrets Officer"
+VaultRole = Literal["Key Vault Secrets Officer", "Key Vault Secrets User"]
+SECRETS_OFFICER: VaultRole = "Key Vault Secrets Officer"
+SECRETS_USER: VaultRole = "Key Vault Secrets User"
 # Azure RBAC assignments take minutes to reach the Key Vault data plane (azurerm #23927): a secret
 # written right after the officer assignment gets 403 ForbiddenByRbac. `depends_on` only orders the
 # calls; a `time_sleep` after the assignment is what makes the first apply succeed.
 RBAC_PROPAGATION_WAIT = "120s"
-SECRETS_USER = "Key Vault Secrets User"
-VaultRole = Literal["Key Vault Secrets Officer", "Key Vault Secrets User"]
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ Analytics. Both take the vault's attributes, so the vault construct itself stays
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Literal
 
 from cdktf_cdktf_provider_azurerm.eventgrid_system_topic import EventgridSystemTopic
 from cdktf_cdktf_provider_azurerm.eventgrid_system_topic_event_subscription import (

@@ -7,8 +7,9 @@ the cluster act with exactly the principal's Unity Catalog rights. Secrets reach
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Literal
 
 from cdktf_cdktf_provider_databricks.cluster import Cluster, ClusterAutoscale, ClusterLibrary, ClusterLibraryPypi
 from cdktf_cdktf_provider_databricks.data_databricks_node_type import DataDatabricksNodeType
@@ -22,7 +23,9 @@ from .principals import Principal
 ClusterPermission = Literal["CAN_ATTACH_TO", "CAN_RESTART", "CAN_MANAGE"]
 
 
-def adls_oauth_spark_conf(*, storage_account: str, client_id: str, tenant_id: str, client_secret_reference: str) -> dict[str, str]:
+def adls_oauth_spark_conf(
+    *, storage_account: str, client_id: str, tenant_id: str, client_secret_reference: str
+) -> dict[str, str]:
     """Spark conf for ADLS Gen2 OAuth (client credentials) to one storage account.
 
     `client_secret_reference` must be a `{{secrets/...}}` reference, never the value.
@@ -62,7 +65,9 @@ class MlClusterProps:
     def __post_init__(self) -> None:
         plain = sorted(k for k, v in self.spark_conf.items() if "secret" in k.lower() and "{{secrets/" not in v)
         if plain:
-            raise ValueError(f"spark_conf {plain}: secrets must be {{{{secrets/<scope>/<key>}}}} references, never values")
+            raise ValueError(
+                f"spark_conf {plain}: secrets must be {{{{secrets/<scope>/<key>}}}} references, never values"
+            )
 
 
 class MlCluster(Construct):
@@ -70,12 +75,14 @@ class MlCluster(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, props: MlClusterProps):
         super().__init__(scope, construct_id)
-        spark_version = props.spark_version or DataDatabricksSparkVersion(
-            self, "ml_lts_runtime", ml=True, long_term_support=True, latest=True
-        ).id
-        node_type_id = props.node_type_id or DataDatabricksNodeType(
-            self, "node_type", local_disk=True, min_cores=props.min_cores
-        ).id
+        spark_version = (
+            props.spark_version
+            or DataDatabricksSparkVersion(self, "ml_lts_runtime", ml=True, long_term_support=True, latest=True).id
+        )
+        node_type_id = (
+            props.node_type_id
+            or DataDatabricksNodeType(self, "node_type", local_disk=True, min_cores=props.min_cores).id
+        )
         self.cluster = Cluster(
             self,
             "cluster",

@@ -7,6 +7,8 @@ one cluster or endpoint would overwrite each other on every apply. Constructs th
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf_cdktf_provider_databricks.permissions import Permissions
 from constructs import Construct
 
@@ -16,7 +18,7 @@ from .principals import Principal
 class ObjectPermissions(Construct):
     """Accumulates (principal -> level) grants for one object, e.g. `cluster_id=...`."""
 
-    def __init__(self, scope: Construct, construct_id: str, **object_reference: str):
+    def __init__(self, scope: Construct, construct_id: str, **object_reference: Any):
         super().__init__(scope, construct_id)
         if len(object_reference) != 1:
             raise ValueError("ObjectPermissions takes exactly one object reference, e.g. cluster_id=...")

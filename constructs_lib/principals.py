@@ -34,11 +34,11 @@ class Principal:
     label: str
 
     @classmethod
-    def group(cls, display_name: str) -> "Principal":
+    def group(cls, display_name: str) -> Principal:
         return cls("group", display_name, "group_" + construct_label(display_name))
 
     @classmethod
-    def service_principal(cls, application_id: str, label: str) -> "Principal":
+    def service_principal(cls, application_id: str, label: str) -> Principal:
         return cls("service_principal", application_id, label)
 
     def access_control(self, permission_level: str) -> PermissionsAccessControl:
@@ -62,5 +62,5 @@ class AzurePrincipal:
     principal_type: AzurePrincipalType | None = None
 
     @classmethod
-    def service_principal(cls, object_id: str, label: str) -> "AzurePrincipal":
+    def service_principal(cls, object_id: str, label: str) -> AzurePrincipal:
         return cls(object_id, label, "ServicePrincipal")

@@ -8,11 +8,13 @@ the zone belong to the customer's network and are passed in by id, never created
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from cdktf_cdktf_provider_azurerm.private_endpoint import (
     PrivateEndpoint as AzurermPrivateEndpoint,
+)
+from cdktf_cdktf_provider_azurerm.private_endpoint import (
     PrivateEndpointPrivateDnsZoneGroup,
     PrivateEndpointPrivateServiceConnection,
 )

@@ -7,8 +7,9 @@ Routes sum to 100 (config checks it); scale-to-zero keeps idle environments free
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Literal
 
 from cdktf_cdktf_provider_databricks.model_serving import (
     ModelServing,
@@ -93,7 +94,9 @@ def _ai_gateway(gateway: AiGateway) -> ModelServingAiGateway:
         )
         if table
         else None,
-        usage_tracking_config=ModelServingAiGatewayUsageTrackingConfig(enabled=True) if gateway.usage_tracking else None,
+        usage_tracking_config=ModelServingAiGatewayUsageTrackingConfig(enabled=True)
+        if gateway.usage_tracking
+        else None,
         rate_limits=[
             ModelServingAiGatewayRateLimits(calls=r.calls, key=r.key, renewal_period=r.renewal_period)
             for r in gateway.rate_limits
@@ -135,7 +138,9 @@ class ServingEndpoint(Construct):
         )
         self.name: str = self.endpoint.name
         self.endpoint_id: str = self.endpoint.serving_endpoint_id
-        self._permissions = ObjectPermissions(self, "permissions", serving_endpoint_id=self.endpoint.serving_endpoint_id)
+        self._permissions = ObjectPermissions(
+            self, "permissions", serving_endpoint_id=self.endpoint.serving_endpoint_id
+        )
 
     def grant(self, principal: Principal, permission_level: EndpointPermission) -> Permissions:
         """Give `principal` one endpoint permission level; returns the endpoint's permissions resource."""

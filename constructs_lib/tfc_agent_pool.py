@@ -36,15 +36,16 @@ class TfcAgentPool(Construct):
         super().__init__(scope, construct_id)
         if props.create:
             # Not organization-scoped: only the workspaces allowed below may use these agents.
-            pool = AgentPool(self, "pool", name=props.name, organization=props.organization, organization_scoped=False)
+            self.pool_id: str = AgentPool(
+                self, "pool", name=props.name, organization=props.organization, organization_scoped=False
+            ).id
         else:
-            pool = DataTfeAgentPool(self, "pool", name=props.name, organization=props.organization)
-        self.pool_id: str = pool.id
+            self.pool_id = DataTfeAgentPool(self, "pool", name=props.name, organization=props.organization).id
         self.name: str = props.name
         self._allowed: list[str] = []
         self._allowed_resource: AgentPoolAllowedWorkspaces | None = None
 
-    def allow(self, workspace: "TfcWorkspace") -> str:
+    def allow(self, workspace: TfcWorkspace) -> str:
         """Allow `workspace` on this pool; returns the pool id to give its settings, read through the
         allowed-workspaces resource so that the permission exists before the workspace is assigned."""
         if workspace.workspace_id in self._allowed:

@@ -7,8 +7,8 @@ variable at all. A secret must never be put here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from cdktf_cdktf_provider_tfe.variable import Variable
 from cdktf_cdktf_provider_tfe.variable_set import VariableSet

@@ -15,8 +15,8 @@ State is shared narrowly: `share_state_with(other)` lists `other` as a remote-st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from cdktf_cdktf_provider_tfe.workspace import Workspace
 from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
@@ -69,7 +69,7 @@ class TfcWorkspace(Construct):
         self.name: str = self.workspace.name
         self.agent_pool: TfcAgentPool | None = None
 
-    def share_state_with(self, consumer: "TfcWorkspace") -> None:
+    def share_state_with(self, consumer: TfcWorkspace) -> None:
         """Let `consumer` read this workspace's state outputs (terraform_remote_state)."""
         self._consumers.append(consumer.workspace_id)
         self.settings.remote_state_consumer_ids = list(self._consumers)

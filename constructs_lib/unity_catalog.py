@@ -14,10 +14,17 @@ or schema share those grants.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf_cdktf_provider_databricks.grant import Grant
 from constructs import Construct
 
 from .principals import Principal, construct_label
+
+
+def securable_argument(securable_type: str, full_name: str) -> dict[str, Any]:
+    """`databricks_grant`'s argument naming the securable, e.g. {"schema": "ml_prod.models"}."""
+    return {securable_type: full_name}
 
 
 class UnityCatalogSecurable(Construct):
@@ -46,7 +53,7 @@ class UnityCatalogSecurable(Construct):
                 principal.label,
                 principal=principal.name,
                 privileges=list(held),
-                **{self.securable_type: self.full_name},
+                **securable_argument(self.securable_type, self.full_name),
             )
         else:
             self._grants[principal].privileges = list(held)

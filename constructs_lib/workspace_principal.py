@@ -79,9 +79,15 @@ class WorkspaceServicePrincipal(Construct):
             # Authoritative for this principal: it replaces the whole rule set, so it must name the
             # deploying identity as a manager too, or the next apply could no longer manage it.
             deployer = DataDatabricksCurrentUser(self, "deployer")
-            grant_rules = [
-                AccessControlRuleSetGrantRules(role=SP_USER_ROLE, principals=[f"groups/{g}" for g in props.user_groups])
-            ] if props.user_groups else []
+            grant_rules = (
+                [
+                    AccessControlRuleSetGrantRules(
+                        role=SP_USER_ROLE, principals=[f"groups/{g}" for g in props.user_groups]
+                    )
+                ]
+                if props.user_groups
+                else []
+            )
             grant_rules.append(
                 AccessControlRuleSetGrantRules(
                     role=SP_MANAGER_ROLE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cdktf import App
 
-from config import PlatformConfig, has_bootstrap
+from config import CloudState, PlatformConfig, has_bootstrap
 
 from .azure import AzureIdentityStack
 from .backend import attach_backend
@@ -27,7 +27,7 @@ def build_app(app: App, config: PlatformConfig) -> None:
         )
         for stack, layer in ((azure, "azure"), (databricks, "databricks")):
             attach_backend(stack, state, prefix=config.prefix, environment=environment.name, layer=layer)
-    if has_bootstrap(config):
+    if isinstance(config.state, CloudState) and has_bootstrap(config):
         TfcBootstrapStack(
             app,
             bootstrap_stack_id(config.prefix),
@@ -36,4 +36,6 @@ def build_app(app: App, config: PlatformConfig) -> None:
             environments=[e for e in config.environments if e.state is None],
         )
     if config.ci is not None and config.ci.create_identity:
-        GitHubCiStack(app, ci_stack_id(config.prefix), prefix=config.prefix, ci=config.ci, environments=config.environments)
+        GitHubCiStack(
+            app, ci_stack_id(config.prefix), prefix=config.prefix, ci=config.ci, environments=config.environments
+        )

@@ -88,9 +88,7 @@ class AzureIdentityStack(TerraformStack):
                 self, "resource_group", name=azure.resource_group.name, location=azure.location, tags=tags
             ).name
         else:
-            resource_group_name = DataAzurermResourceGroup(
-                self, "resource_group", name=azure.resource_group.name
-            ).name
+            resource_group_name = DataAzurermResourceGroup(self, "resource_group", name=azure.resource_group.name).name
 
         deployer = DataAzurermClientConfig(self, "deployer")
         self.key_vault = HardenedKeyVault(
@@ -130,7 +128,9 @@ class AzureIdentityStack(TerraformStack):
             )
         self.key_vault.grant_secrets_officer(AzurePrincipal(deployer.object_id, "deployer"))
         azure_databricks = DataAzureadServicePrincipal(self, "azure_databricks", client_id=AZURE_DATABRICKS_APP_ID)
-        self.key_vault.grant_secrets_user(AzurePrincipal.service_principal(azure_databricks.object_id, "azure_databricks"))
+        self.key_vault.grant_secrets_user(
+            AzurePrincipal.service_principal(azure_databricks.object_id, "azure_databricks")
+        )
 
         secret = self.key_vault.add_secret(
             "client_secret",

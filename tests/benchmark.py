@@ -49,8 +49,9 @@ def measure(env_overrides: dict[str, str], outdir: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one `python main.py` run."""
     env = {**os.environ, **env_overrides, "CDKTF_OUTDIR": str(outdir)}
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     stderr = process.stderr.read().decode() if process.stderr else ""
@@ -95,8 +96,11 @@ def main() -> int:
         generated = medians(
             args.runs,
             {
-                str(n): {"MLPLATFORM_CONFIG": str(generated_config(n, folder)), "MLPLATFORM_ENVIRONMENTS": "",
-                         "MLPLATFORM_EAGER_PROVIDERS": "0"}
+                str(n): {
+                    "MLPLATFORM_CONFIG": str(generated_config(n, folder)),
+                    "MLPLATFORM_ENVIRONMENTS": "",
+                    "MLPLATFORM_EAGER_PROVIDERS": "0",
+                }
                 for n in counts
             },
             folder,
@@ -105,9 +109,11 @@ def main() -> int:
         stacks = {n: stack_count(folder, str(n)) for n in counts}
         default_stacks = stack_count(folder, "lazy")
     marginal = (scaling[12] - scaling[1]) / 11
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"median of {args.runs} interleaved runs after a warm-up; "
-          "every run is a fresh `python main.py`")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"median of {args.runs} interleaved runs after a warm-up; "
+        "every run is a fresh `python main.py`"
+    )
     print()
     print(f"default config (3 environments, {default_stacks} stacks) | wall s | peak RSS MiB")
     print(f"stock provider imports                    | {stock[0]:6.2f} | {stock[1] / 1024:7.0f}")
@@ -116,10 +122,14 @@ def main() -> int:
     print()
     print("lazy loading, generated environments      | wall s | vs 1 environment")
     for count, seconds in scaling.items():
-        print(f"{count:2d} environment(s) ({stacks[count]:2d} stacks)             | {seconds:6.2f} | "
-              f"{seconds / scaling[1]:5.2f}x")
-    print(f"marginal cost per extra environment: {marginal:.3f} s "
-          f"({marginal / scaling[1]:.1%} of a 1-environment synthesis)")
+        print(
+            f"{count:2d} environment(s) ({stacks[count]:2d} stacks)             | {seconds:6.2f} | "
+            f"{seconds / scaling[1]:5.2f}x"
+        )
+    print(
+        f"marginal cost per extra environment: {marginal:.3f} s "
+        f"({marginal / scaling[1]:.1%} of a 1-environment synthesis)"
+    )
     return 0
 
 

@@ -8,7 +8,8 @@ instead of a line diff, so a reviewer sees at once which stack and resource chan
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from syrupy.extensions.json import JSONSnapshotExtension
 
@@ -29,7 +30,7 @@ def _walk(old: Any, new: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str
         for key in sorted(set(old) | set(new)):
             yield from _walk(old.get(key, _ABSENT), new.get(key, _ABSENT), (*path, str(key)))
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        for index, (a, b) in enumerate(zip(old, new)):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
             yield from _walk(a, b, (*path, f"[{index}]"))
     elif old != new:
         yield path, old, new

@@ -38,10 +38,13 @@ def test_service_principal_is_bound_to_the_app_client_id(prod):
 
 def _slots(stack):
     """The two rotation markers and passwords by slot ('a', 'b'), as Terraform addresses."""
-    rotations = {k.split("_secret_rotation_")[1].split("_")[0]: f"time_rotating.{k}"
-                 for k in resources(stack, "time_rotating")}
-    passwords = {k.split("_client_secret_")[1].split("_")[0]: f"azuread_application_password.{k}"
-                 for k in resources(stack, "azuread_application_password")}
+    rotations = {
+        k.split("_secret_rotation_")[1].split("_")[0]: f"time_rotating.{k}" for k in resources(stack, "time_rotating")
+    }
+    passwords = {
+        k.split("_client_secret_")[1].split("_")[0]: f"azuread_application_password.{k}"
+        for k in resources(stack, "azuread_application_password")
+    }
     assert set(rotations) == set(passwords) == {"a", "b"}
     return rotations, passwords
 
@@ -92,7 +95,11 @@ def test_vault_is_hardened(prod):
 
 def test_dev_vault_is_firewalled_but_destroyable_by_default(dev):
     vault = only(dev, "azurerm_key_vault")
-    assert vault["network_acls"] == {"bypass": "AzureServices", "default_action": "Deny", "ip_rules": ["198.51.100.0/24"]}
+    assert vault["network_acls"] == {
+        "bypass": "AzureServices",
+        "default_action": "Deny",
+        "ip_rules": ["198.51.100.0/24"],
+    }
     assert "lifecycle" not in vault
     assert vault["soft_delete_retention_days"] == 7
 
@@ -114,7 +121,8 @@ def test_role_assignments_grant_officer_to_deployer_and_user_to_azure_databricks
 def test_secret_holds_the_newer_password_and_waits_for_the_officer_grant_to_propagate(prod):
     secret = only(prod, "azurerm_key_vault_secret")
     officer = next(
-        k for k, a in resources(prod, "azurerm_role_assignment").items()
+        k
+        for k, a in resources(prod, "azurerm_role_assignment").items()
         if a["role_definition_name"] == "Key Vault Secrets Officer"
     )
     wait_id, wait = next(iter(resources(prod, "time_sleep").items()))
@@ -124,9 +132,9 @@ def test_secret_holds_the_newer_password_and_waits_for_the_officer_grant_to_prop
     assert secret["depends_on"] == [f"time_sleep.{wait_id}"]
 
     rotations, passwords = _slots(prod)
-    a_is_newer = f'(timecmp({rotations["a"]}.rfc3339, {rotations["b"]}.rfc3339) >= 0)'
-    assert secret["value"] == f'${{{a_is_newer} ? {passwords["a"]}.value : {passwords["b"]}.value}}'
-    assert secret["expiration_date"] == f'${{{a_is_newer} ? {passwords["a"]}.end_date : {passwords["b"]}.end_date}}'
+    a_is_newer = f"(timecmp({rotations['a']}.rfc3339, {rotations['b']}.rfc3339) >= 0)"
+    assert secret["value"] == f"${{{a_is_newer} ? {passwords['a']}.value : {passwords['b']}.value}}"
+    assert secret["expiration_date"] == f"${{{a_is_newer} ? {passwords['a']}.end_date : {passwords['b']}.end_date}}"
     assert secret["name"] == "ml-client-secret"
     assert secret["content_type"] == "application/x-entra-client-secret"
     assert secret["key_vault_id"] == ref(prod, "azurerm_key_vault", "id")
@@ -164,11 +172,17 @@ def knobs():
         raw["environments"] = {"dev": raw["environments"]["dev"]}
         azure = raw["environments"]["dev"]["azure"]
         azure["resource_group"] = {"name": "rg-shared", "create": False}
-        azure["application"] = {"secret_expiry_days": 180, "secret_rotation_days": 75, "owners": [
-            "44444444-4444-4444-4444-444444444444"]}
+        azure["application"] = {
+            "secret_expiry_days": 180,
+            "secret_rotation_days": 75,
+            "owners": ["44444444-4444-4444-4444-444444444444"],
+        }
         azure["key_vault"].update(
-            network_default_action="Allow", public_network_access_enabled=False,
-            allowed_ip_ranges=["198.51.100.7/32", "198.51.100.0/28"], prevent_destroy=True, secret_name="sp-secret",
+            network_default_action="Allow",
+            public_network_access_enabled=False,
+            allowed_ip_ranges=["198.51.100.7/32", "198.51.100.0/28"],
+            prevent_destroy=True,
+            secret_name="sp-secret",
         )
 
     return synth_stacks(config_from(mutated(change)))["mlplatform-dev-azure"]
@@ -197,7 +211,9 @@ def test_network_rules_follow_config_and_single_addresses_drop_slash_32(knobs):
     vault = only(knobs, "azurerm_key_vault")
     assert vault["public_network_access_enabled"] is False
     assert vault["network_acls"] == {
-        "bypass": "AzureServices", "default_action": "Allow", "ip_rules": ["198.51.100.7", "198.51.100.0/28"],
+        "bypass": "AzureServices",
+        "default_action": "Allow",
+        "ip_rules": ["198.51.100.7", "198.51.100.0/28"],
     }
     assert vault["lifecycle"] == {"prevent_destroy": True}
     assert only(knobs, "azurerm_key_vault_secret")["name"] == "sp-secret"

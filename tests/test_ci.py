@@ -54,16 +54,21 @@ def test_one_identity_per_local_mode_environment_with_exactly_its_subject(ci_sta
     credentials = resources(ci_stack, "azuread_application_federated_identity_credential")
     apps = resources(ci_stack, "azuread_application")
     assert sorted(a["display_name"] for a in apps.values()) == [
-        "mlplatform-dev-github-actions", "mlplatform-staging-github-actions",
+        "mlplatform-dev-github-actions",
+        "mlplatform-staging-github-actions",
     ]  # prod runs on Terraform Cloud agents: CI holds no Azure identity for it
     assert sorted(c["subject"] for c in credentials.values()) == [
-        "repo:acme/ml-platform:environment:dev", "repo:acme/ml-platform:environment:staging",
+        "repo:acme/ml-platform:environment:dev",
+        "repo:acme/ml-platform:environment:staging",
     ]
-    for key, credential in credentials.items():
+    for credential in credentials.values():
         env = credential["subject"].rsplit(":", 1)[1]
         assert credential["issuer"] == "https://token.actions.githubusercontent.com"
         assert credential["audiences"] == ["api://AzureADTokenExchange"]
-        assert credential["application_id"] == f"${{azuread_application.{env}_github_actions_application_{_suffix(apps, env)}.id}}"
+        assert (
+            credential["application_id"]
+            == f"${{azuread_application.{env}_github_actions_application_{_suffix(apps, env)}.id}}"
+        )
         assert credential["provider"] == f"azuread.{env}"
 
 
@@ -74,7 +79,10 @@ def _suffix(apps, env):
 
 def test_each_identity_is_created_in_its_environment_tenant_and_its_client_id_is_an_output(ci_stack):
     providers = {p["alias"]: p["tenant_id"] for p in ci_stack["provider"]["azuread"]}
-    assert providers == {"dev": "00000000-0000-0000-0000-000000000000", "staging": "00000000-0000-0000-0000-000000000000"}
+    assert providers == {
+        "dev": "00000000-0000-0000-0000-000000000000",
+        "staging": "00000000-0000-0000-0000-000000000000",
+    }
     outputs = ci_stack["output"]
     assert sorted(outputs) == ["dev_client_id", "staging_client_id"]
     assert all(o["value"].endswith(".client_id}") and "sensitive" not in o for o in outputs.values())
@@ -109,7 +117,9 @@ def test_bad_execution_mode_is_a_clear_error(tmp_path):
     assert "environment 'dev': execution_mode: Input should be 'local' or 'agent'" in result.stderr
 
 
-@pytest.mark.parametrize("repository", ["acme/ml-platform", "a/b", "Acme-Corp/ml.platform_v2", "x" * 39 + "/" + "y" * 100])
+@pytest.mark.parametrize(
+    "repository", ["acme/ml-platform", "a/b", "Acme-Corp/ml.platform_v2", "x" * 39 + "/" + "y" * 100]
+)
 def test_valid_repositories(repository):
     config = config_from(mutated(with_ci({"github": {"repository": repository}})))
     assert config.ci.github.repository == repository

@@ -26,8 +26,9 @@ def plain_shell(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def cdktf(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CDKTF), *args], cwd=ROOT, env=plain_shell(tmp_path, **extra),
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [str(CDKTF), *args], cwd=ROOT, env=plain_shell(tmp_path, **extra), capture_output=True, text=True, timeout=600
+    )
 
 
 def stacks_in(outdir: Path) -> list[str]:
@@ -68,8 +69,14 @@ def test_a_config_mistake_through_the_cli_exits_2_and_is_printed_once(tmp_path):
 def test_sigterm_during_synthesis_leaves_nothing_behind_and_says_so_once(tmp_path):
     outdir = tmp_path / "cdktf.out"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLATFORM_")}
-    process = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env={**env, "CDKTF_OUTDIR": str(outdir)},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=ROOT,
+        env={**env, "CDKTF_OUTDIR": str(outdir)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".cdktf.out.staging-*")) and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.02)
@@ -77,5 +84,7 @@ def test_sigterm_during_synthesis_leaves_nothing_behind_and_says_so_once(tmp_pat
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM
-    assert stderr.strip().splitlines() == ["mlplatform: interrupted by SIGTERM; nothing was written to the output folder"]
+    assert stderr.strip().splitlines() == [
+        "mlplatform: interrupted by SIGTERM; nothing was written to the output folder"
+    ]
     assert list(tmp_path.iterdir()) == []

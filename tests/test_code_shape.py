@@ -17,8 +17,11 @@ def test_each_construct_module_has_its_own_tests(module):
     assert (ROOT / "tests" / "constructs" / f"test_{module}.py").is_file()
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "constructs_lib").glob("*.py")) + sorted((ROOT / "stacks").glob("*.py")),
-                         ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "constructs_lib").glob("*.py")) + sorted((ROOT / "stacks").glob("*.py")),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
 def test_modules_stay_small(path):
     assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_MODULE_LINES
 

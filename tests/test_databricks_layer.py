@@ -100,7 +100,9 @@ def test_cluster_runs_as_the_principal_on_the_latest_ml_lts_runtime(prod):
         "custom_tags": {"environment": "prod", "cost-center": "ml-prod"},
     }
     assert strip_metadata(only(prod, "databricks_spark_version", section="data")) == {
-        "latest": True, "long_term_support": True, "ml": True,
+        "latest": True,
+        "long_term_support": True,
+        "ml": True,
     }
     assert strip_metadata(only(prod, "databricks_node_type", section="data")) == {"local_disk": True, "min_cores": 4}
 
@@ -115,8 +117,10 @@ def test_cluster_permissions_restart_for_principal_attach_for_users(prod):
     permissions = _permissions(prod, "cluster_id")
     assert permissions["cluster_id"] == ref(prod, "databricks_cluster", "id")
     assert permissions["access_control"] == [
-        {"permission_level": "CAN_RESTART",
-         "service_principal_name": ref(prod, "databricks_service_principal", "application_id")},
+        {
+            "permission_level": "CAN_RESTART",
+            "service_principal_name": ref(prod, "databricks_service_principal", "application_id"),
+        },
         {"group_name": "ml-engineers", "permission_level": "CAN_ATTACH_TO"},
     ]
 
@@ -126,19 +130,35 @@ def test_serving_endpoint_serves_unity_catalog_versions_with_a_traffic_split(pro
     assert endpoint["name"] == "mlplatform-prod-churn"
     assert endpoint["config"] == {
         "served_entities": [
-            {"name": "churn_classifier-7", "entity_name": "ml_prod.models.churn_classifier", "entity_version": "7",
-             "workload_size": "Medium", "scale_to_zero_enabled": False},
-            {"name": "churn_classifier-8", "entity_name": "ml_prod.models.churn_classifier", "entity_version": "8",
-             "workload_size": "Small", "scale_to_zero_enabled": False},
+            {
+                "name": "churn_classifier-7",
+                "entity_name": "ml_prod.models.churn_classifier",
+                "entity_version": "7",
+                "workload_size": "Medium",
+                "scale_to_zero_enabled": False,
+            },
+            {
+                "name": "churn_classifier-8",
+                "entity_name": "ml_prod.models.churn_classifier",
+                "entity_version": "8",
+                "workload_size": "Small",
+                "scale_to_zero_enabled": False,
+            },
         ],
-        "traffic_config": {"routes": [
-            {"served_entity_name": "churn_classifier-7", "traffic_percentage": 90},
-            {"served_entity_name": "churn_classifier-8", "traffic_percentage": 10},
-        ]},
+        "traffic_config": {
+            "routes": [
+                {"served_entity_name": "churn_classifier-7", "traffic_percentage": 90},
+                {"served_entity_name": "churn_classifier-8", "traffic_percentage": 10},
+            ]
+        },
     }
     assert endpoint["ai_gateway"] == {
-        "inference_table_config": {"catalog_name": "ml_prod", "enabled": True, "schema_name": "monitoring",
-                                   "table_name_prefix": "churn"},
+        "inference_table_config": {
+            "catalog_name": "ml_prod",
+            "enabled": True,
+            "schema_name": "monitoring",
+            "table_name_prefix": "churn",
+        },
         "rate_limits": [{"calls": 1000, "key": "endpoint", "renewal_period": "minute"}],
         "usage_tracking_config": {"enabled": True},
     }
@@ -149,15 +169,19 @@ def test_dev_endpoint_scales_to_zero_with_one_route(stacks):
     dev = stacks["mlplatform-dev-databricks"]
     config = only(dev, "databricks_model_serving")["config"]
     assert config["served_entities"][0]["scale_to_zero_enabled"] is True
-    assert config["traffic_config"] == {"routes": [{"served_entity_name": "churn_classifier-1", "traffic_percentage": 100}]}
+    assert config["traffic_config"] == {
+        "routes": [{"served_entity_name": "churn_classifier-1", "traffic_percentage": 100}]
+    }
 
 
 def test_principal_may_query_the_endpoint(prod):
     permissions = _permissions(prod, "serving_endpoint_id")
     assert permissions["serving_endpoint_id"] == ref(prod, "databricks_model_serving", "serving_endpoint_id")
     assert permissions["access_control"] == [
-        {"permission_level": "CAN_QUERY",
-         "service_principal_name": ref(prod, "databricks_service_principal", "application_id")},
+        {
+            "permission_level": "CAN_QUERY",
+            "service_principal_name": ref(prod, "databricks_service_principal", "application_id"),
+        },
     ]
 
 
@@ -194,7 +218,7 @@ def test_outputs_give_the_invocation_url_and_names(prod):
     endpoint_name = ref(prod, "databricks_model_serving", "name")
     assert outputs == {
         "serving_endpoint_url": f"https://adb-3333333333333333.13.azuredatabricks.net/serving-endpoints/"
-                                f"{endpoint_name}/invocations",
+        f"{endpoint_name}/invocations",
         "serving_endpoint_name": endpoint_name,
         "cluster_id": ref(prod, "databricks_cluster", "id"),
         "secret_scope_name": ref(prod, "databricks_secret_scope", "name"),
@@ -209,20 +233,46 @@ def test_databricks_stack_depends_on_its_own_environment_azure_stack_only(stacks
 
 
 STATES = {
-    "cloud": ({"backend": "cloud", "organization": "acme", "hostname": "tfe.acme.example", "project": "ml-platform"},
-              {"backend": "remote", "config": {"hostname": "tfe.acme.example", "organization": "acme",
-                                               "workspaces": {"name": "mlplatform-dev-azure"}}}),
-    "azurerm": ({"backend": "azurerm", "resource_group_name": "rg-tfstate", "storage_account_name": "sttfstate01",
-                 "container_name": "tfstate", "tenant_id": "00000000-0000-0000-0000-000000000000"},
-                {"backend": "azurerm", "config": {"container_name": "tfstate", "key": "mlplatform/dev/azure.tfstate",
-                                                  "resource_group_name": "rg-tfstate",
-                                                  "storage_account_name": "sttfstate01",
-                                                  "tenant_id": "00000000-0000-0000-0000-000000000000",
-                                                  "use_azuread_auth": True},
-                 "workspace": "${terraform.workspace}"}),
-    "local": ({"backend": "local"},
-              {"backend": "local", "config": {"path": "../../../state/mlplatform-dev-azure.tfstate"},
-               "workspace": "${terraform.workspace}"}),
+    "cloud": (
+        {"backend": "cloud", "organization": "acme", "hostname": "tfe.acme.example", "project": "ml-platform"},
+        {
+            "backend": "remote",
+            "config": {
+                "hostname": "tfe.acme.example",
+                "organization": "acme",
+                "workspaces": {"name": "mlplatform-dev-azure"},
+            },
+        },
+    ),
+    "azurerm": (
+        {
+            "backend": "azurerm",
+            "resource_group_name": "rg-tfstate",
+            "storage_account_name": "sttfstate01",
+            "container_name": "tfstate",
+            "tenant_id": "00000000-0000-0000-0000-000000000000",
+        },
+        {
+            "backend": "azurerm",
+            "config": {
+                "container_name": "tfstate",
+                "key": "mlplatform/dev/azure.tfstate",
+                "resource_group_name": "rg-tfstate",
+                "storage_account_name": "sttfstate01",
+                "tenant_id": "00000000-0000-0000-0000-000000000000",
+                "use_azuread_auth": True,
+            },
+            "workspace": "${terraform.workspace}",
+        },
+    ),
+    "local": (
+        {"backend": "local"},
+        {
+            "backend": "local",
+            "config": {"path": "../../../state/mlplatform-dev-azure.tfstate"},
+            "workspace": "${terraform.workspace}",
+        },
+    ),
 }
 
 
@@ -250,17 +300,22 @@ def knobs():
             "display_name": "churn-bot",
             "entitlements": {"workspace_access": False, "databricks_sql_access": False, "allow_cluster_create": True},
             "group": {"name": "data-science", "create": False},
-            "user_groups": ["ml-engineers"], "manager_groups": ["ml-platform-admins"],
+            "user_groups": ["ml-engineers"],
+            "manager_groups": ["ml-platform-admins"],
             "account_id": "55555555-5555-5555-5555-555555555555",
         }
         dbx["secret_scope"] = {"name": "churn-kv"}
         dbx["cluster"].update(
-            spark_version="15.4.x-cpu-ml-scala2.12", node_type_id="Standard_D8ds_v5", principal_permission="CAN_MANAGE",
-            pypi_packages=["mlflow==2.19.0"], adls={"storage_account": "stmldata01"},
+            spark_version="15.4.x-cpu-ml-scala2.12",
+            node_type_id="Standard_D8ds_v5",
+            principal_permission="CAN_MANAGE",
+            pypi_packages=["mlflow==2.19.0"],
+            adls={"storage_account": "stmldata01"},
         )
         dbx["serving"]["principal_permission"] = "CAN_MANAGE"
         dbx["serving"]["served_models"][0].update(
-            environment_vars={"LOG_LEVEL": "INFO"}, secret_environment_vars={"FEATURE_STORE_KEY": "feature-key"},
+            environment_vars={"LOG_LEVEL": "INFO"},
+            secret_environment_vars={"FEATURE_STORE_KEY": "feature-key"},
         )
 
     return synth_stacks(config_from(mutated(change)))["mlplatform-dev-databricks"]
@@ -276,7 +331,9 @@ def test_entitlements_and_existing_group_follow_config(knobs):
 def test_groups_that_may_use_or_manage_the_principal_get_its_rule_set(knobs):
     rule_set = only(knobs, "databricks_access_control_rule_set")
     app_id = ref(knobs, "databricks_service_principal", "application_id")
-    assert rule_set["name"] == f"accounts/55555555-5555-5555-5555-555555555555/servicePrincipals/{app_id}/ruleSets/default"
+    assert (
+        rule_set["name"] == f"accounts/55555555-5555-5555-5555-555555555555/servicePrincipals/{app_id}/ruleSets/default"
+    )
     deployer = ref(knobs, "databricks_current_user", "acl_principal_id", section="data")
     assert rule_set["grant_rules"] == [
         {"principals": ["groups/ml-engineers"], "role": "roles/servicePrincipal.user"},
@@ -309,6 +366,9 @@ def test_adls_oauth_reads_the_client_secret_as_a_scope_reference(knobs):
 def test_endpoint_secrets_are_scope_references_and_manage_is_granted(knobs):
     entity = only(knobs, "databricks_model_serving")["config"]["served_entities"][0]
     scope = ref(knobs, "databricks_secret_scope", "name")
-    assert entity["environment_vars"] == {"LOG_LEVEL": "INFO", "FEATURE_STORE_KEY": f"{{{{secrets/{scope}/feature-key}}}}"}
+    assert entity["environment_vars"] == {
+        "LOG_LEVEL": "INFO",
+        "FEATURE_STORE_KEY": f"{{{{secrets/{scope}/feature-key}}}}",
+    }
     assert _permissions(knobs, "serving_endpoint_id")["access_control"][0]["permission_level"] == "CAN_MANAGE"
     assert only(knobs, "databricks_secret_scope")["name"] == "churn-kv"

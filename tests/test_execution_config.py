@@ -6,56 +6,129 @@ import pytest
 
 from config.execution import REMOTE_REFUSED
 from tests.helpers import only, resources
-from tests.test_main import _delete, _set, run_main, mutated
+from tests.test_main import _delete, _set, mutated, run_main
 
 PE = "environments.{}.azure.key_vault.private_endpoint"
 
 
 def _azurerm_state(raw):
-    raw["state"] = {"backend": "azurerm", "resource_group_name": "rg-state", "storage_account_name": "stmlstate",
-                    "container_name": "tfstate"}
+    raw["state"] = {
+        "backend": "azurerm",
+        "resource_group_name": "rg-state",
+        "storage_account_name": "stmlstate",
+        "container_name": "tfstate",
+    }
 
 
 BAD_EXECUTION_CONFIGS = [
     # (case id, mutation, fragments every one of which one error line must contain)
-    ("remote-refused", _set("environments.staging.execution_mode", "remote"),
-     ["environment 'staging'", "execution_mode", "ignores Terraform Cloud's Azure credentials", "#5544, #4127", "cannot reach the vault", "use 'agent'", "'local'"]),
-    ("unknown-mode", _set("environments.dev.execution_mode", "cloud"),
-     ["environment 'dev'", "execution_mode", "'local' or 'agent'"]),
-    ("agent-without-identity", _delete("environments.prod.agent"),
-     ["environment 'prod'", "execution_mode 'agent' needs agent", "managed identity"]),
-    ("agent-without-client-id", _delete("environments.prod.agent.client_id"),
-     ["environment 'prod'", "agent.client_id", "required field is missing"]),
-    ("agent-client-id-not-guid", _set("environments.staging.agent.client_id", "agents"),
-     ["environment 'staging'", "agent.client_id", "must be a GUID"]),
-    ("agent-on-local-environment", _set("environments.dev.agent", {"pool": "p1", "client_id": "44444444-4444-4444-4444-444444444444"}),
-     ["environment 'dev'", "agent is set but execution_mode is 'local'"]),
-    ("agent-with-own-azurerm-state", _set("environments.prod.state", {
-        "backend": "azurerm", "resource_group_name": "rg", "storage_account_name": "stml", "container_name": "tfstate"}),
-     ["environment 'prod'", "needs the cloud state backend", "'azurerm'"]),
-    ("agent-with-azurerm-global-state", _azurerm_state,
-     ["environment 'staging'", "execution_mode: 'agent' needs the global state backend 'cloud' with a bootstrap"]),
-    ("agent-without-bootstrap", _delete("state.bootstrap"),
-     ["environment 'prod'", "execution_mode: 'agent' needs the global state backend 'cloud' with a bootstrap"]),
-    ("pool-created-and-looked-up", lambda raw: [
-        raw["environments"][env]["agent"].update(pool="shared", create_pool=env == "prod") for env in ("staging", "prod")],
-     ["agent pool 'shared'", "create_pool is true in one environment and false in another"]),
+    (
+        "remote-refused",
+        _set("environments.staging.execution_mode", "remote"),
+        [
+            "environment 'staging'",
+            "execution_mode",
+            "ignores Terraform Cloud's Azure credentials",
+            "#5544, #4127",
+            "cannot reach the vault",
+            "use 'agent'",
+            "'local'",
+        ],
+    ),
+    (
+        "unknown-mode",
+        _set("environments.dev.execution_mode", "cloud"),
+        ["environment 'dev'", "execution_mode", "'local' or 'agent'"],
+    ),
+    (
+        "agent-without-identity",
+        _delete("environments.prod.agent"),
+        ["environment 'prod'", "execution_mode 'agent' needs agent", "managed identity"],
+    ),
+    (
+        "agent-without-client-id",
+        _delete("environments.prod.agent.client_id"),
+        ["environment 'prod'", "agent.client_id", "required field is missing"],
+    ),
+    (
+        "agent-client-id-not-guid",
+        _set("environments.staging.agent.client_id", "agents"),
+        ["environment 'staging'", "agent.client_id", "must be a GUID"],
+    ),
+    (
+        "agent-on-local-environment",
+        _set("environments.dev.agent", {"pool": "p1", "client_id": "44444444-4444-4444-4444-444444444444"}),
+        ["environment 'dev'", "agent is set but execution_mode is 'local'"],
+    ),
+    (
+        "agent-with-own-azurerm-state",
+        _set(
+            "environments.prod.state",
+            {
+                "backend": "azurerm",
+                "resource_group_name": "rg",
+                "storage_account_name": "stml",
+                "container_name": "tfstate",
+            },
+        ),
+        ["environment 'prod'", "needs the cloud state backend", "'azurerm'"],
+    ),
+    (
+        "agent-with-azurerm-global-state",
+        _azurerm_state,
+        ["environment 'staging'", "execution_mode: 'agent' needs the global state backend 'cloud' with a bootstrap"],
+    ),
+    (
+        "agent-without-bootstrap",
+        _delete("state.bootstrap"),
+        ["environment 'prod'", "execution_mode: 'agent' needs the global state backend 'cloud' with a bootstrap"],
+    ),
+    (
+        "pool-created-and-looked-up",
+        lambda raw: [
+            raw["environments"][env]["agent"].update(pool="shared", create_pool=env == "prod")
+            for env in ("staging", "prod")
+        ],
+        ["agent pool 'shared'", "create_pool is true in one environment and false in another"],
+    ),
     ("project-two-characters", _set("state.project", "ml"), ["state.project", "3-40 letters, digits"]),
     ("project-slash", _set("state.project", "ml/platform"), ["state.project", "3-40 letters"]),
-    ("public-off-without-endpoint", lambda raw: (
-        raw["environments"]["prod"]["azure"]["key_vault"].update(public_network_access_enabled=False),
-        raw["environments"]["prod"]["azure"]["key_vault"].pop("private_endpoint")),
-     ["environment 'prod'", "azure.key_vault", "public_network_access_enabled: false needs private_endpoint"]),
-    ("endpoint-subnet-is-a-vnet", _set(PE.format("staging") + ".subnet_id",
-                                       "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg"
-                                       "/providers/Microsoft.Network/virtualNetworks/vnet"),
-     ["environment 'staging'", "private_endpoint.subnet_id", "must be a resource id", "virtualNetworks/<vnet>/subnets/<subnet>"]),
-    ("endpoint-zone-not-vault", _set(PE.format("prod") + ".private_dns_zone_id",
-                                     "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg"
-                                     "/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net"),
-     ["environment 'prod'", "private_endpoint.private_dns_zone_id", "privatelink.vaultcore.azure.net"]),
-    ("endpoint-missing-zone", _delete(PE.format("dev") + ".private_dns_zone_id"),
-     ["environment 'dev'", "private_endpoint.private_dns_zone_id", "required field is missing"]),
+    (
+        "public-off-without-endpoint",
+        lambda raw: (
+            raw["environments"]["prod"]["azure"]["key_vault"].update(public_network_access_enabled=False),
+            raw["environments"]["prod"]["azure"]["key_vault"].pop("private_endpoint"),
+        ),
+        ["environment 'prod'", "azure.key_vault", "public_network_access_enabled: false needs private_endpoint"],
+    ),
+    (
+        "endpoint-subnet-is-a-vnet",
+        _set(
+            PE.format("staging") + ".subnet_id",
+            "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg"
+            "/providers/Microsoft.Network/virtualNetworks/vnet",
+        ),
+        [
+            "environment 'staging'",
+            "private_endpoint.subnet_id",
+            "must be a resource id",
+            "virtualNetworks/<vnet>/subnets/<subnet>",
+        ],
+    ),
+    (
+        "endpoint-zone-not-vault",
+        _set(
+            PE.format("prod") + ".private_dns_zone_id",
+            "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg"
+            "/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net",
+        ),
+        ["environment 'prod'", "private_endpoint.private_dns_zone_id", "privatelink.vaultcore.azure.net"],
+    ),
+    (
+        "endpoint-missing-zone",
+        _delete(PE.format("dev") + ".private_dns_zone_id"),
+        ["environment 'dev'", "private_endpoint.private_dns_zone_id", "required field is missing"],
+    ),
 ]
 
 
@@ -81,7 +154,9 @@ def test_default_execution_modes_and_vault_access(default_config):
     assert {n: e.execution_mode for n, e in by_name.items()} == {"dev": "local", "staging": "agent", "prod": "agent"}
     assert by_name["dev"].agent is None
     assert {n: e.azure.key_vault.public_network_access_enabled for n, e in by_name.items()} == {
-        "dev": True, "staging": False, "prod": False,
+        "dev": True,
+        "staging": False,
+        "prod": False,
     }
     assert all(e.azure.key_vault.private_endpoint is not None for e in by_name.values())
 
@@ -104,7 +179,8 @@ def test_every_vault_has_a_private_endpoint_in_its_dns_zone(default_stacks, defa
         "is_manual_connection": False,
     }
     assert endpoint["private_dns_zone_group"] == {
-        "name": "vault", "private_dns_zone_ids": [settings.private_endpoint.private_dns_zone_id],
+        "name": "vault",
+        "private_dns_zone_ids": [settings.private_endpoint.private_dns_zone_id],
     }
     assert vault["public_network_access_enabled"] is (env == "dev")
     # dev: allow-listed public access next to the endpoint, so a laptop run still reaches the vault.

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import copy
 import os
-import signal
-import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
@@ -21,8 +20,8 @@ import yaml
 import main
 from config import PlatformConfig, load_config
 from config.root import UnsafeInputError
-from tests.helpers import ROOT, default_raw, mutated, synth_into
-from tests.test_main import run_main, tree_digest
+from tests.helpers import ROOT, default_raw, mutated
+from tests.test_main import tree_digest
 
 INJECTION = "${azuread_application_password.ml_identity_client_secret_a.value}"
 MAX_LINE = 400
@@ -37,8 +36,16 @@ def outdir(tmp_path: Path) -> Path:
     return tmp_path / "cdktf.out"
 
 
-def refuse(tmp_path: Path, monkeypatch, outdir: Path, *, raw: Any = None, text: str | None = None,
-           config: str | None = None, selection: str | None = None) -> list[str]:
+def refuse(
+    tmp_path: Path,
+    monkeypatch,
+    outdir: Path,
+    *,
+    raw: Any = None,
+    text: str | None = None,
+    config: str | None = None,
+    selection: str | None = None,
+) -> list[str]:
     """Run main.main() on a config; assert the refusal contract; return the error lines."""
     path = tmp_path / "environments.yaml"
     if raw is not None or text is not None:
@@ -103,19 +110,26 @@ def _inject(raw: dict, path: tuple, is_key: bool, payload: str) -> dict:
 
 def _expected_location(path: tuple) -> tuple[str | None, str]:
     if path[0] == "environments" and len(path) > 2:
-        return str(path[1]), ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path[2:]).replace(".[", "[")
+        return str(path[1]), ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path[2:]).replace(
+            ".[", "["
+        )
     return None, ".".join(str(p) for p in path)
 
 
-STRING_LEAVES = [(path, key) for path, key in _leaves(default_raw()) if not (key and path[0] == "environments" and len(path) == 2)]
+STRING_LEAVES = [
+    (path, key) for path, key in _leaves(default_raw()) if not (key and path[0] == "environments" and len(path) == 2)
+]
 
 
 def test_every_string_of_the_default_config_is_covered():
     assert len(STRING_LEAVES) > 80  # values and keys, in every section
 
 
-@pytest.mark.parametrize("payload", [INJECTION, "%{ if true }x%{ endif }", "${TfToken[TOKEN.3]}", "#{TfToken[TOKEN.9]}"],
-                         ids=["interpolation", "directive", "cdktf-token", "cdktf-list-token"])
+@pytest.mark.parametrize(
+    "payload",
+    [INJECTION, "%{ if true }x%{ endif }", "${TfToken[TOKEN.3]}", "#{TfToken[TOKEN.9]}"],
+    ids=["interpolation", "directive", "cdktf-token", "cdktf-list-token"],
+)
 def test_no_string_anywhere_becomes_terraform_code(payload):
     """Every key and value of the default config, one at a time, carrying a template or token, is
     refused by the model's first validator with exactly its path (so no field can forget it)."""
@@ -123,14 +137,20 @@ def test_no_string_anywhere_becomes_terraform_code(payload):
     for path, is_key in STRING_LEAVES:
         with pytest.raises(UnsafeInputError) as refused:
             PlatformConfig.model_validate(_inject(raw, path, is_key, payload))
-        wanted = path[:-1] + (f"{path[-1]}{payload}",) if is_key else path
+        wanted = (*path[:-1], f"{path[-1]}{payload}") if is_key else path
         assert [p for p, _ in refused.value.problems] == [wanted], path
         assert all("would evaluate as code" in reason for _, reason in refused.value.problems)
 
 
-@pytest.mark.parametrize("path,is_key", [(("environments", "prod", "azure", "tags", "owner"), False),
-                                         (("environments", "dev", "azure", "tags", "owner"), True),
-                                         (("state", "organization"), False)], ids=["tag-value", "tag-key", "top-level"])
+@pytest.mark.parametrize(
+    "path,is_key",
+    [
+        (("environments", "prod", "azure", "tags", "owner"), False),
+        (("environments", "dev", "azure", "tags", "owner"), True),
+        (("state", "organization"), False),
+    ],
+    ids=["tag-value", "tag-key", "top-level"],
+)
 def test_injection_is_one_line_naming_file_environment_and_field(tmp_path, monkeypatch, outdir, path, is_key):
     lines = refuse(tmp_path, monkeypatch, outdir, raw=_inject(default_raw(), path, is_key, INJECTION))
     environment, field = _expected_location(path)
@@ -144,17 +164,29 @@ def test_injection_is_one_line_naming_file_environment_and_field(tmp_path, monke
         assert lines[0].startswith(f"error: {file}: {scope}{field}: contains a Terraform interpolation"), lines
 
 
-@pytest.mark.parametrize("character,what", [("\x00", "control character"), ("\n", "control character"),
-                                            ("\u2028", "line separator"), ("\u202e", "invisible format character")])
+@pytest.mark.parametrize(
+    "character,what",
+    [
+        ("\x00", "control character"),
+        ("\n", "control character"),
+        ("\u2028", "line separator"),
+        ("\u202e", "invisible format character"),
+    ],
+)
 def test_control_and_separator_characters_are_refused_in_names_and_tags(tmp_path, monkeypatch, outdir, character, what):
-    for path in (("environments", "dev", "azure", "tags", "owner"),
-                 ("environments", "dev", "databricks", "cluster", "users_group"),
-                 ("environments", "prod", "azure", "key_vault", "name")):
+    for path in (
+        ("environments", "dev", "azure", "tags", "owner"),
+        ("environments", "dev", "databricks", "cluster", "users_group"),
+        ("environments", "prod", "azure", "key_vault", "name"),
+    ):
         raw = _inject(default_raw(), path, False, character)
         lines = refuse(tmp_path, monkeypatch, outdir, raw=raw)
         environment, field = _expected_location(path)
-        assert any(f"environment '{environment}': {field}: contains a {what}" in line or
-                   f"environment '{environment}': {field}: contains an {what}" in line for line in lines), lines
+        assert any(
+            f"environment '{environment}': {field}: contains a {what}" in line
+            or f"environment '{environment}': {field}: contains an {what}" in line
+            for line in lines
+        ), lines
 
 
 def _set(path: str, value) -> Callable[[dict], None]:
@@ -164,6 +196,7 @@ def _set(path: str, value) -> Callable[[dict], None]:
         for key in keys[:-1]:
             node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
         node[int(keys[-1]) if isinstance(node, list) else keys[-1]] = value
+
     return change
 
 
@@ -171,62 +204,137 @@ def _both(*changes):
     def change(raw):
         for each in changes:
             each(raw)
+
     return change
 
 
 SEMANTIC = [
-    ("name-key-renames", _set("environments.staging.name", "dev"),
-     ["environment 'staging'", ": name: an environment is named by its key under 'environments'"]),
-    ("duplicate-vault-name", _set("environments.staging.azure.key_vault.name", "KV-MLPLAT-DEV-0000"),
-     ["environment 'staging': azure.key_vault.name", "also used by environment 'dev'", "globally unique"]),
-    ("duplicate-created-resource-group", _both(
-        _set("environments.staging.azure.subscription_id", "11111111-1111-1111-1111-111111111111"),
-        _set("environments.staging.azure.resource_group", {"name": "rg-mlplatform-dev", "create": True})),
-     ["environment 'staging': azure.resource_group.name", "also used by environment 'dev'"]),
-    ("duplicate-endpoint-in-one-workspace", _both(
+    (
+        "name-key-renames",
+        _set("environments.staging.name", "dev"),
+        ["environment 'staging'", ": name: an environment is named by its key under 'environments'"],
+    ),
+    (
+        "duplicate-vault-name",
+        _set("environments.staging.azure.key_vault.name", "KV-MLPLAT-DEV-0000"),
+        ["environment 'staging': azure.key_vault.name", "also used by environment 'dev'", "globally unique"],
+    ),
+    (
+        "duplicate-created-resource-group",
+        _both(
+            _set("environments.staging.azure.subscription_id", "11111111-1111-1111-1111-111111111111"),
+            _set("environments.staging.azure.resource_group", {"name": "rg-mlplatform-dev", "create": True}),
+        ),
+        ["environment 'staging': azure.resource_group.name", "also used by environment 'dev'"],
+    ),
+    (
+        "duplicate-endpoint-in-one-workspace",
+        _both(
+            _set(
+                "environments.staging.databricks.workspace.host", "https://adb-1111111111111111.11.azuredatabricks.net"
+            ),
+            _set("environments.staging.databricks.serving.name", "mlplatform-dev-churn"),
+        ),
+        ["environment 'staging': databricks.serving.name", "unique within a workspace"],
+    ),
+    (
+        "duplicate-group-creation",
         _set("environments.staging.databricks.workspace.host", "https://adb-1111111111111111.11.azuredatabricks.net"),
-        _set("environments.staging.databricks.serving.name", "mlplatform-dev-churn")),
-     ["environment 'staging': databricks.serving.name", "unique within a workspace"]),
-    ("duplicate-group-creation", _set("environments.staging.databricks.workspace.host",
-                                      "https://adb-1111111111111111.11.azuredatabricks.net"),
-     ["environment 'staging': databricks.service_principal.group.name", "set create: false in one"]),
-    ("unknown-region", _set("environments.dev.azure.location", "westeuropa"),
-     ["environment 'dev': azure.location", "not an Azure region name", "westeurope"]),
-    ("empty-host-label", _set("environments.dev.databricks.workspace.host", "https://..com"),
-     ["environment 'dev': databricks.workspace.host", "https://<host>"]),
-    ("host-outside-databricks", _set("environments.dev.databricks.workspace.host", "https://evil.example.com"),
-     ["environment 'dev': databricks.workspace.host", "not an Azure Databricks workspace host"]),
+        ["environment 'staging': databricks.service_principal.group.name", "set create: false in one"],
+    ),
+    (
+        "unknown-region",
+        _set("environments.dev.azure.location", "westeuropa"),
+        ["environment 'dev': azure.location", "not an Azure region name", "westeurope"],
+    ),
+    (
+        "empty-host-label",
+        _set("environments.dev.databricks.workspace.host", "https://..com"),
+        ["environment 'dev': databricks.workspace.host", "https://<host>"],
+    ),
+    (
+        "host-outside-databricks",
+        _set("environments.dev.databricks.workspace.host", "https://evil.example.com"),
+        ["environment 'dev': databricks.workspace.host", "not an Azure Databricks workspace host"],
+    ),
     ("tfc-host", _set("state.hostname", "tfe..example.com"), ["state.hostname", "invalid host name"]),
-    ("bad-resource-id-guid", _set("environments.dev.databricks.workspace.resource_id",
-                                  "/subscriptions/11111111-1111-1111-1111-11111111111x/resourceGroups/rg/providers/"
-                                  "Microsoft.Databricks/workspaces/dbw"),
-     ["environment 'dev': databricks.workspace.resource_id", "Microsoft.Databricks/workspaces/<name>"]),
-    ("too-many-tags", _set("environments.dev.azure.tags", {f"t{i}": "x" for i in range(49)}),
-     ["environment 'dev': azure.tags", "at most 48 tags"]),
-    ("tag-keys-differ-in-case", _set("environments.dev.azure.tags", {"Owner": "a", "owner": "b"}),
-     ["environment 'dev': azure.tags", "differ only in case"]),
-    ("firewall-everything", _set("environments.dev.azure.key_vault.allowed_ip_ranges", ["0.0.0.0/0"]),
-     ["environment 'dev': azure.key_vault.allowed_ip_ranges[0]", "not a public range"]),
-    ("firewall-contains-private", _set("environments.dev.azure.key_vault.allowed_ip_ranges", ["8.0.0.0/5"]),
-     ["environment 'dev': azure.key_vault.allowed_ip_ranges[0]", "overlaps 10.0.0.0/8"]),
-    ("firewall-too-wide", _set("environments.dev.azure.key_vault.allowed_ip_ranges", ["20.0.0.0/8"]),
-     ["environment 'dev': azure.key_vault.allowed_ip_ranges[0]", "wider than /16"]),
-    ("create-admins", _set("environments.dev.databricks.service_principal.group", {"name": "admins"}),
-     ["environment 'dev': databricks.service_principal.group", "built-in workspace group", "create: false"]),
-    ("variable-twice", _set("environments.dev.databricks.serving.served_models.0",
-                            {"model": "a.b.c", "version": 1, "environment_vars": {"TOKEN_URL": "x"},
-                             "secret_environment_vars": {"TOKEN_URL": "ml-client-secret"}}),
-     ["environment 'dev': databricks.serving.served_models[0]", "TOKEN_URL: set in both"]),
-    ("bool-is-not-a-number", _set("environments.dev.databricks.cluster.max_workers", True),
-     ["environment 'dev': databricks.cluster.max_workers", "must be a whole number (got True)"]),
-    ("number-is-not-text", _set("environments.dev.azure.tags", {"cost-center": 1234}),
-     ["environment 'dev': azure.tags.cost-center", "must be text (quote it to make it text)"]),
-    ("backend-specific-field", lambda raw: raw.update(state={"backend": "local", "organization": "acme"}),
-     ["state.organization", "only used with backend 'cloud' (this state's backend is 'local')"]),
-    ("long-value-shortened", _set("environments.dev.azure.key_vault.name", "k" * 500_000),
-     ["environment 'dev': azure.key_vault.name", "Key Vault names are 3-24 characters long (got 500000)"]),
-    ("long-unknown-key-shortened", _set("environments.dev.azure." + "x" * 10_000, 1),
-     ["environment 'dev': azure.['xxxxxxxx", "unknown field"]),
+    (
+        "bad-resource-id-guid",
+        _set(
+            "environments.dev.databricks.workspace.resource_id",
+            "/subscriptions/11111111-1111-1111-1111-11111111111x/resourceGroups/rg/providers/"
+            "Microsoft.Databricks/workspaces/dbw",
+        ),
+        ["environment 'dev': databricks.workspace.resource_id", "Microsoft.Databricks/workspaces/<name>"],
+    ),
+    (
+        "too-many-tags",
+        _set("environments.dev.azure.tags", {f"t{i}": "x" for i in range(49)}),
+        ["environment 'dev': azure.tags", "at most 48 tags"],
+    ),
+    (
+        "tag-keys-differ-in-case",
+        _set("environments.dev.azure.tags", {"Owner": "a", "owner": "b"}),
+        ["environment 'dev': azure.tags", "differ only in case"],
+    ),
+    (
+        "firewall-everything",
+        _set("environments.dev.azure.key_vault.allowed_ip_ranges", ["0.0.0.0/0"]),
+        ["environment 'dev': azure.key_vault.allowed_ip_ranges[0]", "not a public range"],
+    ),
+    (
+        "firewall-contains-private",
+        _set("environments.dev.azure.key_vault.allowed_ip_ranges", ["8.0.0.0/5"]),
+        ["environment 'dev': azure.key_vault.allowed_ip_ranges[0]", "overlaps 10.0.0.0/8"],
+    ),
+    (
+        "firewall-too-wide",
+        _set("environments.dev.azure.key_vault.allowed_ip_ranges", ["20.0.0.0/8"]),
+        ["environment 'dev': azure.key_vault.allowed_ip_ranges[0]", "wider than /16"],
+    ),
+    (
+        "create-admins",
+        _set("environments.dev.databricks.service_principal.group", {"name": "admins"}),
+        ["environment 'dev': databricks.service_principal.group", "built-in workspace group", "create: false"],
+    ),
+    (
+        "variable-twice",
+        _set(
+            "environments.dev.databricks.serving.served_models.0",
+            {
+                "model": "a.b.c",
+                "version": 1,
+                "environment_vars": {"TOKEN_URL": "x"},
+                "secret_environment_vars": {"TOKEN_URL": "ml-client-secret"},
+            },
+        ),
+        ["environment 'dev': databricks.serving.served_models[0]", "TOKEN_URL: set in both"],
+    ),
+    (
+        "bool-is-not-a-number",
+        _set("environments.dev.databricks.cluster.max_workers", True),
+        ["environment 'dev': databricks.cluster.max_workers", "must be a whole number (got True)"],
+    ),
+    (
+        "number-is-not-text",
+        _set("environments.dev.azure.tags", {"cost-center": 1234}),
+        ["environment 'dev': azure.tags.cost-center", "must be text (quote it to make it text)"],
+    ),
+    (
+        "backend-specific-field",
+        lambda raw: raw.update(state={"backend": "local", "organization": "acme"}),
+        ["state.organization", "only used with backend 'cloud' (this state's backend is 'local')"],
+    ),
+    (
+        "long-value-shortened",
+        _set("environments.dev.azure.key_vault.name", "k" * 500_000),
+        ["environment 'dev': azure.key_vault.name", "Key Vault names are 3-24 characters long (got 500000)"],
+    ),
+    (
+        "long-unknown-key-shortened",
+        _set("environments.dev.azure." + "x" * 10_000, 1),
+        ["environment 'dev': azure.['xxxxxxxx", "unknown field"],
+    ),
 ]
 
 
@@ -240,21 +348,42 @@ def test_check_refuses_what_would_fail_later(tmp_path, monkeypatch, outdir, case
 
 _DEFAULT_TEXT = (ROOT / "config" / "environments.yaml").read_text()
 TEXT = [
-    ("octal-looking-version", _DEFAULT_TEXT.replace("version: 7\n", "version: 010\n"),
-     "'010' is ambiguous (a YAML 1.1 octal", "or quote it ('010')"),
-    ("yes-for-a-switch", _DEFAULT_TEXT.replace("scale_to_zero: true", "scale_to_zero: yes", 1), "'yes' is ambiguous",
-     "write true or false"),
+    (
+        "octal-looking-version",
+        _DEFAULT_TEXT.replace("version: 7\n", "version: 010\n"),
+        "'010' is ambiguous (a YAML 1.1 octal",
+        "or quote it ('010')",
+    ),
+    (
+        "yes-for-a-switch",
+        _DEFAULT_TEXT.replace("scale_to_zero: true", "scale_to_zero: yes", 1),
+        "'yes' is ambiguous",
+        "write true or false",
+    ),
     ("no-as-text", _DEFAULT_TEXT.replace("owner: ml-platform", "owner: no", 1), "'no' is ambiguous", "quote it ('no')"),
-    ("underscore-number", _DEFAULT_TEXT.replace("calls: 1000", "calls: 1_000"), "'1_000' is ambiguous", "plain decimal"),
+    (
+        "underscore-number",
+        _DEFAULT_TEXT.replace("calls: 1000", "calls: 1_000"),
+        "'1_000' is ambiguous",
+        "plain decimal",
+    ),
     ("list-as-key", "prefix: x\n? [a, b]\n: 1\n", "a list or mapping cannot be a key", "line 2"),
     ("mapping-as-key", "prefix: x\n? {a: 1}\n: 1\n", "a list or mapping cannot be a key", "line 2"),
     ("deep-nesting", "prefix: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 32 levels deep", "invalid YAML"),
     ("huge-integer", "prefix: " + "9" * 5000 + "\n", "an integer of 5000 digits is too large", "invalid YAML"),
-    ("alias-bomb", "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(24)),
-     "more than 200 aliases", "invalid YAML"),
-    ("key-forging-a-line", _DEFAULT_TEXT + '"evil\\nerror: forged": 1\n',
-     "field name contains a control character (U+000A)", "['evil\\nerror: forged']"),
+    (
+        "alias-bomb",
+        "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(24)),
+        "more than 200 aliases",
+        "invalid YAML",
+    ),
+    (
+        "key-forging-a-line",
+        _DEFAULT_TEXT + '"evil\\nerror: forged": 1\n',
+        "field name contains a control character (U+000A)",
+        "['evil\\nerror: forged']",
+    ),
     ("not-utf8", None, "is not UTF-8 text", ""),
 ]
 
@@ -276,7 +405,9 @@ def test_oversized_file_is_refused_quickly_without_echoing_it(tmp_path, monkeypa
     started = time.perf_counter()
     lines = refuse(tmp_path, monkeypatch, outdir, config=str(tmp_path / "environments.yaml"))
     assert time.perf_counter() - started < 1.0
-    assert lines == [f"error: {tmp_path / 'environments.yaml'}: is 52428809 bytes; a config file may be at most 1048576 bytes"]
+    assert lines == [
+        f"error: {tmp_path / 'environments.yaml'}: is 52428809 bytes; a config file may be at most 1048576 bytes"
+    ]
 
 
 @pytest.mark.parametrize("kind", ["device", "folder", "symlink-loop", "fifo"])
@@ -297,37 +428,58 @@ def test_paths_that_are_not_config_files(tmp_path, monkeypatch, outdir, kind):
     assert any(word in lines[0] for word in ("not a regular file", "is a folder", "symbolic links")), lines
 
 
-@pytest.mark.parametrize("variable,value,message", [
-    ("MLPLATFORM_CONFIG", "", "error: MLPLATFORM_CONFIG: is set but empty"),
-    ("MLPLATFORM_CONFIG", "   ", "error: MLPLATFORM_CONFIG: is set but empty"),
-    ("MLPLATFORM_ENVIRONMENTS", ",", "error: MLPLATFORM_ENVIRONMENTS: names no environment (got ',')"),
-    ("MLPLATFORM_ENVIRONMENTS", "dev,q\na", "error: MLPLATFORM_ENVIRONMENTS: unknown environment 'q\\na'"),
-])
+@pytest.mark.parametrize(
+    "variable,value,message",
+    [
+        ("MLPLATFORM_CONFIG", "", "error: MLPLATFORM_CONFIG: is set but empty"),
+        ("MLPLATFORM_CONFIG", "   ", "error: MLPLATFORM_CONFIG: is set but empty"),
+        ("MLPLATFORM_ENVIRONMENTS", ",", "error: MLPLATFORM_ENVIRONMENTS: names no environment (got ',')"),
+        ("MLPLATFORM_ENVIRONMENTS", "dev,q\na", "error: MLPLATFORM_ENVIRONMENTS: unknown environment 'q\\na'"),
+    ],
+)
 def test_selection_variables_are_blamed_not_the_file(tmp_path, monkeypatch, outdir, variable, value, message):
     if variable == "MLPLATFORM_CONFIG":
         lines = refuse(tmp_path, monkeypatch, outdir, config=value)
     else:
-        lines = refuse(tmp_path, monkeypatch, outdir, config=str(ROOT / "config" / "environments.yaml"), selection=value)
+        lines = refuse(
+            tmp_path, monkeypatch, outdir, config=str(ROOT / "config" / "environments.yaml"), selection=value
+        )
     assert lines[0].startswith(message), lines
 
 
 # --- what --check accepts, synthesis accepts ------------------------------------------------------
 
-_MERGED = _DEFAULT_TEXT.replace("      tags:\n        environment: dev\n", "      tags: &tags\n        environment: dev\n", 1).replace(
-    "      tags:\n        environment: staging\n        owner: ml-platform\n", "      tags:\n        <<: *tags\n        environment: staging\n", 1)
+_MERGED = _DEFAULT_TEXT.replace(
+    "      tags:\n        environment: dev\n", "      tags: &tags\n        environment: dev\n", 1
+).replace(
+    "      tags:\n        environment: staging\n        owner: ml-platform\n",
+    "      tags:\n        <<: *tags\n        environment: staging\n",
+    1,
+)
 
 ACCEPTED = {
     "merge-keys": _MERGED,
-    "quoted-ambiguous-text": _DEFAULT_TEXT.replace("owner: ml-platform", "owner: 'no'", 1).replace("version: 7", "version: '7'"),
-    "boundaries": yaml.safe_dump(mutated(_both(
-        _set("environments.dev.azure.tags", {f"t{i}": "x" * 256 for i in range(48)}),
-        _set("environments.dev.azure.key_vault.allowed_ip_ranges", ["198.51.100.0/24", "192.0.2.7/32", "203.0.0.0/16"]),
-        _set("environments.dev.azure.key_vault.name", "k" + "v" * 22 + "1"),
-        _set("environments.dev.databricks.cluster.max_workers", 1000),
-        _set("environments.dev.databricks.service_principal.group", {"name": "admins", "create": False}),
-    )), sort_keys=False),
-    "unicode-text": yaml.safe_dump(mutated(_set("environments.dev.azure.tags", {"owner": "équipe-données ✓"})),
-                                   sort_keys=False, allow_unicode=True),
+    "quoted-ambiguous-text": _DEFAULT_TEXT.replace("owner: ml-platform", "owner: 'no'", 1).replace(
+        "version: 7", "version: '7'"
+    ),
+    "boundaries": yaml.safe_dump(
+        mutated(
+            _both(
+                _set("environments.dev.azure.tags", {f"t{i}": "x" * 256 for i in range(48)}),
+                _set(
+                    "environments.dev.azure.key_vault.allowed_ip_ranges",
+                    ["198.51.100.0/24", "192.0.2.7/32", "203.0.0.0/16"],
+                ),
+                _set("environments.dev.azure.key_vault.name", "k" + "v" * 22 + "1"),
+                _set("environments.dev.databricks.cluster.max_workers", 1000),
+                _set("environments.dev.databricks.service_principal.group", {"name": "admins", "create": False}),
+            )
+        ),
+        sort_keys=False,
+    ),
+    "unicode-text": yaml.safe_dump(
+        mutated(_set("environments.dev.azure.tags", {"owner": "équipe-données ✓"})), sort_keys=False, allow_unicode=True
+    ),
 }
 
 

@@ -75,63 +75,140 @@ def _delete(path: str):
 
 BAD_CONFIGS = [
     # (case id, mutation, fragments every one of which the error line must contain)
-    ("bad-tenant-guid", _set("environments.dev.azure.tenant_id", "not-a-guid"),
-     ["environment 'dev'", "azure.tenant_id", "must be a GUID"]),
-    ("missing-subscription", _delete("environments.staging.azure.subscription_id"),
-     ["environment 'staging'", "azure.subscription_id", "required field is missing"]),
-    ("http-host", _set("environments.dev.databricks.workspace.host", "http://adb-1.1.azuredatabricks.net"),
-     ["environment 'dev'", "databricks.workspace.host", "https://<host>"]),
-    ("host-with-path", _set("environments.prod.databricks.workspace.host", "https://adb-1.1.azuredatabricks.net/x"),
-     ["environment 'prod'", "databricks.workspace.host", "no path"]),
-    ("bad-workspace-id", _set("environments.dev.databricks.workspace.resource_id", "/subscriptions/x/ws"),
-     ["environment 'dev'", "databricks.workspace.resource_id", "Microsoft.Databricks/workspaces"]),
-    ("vault-name-too-long", _set("environments.dev.azure.key_vault.name", "kv-" + "x" * 30),
-     ["environment 'dev'", "azure.key_vault.name", "3-24 characters"]),
-    ("vault-name-chars", _set("environments.dev.azure.key_vault.name", "kv_mlplatform"),
-     ["environment 'dev'", "azure.key_vault.name", "letters, digits and single hyphens"]),
-    ("min-over-max-workers", _set("environments.dev.databricks.cluster.min_workers", 9),
-     ["environment 'dev'", "databricks.cluster", "min_workers (9) must be <= max_workers (2)"]),
-    ("traffic-not-100", _set("environments.prod.databricks.serving.served_models.1.traffic_percentage", 20),
-     ["environment 'prod'", "databricks.serving", "must sum to 100 (got 110)"]),
-    ("unknown-key", _set("environments.dev.databricks.cluster.autoscale", True),
-     ["environment 'dev'", "databricks.cluster.autoscale", "unknown field"]),
+    (
+        "bad-tenant-guid",
+        _set("environments.dev.azure.tenant_id", "not-a-guid"),
+        ["environment 'dev'", "azure.tenant_id", "must be a GUID"],
+    ),
+    (
+        "missing-subscription",
+        _delete("environments.staging.azure.subscription_id"),
+        ["environment 'staging'", "azure.subscription_id", "required field is missing"],
+    ),
+    (
+        "http-host",
+        _set("environments.dev.databricks.workspace.host", "http://adb-1.1.azuredatabricks.net"),
+        ["environment 'dev'", "databricks.workspace.host", "https://<host>"],
+    ),
+    (
+        "host-with-path",
+        _set("environments.prod.databricks.workspace.host", "https://adb-1.1.azuredatabricks.net/x"),
+        ["environment 'prod'", "databricks.workspace.host", "no path"],
+    ),
+    (
+        "bad-workspace-id",
+        _set("environments.dev.databricks.workspace.resource_id", "/subscriptions/x/ws"),
+        ["environment 'dev'", "databricks.workspace.resource_id", "Microsoft.Databricks/workspaces"],
+    ),
+    (
+        "vault-name-too-long",
+        _set("environments.dev.azure.key_vault.name", "kv-" + "x" * 30),
+        ["environment 'dev'", "azure.key_vault.name", "3-24 characters"],
+    ),
+    (
+        "vault-name-chars",
+        _set("environments.dev.azure.key_vault.name", "kv_mlplatform"),
+        ["environment 'dev'", "azure.key_vault.name", "letters, digits and single hyphens"],
+    ),
+    (
+        "min-over-max-workers",
+        _set("environments.dev.databricks.cluster.min_workers", 9),
+        ["environment 'dev'", "databricks.cluster", "min_workers (9) must be <= max_workers (2)"],
+    ),
+    (
+        "traffic-not-100",
+        _set("environments.prod.databricks.serving.served_models.1.traffic_percentage", 20),
+        ["environment 'prod'", "databricks.serving", "must sum to 100 (got 110)"],
+    ),
+    (
+        "unknown-key",
+        _set("environments.dev.databricks.cluster.autoscale", True),
+        ["environment 'dev'", "databricks.cluster.autoscale", "unknown field"],
+    ),
     ("unknown-top-level-key", _set("prefixx", "x"), ["prefixx", "unknown field"]),
     ("bad-prefix", _set("prefix", "ML_Platform"), ["prefix", "lowercase letters and digits"]),
     ("unknown-backend", _set("state.backend", "s3"), ["state", "one of 'cloud', 'azurerm', 'local'", "'s3'"]),
     ("cloud-without-org", _delete("state.organization"), ["state.organization", "required field is missing"]),
-    ("bad-storage-account", _set("environments.dev.state",
-                                 {"backend": "azurerm", "resource_group_name": "rg", "storage_account_name": "St-1",
-                                  "container_name": "tfstate"}),
-     ["environment 'dev'", "state.storage_account_name", "3-24 lowercase letters and digits"]),
-    ("workload-size", _set("environments.dev.databricks.serving.served_models.0.workload_size", "Huge"),
-     ["environment 'dev'", "workload_size", "'Small', 'Medium' or 'Large'", "'Huge'"]),
-    ("endpoint-name", _set("environments.dev.databricks.serving.name", "churn endpoint!"),
-     ["environment 'dev'", "databricks.serving.name", "letters, digits, '-' and '_'"]),
+    (
+        "bad-storage-account",
+        _set(
+            "environments.dev.state",
+            {
+                "backend": "azurerm",
+                "resource_group_name": "rg",
+                "storage_account_name": "St-1",
+                "container_name": "tfstate",
+            },
+        ),
+        ["environment 'dev'", "state.storage_account_name", "3-24 lowercase letters and digits"],
+    ),
+    (
+        "workload-size",
+        _set("environments.dev.databricks.serving.served_models.0.workload_size", "Huge"),
+        ["environment 'dev'", "workload_size", "'Small', 'Medium' or 'Large'", "'Huge'"],
+    ),
+    (
+        "endpoint-name",
+        _set("environments.dev.databricks.serving.name", "churn endpoint!"),
+        ["environment 'dev'", "databricks.serving.name", "letters, digits, '-' and '_'"],
+    ),
     ("unknown-tier", _set("environments.dev.tier", "qa"), ["environment 'dev'", "tier", "'dev', 'staging' or 'prod'"]),
-    ("rotation-overlap-past-expiry", _set("environments.dev.azure.application.secret_rotation_days", 16),
-     ["environment 'dev'", "azure.application",
-      "secret_expiry_days (30) must be at least twice secret_rotation_days (16)"]),
-    ("expiry-over-bound", _set("environments.prod.azure.application.secret_expiry_days", 400),
-     ["environment 'prod'", "azure.application.secret_expiry_days", "less than or equal to 365"]),
-    ("retention-out-of-range", _set("environments.dev.azure.key_vault.soft_delete_retention_days", 3),
-     ["environment 'dev'", "azure.key_vault.soft_delete_retention_days", "greater than or equal to 7"]),
-    ("private-ip-rule", _set("environments.staging.azure.key_vault.allowed_ip_ranges", ["10.1.0.0/16"]),
-     ["environment 'staging'", "allowed_ip_ranges[0]", "public IPv4 only"]),
-    ("prod-never-terminates", _set("environments.prod.databricks.cluster.autotermination_minutes", 0),
-     ["environment 'prod'", "autotermination_minutes: 0 (never terminate) is not allowed in prod"]),
-    ("autotermination-range", _set("environments.dev.databricks.cluster.autotermination_minutes", 5),
-     ["environment 'dev'", "databricks.cluster.autotermination_minutes", "0 (never) or 10-10000"]),
-    ("env-name-uppercase", lambda raw: raw["environments"].update(Prod=raw["environments"].pop("prod")),
-     ["environments", "invalid environment name 'Prod'"]),
+    (
+        "rotation-overlap-past-expiry",
+        _set("environments.dev.azure.application.secret_rotation_days", 16),
+        [
+            "environment 'dev'",
+            "azure.application",
+            "secret_expiry_days (30) must be at least twice secret_rotation_days (16)",
+        ],
+    ),
+    (
+        "expiry-over-bound",
+        _set("environments.prod.azure.application.secret_expiry_days", 400),
+        ["environment 'prod'", "azure.application.secret_expiry_days", "less than or equal to 365"],
+    ),
+    (
+        "retention-out-of-range",
+        _set("environments.dev.azure.key_vault.soft_delete_retention_days", 3),
+        ["environment 'dev'", "azure.key_vault.soft_delete_retention_days", "greater than or equal to 7"],
+    ),
+    (
+        "private-ip-rule",
+        _set("environments.staging.azure.key_vault.allowed_ip_ranges", ["10.1.0.0/16"]),
+        ["environment 'staging'", "allowed_ip_ranges[0]", "public IPv4 only"],
+    ),
+    (
+        "prod-never-terminates",
+        _set("environments.prod.databricks.cluster.autotermination_minutes", 0),
+        ["environment 'prod'", "autotermination_minutes: 0 (never terminate) is not allowed in prod"],
+    ),
+    (
+        "autotermination-range",
+        _set("environments.dev.databricks.cluster.autotermination_minutes", 5),
+        ["environment 'dev'", "databricks.cluster.autotermination_minutes", "0 (never) or 10-10000"],
+    ),
+    (
+        "env-name-uppercase",
+        lambda raw: raw["environments"].update(Prod=raw["environments"].pop("prod")),
+        ["environments", "invalid environment name 'Prod'"],
+    ),
     ("no-environments", _set("environments", {}), ["environments", "no environment is defined"]),
-    ("bootstrap-without-project", _delete("state.project"),
-     ["state", "project is required when bootstrap is set"]),
-    ("bootstrap-bad-organization", _set("state.organization", "acme corp!"),
-     ["state.organization", "letters, digits, '-' and '_'"]),
-    ("bootstrap-terraform-version", _set("state.bootstrap.terraform_version", "latest"),
-     ["state.bootstrap.terraform_version", "a Terraform version such as 1.11.4"]),
-    ("tier-needed-for-custom-name", lambda raw: raw["environments"].update(qa=raw["environments"].pop("staging")),
-     ["environment 'qa'", "tier", "required field is missing"]),
+    ("bootstrap-without-project", _delete("state.project"), ["state", "project is required when bootstrap is set"]),
+    (
+        "bootstrap-bad-organization",
+        _set("state.organization", "acme corp!"),
+        ["state.organization", "letters, digits, '-' and '_'"],
+    ),
+    (
+        "bootstrap-terraform-version",
+        _set("state.bootstrap.terraform_version", "latest"),
+        ["state.bootstrap.terraform_version", "a Terraform version such as 1.11.4"],
+    ),
+    (
+        "tier-needed-for-custom-name",
+        lambda raw: raw["environments"].update(qa=raw["environments"].pop("staging")),
+        ["environment 'qa'", "tier", "required field is missing"],
+    ),
 ]
 
 
@@ -208,7 +285,9 @@ def test_selected_environments_are_the_only_stacks_synthesized(tmp_path, previou
 
 
 def test_admins_membership_outside_dev_is_warned(tmp_path):
-    raw = mutated(_set("environments.staging.databricks.service_principal", {"group": {"name": "admins", "create": False}}))
+    raw = mutated(
+        _set("environments.staging.databricks.service_principal", {"group": {"name": "admins", "create": False}})
+    )
     result = run_main(tmp_path, raw, args=["--check"])
     assert result.returncode == 0, result.stderr
     assert "warning:" in result.stderr and "joins 'admins' in a staging environment" in result.stderr

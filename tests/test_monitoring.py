@@ -40,7 +40,8 @@ def test_prod_delivers_secret_expiry_events_through_a_system_topic_on_the_vault(
         "system_topic": ref(prod, "azurerm_eventgrid_system_topic", "name"),
         "resource_group_name": ref(prod, "azurerm_resource_group", "name"),
         "included_event_types": EVENT_TYPES,
-        "service_bus_queue_endpoint_id": PREFIX + "Microsoft.ServiceBus/namespaces/sb-mlplatform-prod/queues/secret-expiry",
+        "service_bus_queue_endpoint_id": PREFIX
+        + "Microsoft.ServiceBus/namespaces/sb-mlplatform-prod/queues/secret-expiry",
     }
 
 
@@ -51,13 +52,20 @@ def test_monitoring_is_off_unless_configured(default_stacks):
 
 
 BAD_MONITORING = [
-    ("log-analytics-not-a-workspace-id",
-     _set("environments.prod.azure.monitoring.vault_audit_logs.log_analytics_workspace_id", "log-mlplatform-prod"),
-     ["environment 'prod'", "azure.monitoring.vault_audit_logs.log_analytics_workspace_id",
-      "Microsoft.OperationalInsights/workspaces"]),
-    ("expiry-destination-a-webhook",
-     _set("environments.prod.azure.monitoring.secret_expiry_events.destination_id", "https://hooks.example/x"),
-     ["environment 'prod'", "azure.monitoring.secret_expiry_events.destination_id", "Service Bus queue"]),
+    (
+        "log-analytics-not-a-workspace-id",
+        _set("environments.prod.azure.monitoring.vault_audit_logs.log_analytics_workspace_id", "log-mlplatform-prod"),
+        [
+            "environment 'prod'",
+            "azure.monitoring.vault_audit_logs.log_analytics_workspace_id",
+            "Microsoft.OperationalInsights/workspaces",
+        ],
+    ),
+    (
+        "expiry-destination-a-webhook",
+        _set("environments.prod.azure.monitoring.secret_expiry_events.destination_id", "https://hooks.example/x"),
+        ["environment 'prod'", "azure.monitoring.secret_expiry_events.destination_id", "Service Bus queue"],
+    ),
 ]
 
 

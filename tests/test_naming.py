@@ -7,19 +7,22 @@ import pytest
 from stacks import naming
 
 
-@pytest.mark.parametrize("function, arguments, expected", [
-    (naming.stack_id, ("mlplatform", "prod", "azure"), "mlplatform-prod-azure"),
-    (naming.bootstrap_stack_id, ("mlplatform",), "mlplatform-tfc"),
-    (naming.ci_stack_id, ("mlplatform",), "mlplatform-ci"),
-    (naming.state_key, ("mlplatform", "prod", "databricks"), "mlplatform/prod/databricks.tfstate"),
-    (naming.environment_label, ("mlplatform", "prod"), "mlplatform-prod"),
-    (naming.ml_identity_name, ("mlplatform", "prod"), "mlplatform-prod-ml"),
-    (naming.ml_cluster_name, ("mlplatform", "prod"), "mlplatform-prod-ml"),
-    (naming.secret_scope_name, ("mlplatform", "prod"), "mlplatform-prod-keyvault"),
-    (naming.vault_private_endpoint_name, ("kv-mlplatform-prod",), "pe-kv-mlplatform-prod"),
-    (naming.github_actions_identity_name, ("mlplatform", "prod"), "mlplatform-prod-github-actions"),
-    (naming.agent_identity_variable_set_name, ("mlplatform", "prod"), "mlplatform-prod-agent-identity"),
-])
+@pytest.mark.parametrize(
+    "function, arguments, expected",
+    [
+        (naming.stack_id, ("mlplatform", "prod", "azure"), "mlplatform-prod-azure"),
+        (naming.bootstrap_stack_id, ("mlplatform",), "mlplatform-tfc"),
+        (naming.ci_stack_id, ("mlplatform",), "mlplatform-ci"),
+        (naming.state_key, ("mlplatform", "prod", "databricks"), "mlplatform/prod/databricks.tfstate"),
+        (naming.environment_label, ("mlplatform", "prod"), "mlplatform-prod"),
+        (naming.ml_identity_name, ("mlplatform", "prod"), "mlplatform-prod-ml"),
+        (naming.ml_cluster_name, ("mlplatform", "prod"), "mlplatform-prod-ml"),
+        (naming.secret_scope_name, ("mlplatform", "prod"), "mlplatform-prod-keyvault"),
+        (naming.vault_private_endpoint_name, ("kv-mlplatform-prod",), "pe-kv-mlplatform-prod"),
+        (naming.github_actions_identity_name, ("mlplatform", "prod"), "mlplatform-prod-github-actions"),
+        (naming.agent_identity_variable_set_name, ("mlplatform", "prod"), "mlplatform-prod-agent-identity"),
+    ],
+)
 def test_each_name(function, arguments, expected):
     assert function(*arguments) == expected
 

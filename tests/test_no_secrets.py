@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -22,8 +23,15 @@ SECRET_SHAPES = {
 }
 # Where secret values live; a literal there (not a ${...} reference) is a leak.
 SECRET_RESOURCE_ATTRIBUTES = {("azurerm_key_vault_secret", "value"), ("databricks_secret", "string_value")}
-CREDENTIAL_ATTRIBUTES = {"client_secret", "token", "password", "azure_client_secret", "access_key", "sas_token",
-                         "client_certificate_password"}
+CREDENTIAL_ATTRIBUTES = {
+    "client_secret",
+    "token",
+    "password",
+    "azure_client_secret",
+    "access_key",
+    "sas_token",
+    "client_certificate_password",
+}
 # References that resolve to secret values.
 SECRET_REFERENCES = re.compile(r"azuread_application_password\.[^.}]+\.value|azurerm_key_vault_secret\.[^.}]+\.value")
 
@@ -66,12 +74,12 @@ def _walk(node, path=()):
 
 def test_no_secret_attribute_is_a_literal(default_stacks):
     for stack_id, stack in default_stacks.items():
-        for (kind, attribute) in SECRET_RESOURCE_ATTRIBUTES:
+        for kind, attribute in SECRET_RESOURCE_ATTRIBUTES:
             for name, resource in stack.get("resource", {}).get(kind, {}).items():
                 value = resource.get(attribute, "${}")
                 assert value.startswith("${") and value.endswith("}"), f"{stack_id}: {kind}.{name}.{attribute}"
         blocks = {"provider": stack.get("provider", {}), "terraform": stack.get("terraform", {})}
-        for path, value in _walk(blocks):
+        for path, _value in _walk(blocks):
             assert path[-1] not in CREDENTIAL_ATTRIBUTES, f"{stack_id}: credential in {'.'.join(map(str, path))}"
 
 
@@ -79,7 +87,7 @@ def test_outputs_that_could_carry_a_secret_are_sensitive(default_stacks):
     checked = 0
     for stack_id, stack in default_stacks.items():
         for name, output in stack.get("output", {}).items():
-            if SECRET_REFERENCES.search(str(output["value"])) or "secret" in name.lower() and "name" not in name:
+            if SECRET_REFERENCES.search(str(output["value"])) or ("secret" in name.lower() and "name" not in name):
                 assert output.get("sensitive") is True, f"{stack_id}: output {name} carries a secret"
                 checked += 1
     # The secret is never an output at all in the default app; the rule above guards future ones.
@@ -89,5 +97,5 @@ def test_outputs_that_could_carry_a_secret_are_sensitive(default_stacks):
 @pytest.mark.parametrize("planted", ["dapi" + "0123456789abcdef0123456789abcdef", "<YOUR_" + "SECRET_HERE>"])
 def test_the_detector_finds_planted_secrets(tmp_path, planted):
     fixture = tmp_path / "leak.json"
-    fixture.write_text('{"token": "%s"}' % planted)
+    fixture.write_text(json.dumps({"token": planted}))
     assert _scan([fixture]) != []

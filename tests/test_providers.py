@@ -28,8 +28,12 @@ def start_lazy_and_eager_syntheses(outdir: Path) -> dict[str, subprocess.Popen]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLATFORM_")}
         env.update(MLPLATFORM_EAGER_PROVIDERS=eager, CDKTF_OUTDIR=str(outdir / mode))
         runs[mode] = subprocess.Popen(
-            [sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, str(ROOT / "main.py")],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
     return runs
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tools.config_reference import BEGIN, END, README, _rows, reference, render
-
 from config.root import EnvironmentSettings, PlatformConfig
+from tools.config_reference import BEGIN, END, README, _rows, reference, render
 
 
 def test_readme_config_reference_is_the_generated_one():

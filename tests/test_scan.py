@@ -22,7 +22,11 @@ def run_checkov(directory: Path) -> tuple[int, dict, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BC_", "PRISMA_", "CKV_"))}
     result = subprocess.run(
         [str(CHECKOV), "-d", str(directory), "--config-file", str(CONFIG), "-o", "json"],
-        capture_output=True, text=True, timeout=300, env=env, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=ROOT,
     )
     report = json.loads(result.stdout)
     return result.returncode, report, result.stderr
@@ -39,7 +43,7 @@ def default_scan(default_outdir):
 
 def test_default_app_has_zero_failed_checks(default_scan):
     status, report, _ = default_scan
-    failures = [f'{c["check_id"]} {c["resource"]} ({c["file_path"]})' for c in report["results"]["failed_checks"]]
+    failures = [f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in report["results"]["failed_checks"]]
     assert failures == []
     assert status == 0
     assert report["check_type"] == "terraform_json"
@@ -90,4 +94,6 @@ def test_scan_fails_on_a_planted_insecure_vault(default_stacks, tmp_path):
     (tmp_path / "stacks" / "planted-open-dev" / "cdk.tf.json").write_text(json.dumps(dev))
     status, report, _ = run_checkov(tmp_path / "stacks")
     assert status == 1
-    assert {"CKV_AZURE_110", "CKV_AZURE_109", "CKV_AZURE_41", "CKV2_AZURE_32", "CKV_AZURE_189"} <= set(failed_ids(report))
+    assert {"CKV_AZURE_110", "CKV_AZURE_109", "CKV_AZURE_41", "CKV2_AZURE_32", "CKV_AZURE_189"} <= set(
+        failed_ids(report)
+    )

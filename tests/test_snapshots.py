@@ -26,8 +26,10 @@ def test_stack_matches_its_snapshot(default_stacks, stack_snapshot, stack):
 
 def test_a_changed_attribute_is_reported_by_stack_resource_and_path():
     old = {"resource": {"azurerm_key_vault": {"kv": {"purge_protection_enabled": True, "tags": {"a": "1"}}}}}
-    new = {"resource": {"azurerm_key_vault": {"kv": {"purge_protection_enabled": False}}},
-           "output": {"url": {"value": "x"}}}
+    new = {
+        "resource": {"azurerm_key_vault": {"kv": {"purge_protection_enabled": False}}},
+        "output": {"url": {"value": "x"}},
+    }
     assert terraform_changes(old, new) == [
         'output url: value: (absent) -> "x"',
         "resource azurerm_key_vault.kv: purge_protection_enabled: true -> false",

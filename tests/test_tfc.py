@@ -31,7 +31,8 @@ def test_one_workspace_per_stack_named_exactly_as_the_stack_backend(default_stac
 def test_workspaces_live_in_the_project_with_pinned_terraform_and_tags(tfc):
     project = ref(tfc, "tfe_project", "id")
     assert strip_metadata(next(iter(resources(tfc, "tfe_project").values()))) == {
-        "name": "mlplatform", "organization": "my-tfc-organization",
+        "name": "mlplatform",
+        "organization": "my-tfc-organization",
     }
     for workspace in resources(tfc, "tfe_workspace").values():
         env, layer = workspace["name"].split("-")[1:]
@@ -46,9 +47,12 @@ def test_execution_mode_per_environment_never_remote_and_no_auto_apply_in_prod(t
     by_workspace = {s["workspace_id"]: s for s in resources(tfc, "tfe_workspace_settings").values()}
     modes = {name: by_workspace[workspace_id]["execution_mode"] for name, workspace_id in ids.items()}
     assert modes == {
-        "mlplatform-dev-azure": "local", "mlplatform-dev-databricks": "local",
-        "mlplatform-staging-azure": "agent", "mlplatform-staging-databricks": "agent",
-        "mlplatform-prod-azure": "agent", "mlplatform-prod-databricks": "agent",
+        "mlplatform-dev-azure": "local",
+        "mlplatform-dev-databricks": "local",
+        "mlplatform-staging-azure": "agent",
+        "mlplatform-staging-databricks": "agent",
+        "mlplatform-prod-azure": "agent",
+        "mlplatform-prod-databricks": "agent",
     }
     for name, workspace_id in ids.items():
         settings = by_workspace[workspace_id]
@@ -61,16 +65,23 @@ def test_execution_mode_per_environment_never_remote_and_no_auto_apply_in_prod(t
 
 def _pools(tfc):
     """pool name -> (logical id, allowed-workspaces logical id, allowed workspace ids)."""
-    allowed = {a["agent_pool_id"]: (k, a["allowed_workspace_ids"]) for k, a in resources(tfc, "tfe_agent_pool_allowed_workspaces").items()}
-    return {p["name"]: (k, *allowed[f"${{tfe_agent_pool.{k}.id}}"]) for k, p in resources(tfc, "tfe_agent_pool").items()}
+    allowed = {
+        a["agent_pool_id"]: (k, a["allowed_workspace_ids"])
+        for k, a in resources(tfc, "tfe_agent_pool_allowed_workspaces").items()
+    }
+    return {
+        p["name"]: (k, *allowed[f"${{tfe_agent_pool.{k}.id}}"]) for k, p in resources(tfc, "tfe_agent_pool").items()
+    }
 
 
 def test_agent_workspaces_name_their_pool_and_are_exactly_the_ones_allowed_on_it(tfc):
     ids = _workspace_ids(tfc)
     pools = _pools(tfc)
     assert sorted(pools) == ["mlplatform-prod", "mlplatform-staging"]
-    assert all(strip_metadata(p) == {"name": p["name"], "organization": "my-tfc-organization", "organization_scoped": False}
-               for p in resources(tfc, "tfe_agent_pool").values())
+    assert all(
+        strip_metadata(p) == {"name": p["name"], "organization": "my-tfc-organization", "organization_scoped": False}
+        for p in resources(tfc, "tfe_agent_pool").values()
+    )
     by_workspace = {s["workspace_id"]: s for s in resources(tfc, "tfe_workspace_settings").values()}
     for env in ("staging", "prod"):
         _, allowed_key, allowed_ids = pools[f"mlplatform-{env}"]
@@ -90,7 +101,9 @@ def test_no_run_triggers(tfc):
 
 def test_each_databricks_workspace_reads_exactly_its_environment_azure_state(tfc):
     ids = _workspace_ids(tfc)
-    consumers = {s["workspace_id"]: s["remote_state_consumer_ids"] for s in resources(tfc, "tfe_workspace_settings").values()}
+    consumers = {
+        s["workspace_id"]: s["remote_state_consumer_ids"] for s in resources(tfc, "tfe_workspace_settings").values()
+    }
     for env in ENVIRONMENTS:
         assert consumers[ids[f"mlplatform-{env}-azure"]] == [ids[f"mlplatform-{env}-databricks"]]
         assert consumers[ids[f"mlplatform-{env}-databricks"]] == []
@@ -121,9 +134,14 @@ def test_agent_environments_get_managed_identity_identifiers_only(tfc):
         },
     }
     ids = _workspace_ids(tfc)
-    attached = {(a["variable_set_id"], a["workspace_id"]) for a in resources(tfc, "tfe_workspace_variable_set").values()}
+    attached = {
+        (a["variable_set_id"], a["workspace_id"]) for a in resources(tfc, "tfe_workspace_variable_set").values()
+    }
     prod_set = next(f"${{tfe_variable_set.{k}.id}}" for k, n in sets.items() if n == "mlplatform-prod-agent-identity")
-    assert {w for s, w in attached if s == prod_set} == {ids["mlplatform-prod-azure"], ids["mlplatform-prod-databricks"]}
+    assert {w for s, w in attached if s == prod_set} == {
+        ids["mlplatform-prod-azure"],
+        ids["mlplatform-prod-databricks"],
+    }
     assert not {w for _, w in attached} & {ids["mlplatform-dev-azure"], ids["mlplatform-dev-databricks"]}
 
 
@@ -150,8 +168,11 @@ def test_bootstrap_state_can_live_in_an_admin_workspace_that_runs_locally(admin_
     assert stack["terraform"]["cloud"]["workspaces"] == {"name": "platform-admin"}
     admin = only(stack, "tfe_workspace", section="data")
     assert strip_metadata(admin) == {"name": "platform-admin", "organization": "my-tfc-organization"}
-    admin_settings = [s for s in resources(stack, "tfe_workspace_settings").values()
-                      if s["workspace_id"] == ref(stack, "tfe_workspace", "id", section="data")]
+    admin_settings = [
+        s
+        for s in resources(stack, "tfe_workspace_settings").values()
+        if s["workspace_id"] == ref(stack, "tfe_workspace", "id", section="data")
+    ]
     assert [strip_metadata(s) for s in admin_settings] == [
         {"workspace_id": ref(stack, "tfe_workspace", "id", section="data"), "execution_mode": "local"}
     ]

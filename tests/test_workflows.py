@@ -106,7 +106,12 @@ def test_generated_workflows_are_up_to_date_with_the_config():
 def test_promotion_is_one_chain_in_config_order_azure_before_databricks(workflows):
     jobs = workflows["deploy"]["jobs"]
     assert deploy_chain(jobs) == [
-        "dev-azure", "dev-databricks", "staging-azure", "staging-databricks", "prod-azure", "prod-databricks",
+        "dev-azure",
+        "dev-databricks",
+        "staging-azure",
+        "staging-databricks",
+        "prod-azure",
+        "prod-databricks",
     ]
     assert set(jobs) == {"test", *deploy_chain(jobs)}  # nothing runs outside the chain
     assert workflows["deploy"]["on"] == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
@@ -119,7 +124,8 @@ def test_each_deploy_job_plans_then_deploys_its_layer_in_its_own_environment(wor
         job = jobs[job_id]
         assert job["environment"] == env
         assert [s["run"] for s in job["steps"] if "run" in s] == [
-            f"make diff ENV={env} LAYER={layer}", f"make deploy ENV={env} LAYER={layer}",
+            f"make diff ENV={env} LAYER={layer}",
+            f"make deploy ENV={env} LAYER={layer}",
         ]
         assert job["runs-on"] == f"${{{{ vars.DEPLOY_RUNNER_{env.upper()} || vars.DEPLOY_RUNNER || 'ubuntu-latest' }}}}"
 
@@ -165,9 +171,14 @@ def test_heartbeat_is_scheduled_weekly_and_rotates_then_checks_drift_everywhere(
 
 
 def test_promotion_and_heartbeat_never_run_terraform_at_the_same_time(workflows):
-    assert workflows["deploy"]["concurrency"] == workflows["maintenance"]["concurrency"] == {
-        "group": "mlplatform-terraform", "cancel-in-progress": False,
-    }
+    assert (
+        workflows["deploy"]["concurrency"]
+        == workflows["maintenance"]["concurrency"]
+        == {
+            "group": "mlplatform-terraform",
+            "cancel-in-progress": False,
+        }
+    )
 
 
 def test_pull_request_job_has_no_credentials_no_environment_and_no_secrets(workflows):
@@ -187,7 +198,13 @@ def test_pull_request_job_has_no_credentials_no_environment_and_no_secrets(workf
 @pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
 def test_no_workflow_mentions_a_client_secret_or_a_databricks_token(path):
     text = path.read_text(encoding="utf-8")
-    for forbidden in ("CLIENT_SECRET", "client-secret", "DATABRICKS_TOKEN", "ARM_CLIENT_CERTIFICATE", "pull_request_target"):
+    for forbidden in (
+        "CLIENT_SECRET",
+        "client-secret",
+        "DATABRICKS_TOKEN",
+        "ARM_CLIENT_CERTIFICATE",
+        "pull_request_target",
+    ):
         assert forbidden.lower() not in text.lower(), forbidden
     assert set(re.findall(r"secrets\.(\w+)", text)) <= {"TF_API_TOKEN"}
 
@@ -211,7 +228,14 @@ def test_every_make_target_a_workflow_runs_exists(path):
 
 
 def test_the_ci_makefile_targets_exist():
-    assert {"ci-environments", "workflows", "workflows-check", "lint-workflows", "rotate", "drift"} <= makefile_targets()
+    assert {
+        "ci-environments",
+        "workflows",
+        "workflows-check",
+        "lint-workflows",
+        "rotate",
+        "drift",
+    } <= makefile_targets()
 
 
 # --- agent execution mode ---------------------------------------------------------------------------
@@ -229,7 +253,10 @@ def prod_on_agents(tmp_path_factory):
     def change(raw):
         all_local(raw)
         raw["environments"]["prod"]["execution_mode"] = "agent"
-        raw["environments"]["prod"]["agent"] = {"pool": "mlplatform-prod", "client_id": "55555555-5555-5555-5555-555555555555"}
+        raw["environments"]["prod"]["agent"] = {
+            "pool": "mlplatform-prod",
+            "client_id": "55555555-5555-5555-5555-555555555555",
+        }
 
     files = generator.rendered(config_from(mutated(change)))
     folder = tmp_path_factory.mktemp("workflows")

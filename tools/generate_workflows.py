@@ -106,7 +106,9 @@ def _runner(environment: EnvironmentSettings) -> str:
     return f"${{{{ vars.{variable} || vars.DEPLOY_RUNNER || 'ubuntu-latest' }}}}"
 
 
-def _credentials(config: PlatformConfig, environment: EnvironmentSettings, layers: tuple[str, ...]) -> tuple[dict, dict]:
+def _credentials(
+    config: PlatformConfig, environment: EnvironmentSettings, layers: tuple[str, ...]
+) -> tuple[dict, dict]:
     """(permissions, env) of a job acting on `environment`: OIDC ids from the GitHub environment's
     variables when Terraform runs on the runner; only the Terraform Cloud token on agents."""
     permissions: dict[str, str] = {"contents": "read"}
@@ -168,7 +170,7 @@ def deploy_workflow(config: PlatformConfig) -> dict[str, Any]:
             "steps": [
                 {"uses": "actions/checkout@v4"},
                 {"uses": "actions/setup-python@v5", "with": {"python-version": "3.11"}},
-                        {"name": "make test", "run": "make test"},
+                {"name": "make test", "run": "make test"},
             ],
         }
     }

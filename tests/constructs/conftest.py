@@ -8,11 +8,12 @@ there, which is why wiring between stacks is tested on a full `app.synth()` else
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from cdktf import Testing as CdktfTesting
 from cdktf import TerraformStack
+from cdktf import Testing as CdktfTesting
 
 from app_runtime.synthesis import ValidationFailed
 

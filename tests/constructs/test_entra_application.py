@@ -7,8 +7,13 @@ from cdktf import TerraformOutput
 from constructs_lib.entra_application import EntraApplicationIdentity, EntraApplicationProps
 from tests.helpers import logical_id, only, ref, ref_to, resources, strip_metadata
 
-PROPS = EntraApplicationProps(display_name="mlplatform-dev-ml", owners=("11111111-1111-1111-1111-111111111111",),
-                              secret_expiry_days=90, secret_rotation_days=30, description="ML automation")
+PROPS = EntraApplicationProps(
+    display_name="mlplatform-dev-ml",
+    owners=("11111111-1111-1111-1111-111111111111",),
+    secret_expiry_days=90,
+    secret_rotation_days=30,
+    description="ML automation",
+)
 
 
 def _identity(bare_stack, synth, props=PROPS):
@@ -23,14 +28,21 @@ def test_app_and_principal_are_single_tenant_and_owned_by_the_deployer_too(bare_
     identity, stack = _identity(bare_stack, synth)
     owners = [ref(stack, "azuread_client_config", "object_id", section="data"), "11111111-1111-1111-1111-111111111111"]
     assert sorted(stack["resource"]) == [
-        "azuread_application", "azuread_application_password", "azuread_service_principal", "time_rotating",
+        "azuread_application",
+        "azuread_application_password",
+        "azuread_service_principal",
+        "time_rotating",
     ]
     assert strip_metadata(only(stack, "azuread_application")) == {
-        "display_name": "mlplatform-dev-ml", "description": "ML automation", "sign_in_audience": "AzureADMyOrg",
-        "owners": owners, "prevent_duplicate_names": True,
+        "display_name": "mlplatform-dev-ml",
+        "description": "ML automation",
+        "sign_in_audience": "AzureADMyOrg",
+        "owners": owners,
+        "prevent_duplicate_names": True,
     }
     assert strip_metadata(only(stack, "azuread_service_principal")) == {
-        "client_id": ref(stack, "azuread_application", "client_id"), "app_role_assignment_required": False,
+        "client_id": ref(stack, "azuread_application", "client_id"),
+        "app_role_assignment_required": False,
         "owners": owners,
     }
     assert stack["output"]["tenant"]["value"] == ref(stack, "azuread_service_principal", "application_tenant_id")
@@ -70,8 +82,9 @@ def test_each_password_expires_from_its_own_marker_and_is_replaced_before_destro
 def test_consumers_get_the_password_of_the_newer_marker(bare_stack, synth):
     _, stack = _identity(bare_stack, synth)
     a, b = (f"time_rotating.{logical_id(stack, 'time_rotating', f'rotation_{s}')}.rfc3339" for s in "ab")
-    pa, pb = (f"azuread_application_password.{logical_id(stack, 'azuread_application_password', f'secret_{s}')}"
-              for s in "ab")
+    pa, pb = (
+        f"azuread_application_password.{logical_id(stack, 'azuread_application_password', f'secret_{s}')}" for s in "ab"
+    )
     newer = f"(timecmp({a}, {b}) >= 0)"
     assert stack["output"]["secret"] == {"value": f"${{{newer} ? {pa}.value : {pb}.value}}", "sensitive": True}
     assert stack["output"]["end_date"]["value"] == f"${{{newer} ? {pa}.end_date : {pb}.end_date}}"

@@ -24,7 +24,9 @@ def test_one_app_one_principal_one_federated_credential(bare_stack, synth):
     identity = GitHubActionsIdentity(bare_stack, "prod_github_actions", PROPS)
     stack = synth(bare_stack)
     assert sorted(stack["resource"]) == [
-        "azuread_application", "azuread_application_federated_identity_credential", "azuread_service_principal",
+        "azuread_application",
+        "azuread_application_federated_identity_credential",
+        "azuread_service_principal",
     ]
     assert strip_metadata(only(stack, "azuread_application")) == {
         "display_name": "mlplatform-prod-github-actions",
@@ -52,7 +54,6 @@ def test_no_client_secret_exists(bare_stack, synth):
     stack = synth(bare_stack)
     assert "azuread_application_password" not in stack["resource"]
     assert "azuread_service_principal_password" not in stack["resource"]
-
 
 
 def test_a_given_provider_is_used_by_every_resource(bare_stack, synth):

@@ -10,16 +10,25 @@ from constructs_lib.key_vault import HardenedKeyVault, KeyVaultProps
 from constructs_lib.principals import AzurePrincipal
 from tests.helpers import logical_id, only, ref, resources, strip_metadata
 
-PROPS = KeyVaultProps(name="kv-test-0000", resource_group_name="rg", location="westeurope",
-                      tenant_id="00000000-0000-0000-0000-000000000000", sku="standard",
-                      soft_delete_retention_days=90, public_network_access_enabled=True,
-                      network_default_action="Deny", allowed_ip_ranges=(), prevent_destroy=False)
+PROPS = KeyVaultProps(
+    name="kv-test-0000",
+    resource_group_name="rg",
+    location="westeurope",
+    tenant_id="00000000-0000-0000-0000-000000000000",
+    sku="standard",
+    soft_delete_retention_days=90,
+    public_network_access_enabled=True,
+    network_default_action="Deny",
+    allowed_ip_ranges=(),
+    prevent_destroy=False,
+)
 DEPLOYER = AzurePrincipal("00000000-0000-0000-0000-0000000000aa", "deployer")
 
 
 def _secret(vault: HardenedKeyVault):
-    return vault.add_secret("secret", name="s", value="${var.v}", expiration_date="2030-01-01T00:00:00Z",
-                            content_type="text/plain")
+    return vault.add_secret(
+        "secret", name="s", value="${var.v}", expiration_date="2030-01-01T00:00:00Z", content_type="text/plain"
+    )
 
 
 def test_secret_depends_on_a_wait_that_depends_on_the_officer_grant(bare_stack, synth):
@@ -28,7 +37,7 @@ def test_secret_depends_on_a_wait_that_depends_on_the_officer_grant(bare_stack, 
     _secret(vault)
     stack = synth(bare_stack)
     (grant_id,) = stack["resource"]["azurerm_role_assignment"]
-    (wait_id, wait), = stack["resource"]["time_sleep"].items()
+    ((wait_id, wait),) = stack["resource"]["time_sleep"].items()
     assert stack["resource"]["azurerm_role_assignment"][grant_id]["role_definition_name"] == "Key Vault Secrets Officer"
     assert wait["create_duration"] == "120s"
     assert wait["depends_on"] == [f"azurerm_role_assignment.{grant_id}"]
@@ -47,20 +56,29 @@ def test_secrets_user_grant_makes_no_wait(bare_stack, synth):
 def test_add_secret_before_the_officer_grant_fails_with_what_to_do(bare_stack):
     vault = HardenedKeyVault(bare_stack, "kv", PROPS)
     vault.grant_secrets_user(AzurePrincipal.service_principal("${var.sp}", "reader"))
-    with pytest.raises(ValueError, match=r"add_secret\('secret'\) before grant_secrets_officer.*call "
-                                         r"vault\.grant_secrets_officer\(deployer\) first"):
+    with pytest.raises(
+        ValueError,
+        match=r"add_secret\('secret'\) before grant_secrets_officer.*call "
+        r"vault\.grant_secrets_officer\(deployer\) first",
+    ):
         _secret(vault)
 
 
 def test_vault_is_rbac_authorized_purge_protected_and_firewalled(bare_stack, synth):
-    vault = HardenedKeyVault(bare_stack, "kv", dataclasses.replace(
-        PROPS, allowed_ip_ranges=("203.0.113.7",), tags={"environment": "dev"}))
+    vault = HardenedKeyVault(
+        bare_stack, "kv", dataclasses.replace(PROPS, allowed_ip_ranges=("203.0.113.7",), tags={"environment": "dev"})
+    )
     stack = synth(bare_stack)
     assert sorted(stack["resource"]) == ["azurerm_key_vault"]
     assert strip_metadata(only(stack, "azurerm_key_vault")) == {
-        "name": "kv-test-0000", "resource_group_name": "rg", "location": "westeurope",
-        "tenant_id": "00000000-0000-0000-0000-000000000000", "sku_name": "standard",
-        "rbac_authorization_enabled": True, "purge_protection_enabled": True, "soft_delete_retention_days": 90,
+        "name": "kv-test-0000",
+        "resource_group_name": "rg",
+        "location": "westeurope",
+        "tenant_id": "00000000-0000-0000-0000-000000000000",
+        "sku_name": "standard",
+        "rbac_authorization_enabled": True,
+        "purge_protection_enabled": True,
+        "soft_delete_retention_days": 90,
         "public_network_access_enabled": True,
         "network_acls": {"default_action": "Deny", "bypass": "AzureServices", "ip_rules": ["203.0.113.7"]},
         "tags": {"environment": "dev"},
@@ -69,13 +87,24 @@ def test_vault_is_rbac_authorized_purge_protected_and_firewalled(bare_stack, syn
 
 
 def test_prevent_destroy_and_other_settings_reach_the_vault(bare_stack, synth):
-    HardenedKeyVault(bare_stack, "kv", dataclasses.replace(
-        PROPS, sku="premium", soft_delete_retention_days=7, public_network_access_enabled=False,
-        network_default_action="Allow", prevent_destroy=True))
+    HardenedKeyVault(
+        bare_stack,
+        "kv",
+        dataclasses.replace(
+            PROPS,
+            sku="premium",
+            soft_delete_retention_days=7,
+            public_network_access_enabled=False,
+            network_default_action="Allow",
+            prevent_destroy=True,
+        ),
+    )
     vault = only(synth(bare_stack), "azurerm_key_vault")
     assert vault["lifecycle"] == {"prevent_destroy": True}
     assert (vault["sku_name"], vault["soft_delete_retention_days"], vault["public_network_access_enabled"]) == (
-        "premium", 7, False,
+        "premium",
+        7,
+        False,
     )
     assert vault["network_acls"]["default_action"] == "Allow"
 
@@ -89,29 +118,44 @@ def test_role_assignments_name_their_principal_and_skip_the_directory_check_for_
     assignments = strip_metadata(resources(stack, "azurerm_role_assignment"))
     assert assignments == {
         logical_id(stack, "azurerm_role_assignment", "deployer_secrets_officer"): {
-            "scope": scope, "role_definition_name": "Key Vault Secrets Officer",
+            "scope": scope,
+            "role_definition_name": "Key Vault Secrets Officer",
             "principal_id": "00000000-0000-0000-0000-0000000000aa",
         },
         logical_id(stack, "azurerm_role_assignment", "azure_databricks_secrets_user"): {
-            "scope": scope, "role_definition_name": "Key Vault Secrets User", "principal_id": "${var.sp}",
-            "principal_type": "ServicePrincipal", "skip_service_principal_aad_check": True,
+            "scope": scope,
+            "role_definition_name": "Key Vault Secrets User",
+            "principal_id": "${var.sp}",
+            "principal_type": "ServicePrincipal",
+            "skip_service_principal_aad_check": True,
         },
     }
     assert (officer.friendly_unique_id, user.friendly_unique_id) == (
-        logical_id(stack, "azurerm_role_assignment", "officer"), logical_id(stack, "azurerm_role_assignment", "user"),
+        logical_id(stack, "azurerm_role_assignment", "officer"),
+        logical_id(stack, "azurerm_role_assignment", "user"),
     )
 
 
 def test_secret_carries_expiry_content_type_and_tags(bare_stack, synth):
     vault = HardenedKeyVault(bare_stack, "kv", PROPS)
     vault.grant_secrets_officer(DEPLOYER)
-    vault.add_secret("client_secret", name="ml-client-secret", value="${var.v}", expiration_date="${var.end}",
-                     content_type="application/x-entra-client-secret", tags={"client-id": "${var.cid}"})
+    vault.add_secret(
+        "client_secret",
+        name="ml-client-secret",
+        value="${var.v}",
+        expiration_date="${var.end}",
+        content_type="application/x-entra-client-secret",
+        tags={"client-id": "${var.cid}"},
+    )
     stack = synth(bare_stack)
     assert strip_metadata(only(stack, "azurerm_key_vault_secret")) == {
-        "key_vault_id": ref(stack, "azurerm_key_vault", "id"), "name": "ml-client-secret", "value": "${var.v}",
-        "expiration_date": "${var.end}", "content_type": "application/x-entra-client-secret",
-        "tags": {"client-id": "${var.cid}"}, "depends_on": [f"time_sleep.{logical_id(stack, 'time_sleep', 'officer')}"],
+        "key_vault_id": ref(stack, "azurerm_key_vault", "id"),
+        "name": "ml-client-secret",
+        "value": "${var.v}",
+        "expiration_date": "${var.end}",
+        "content_type": "application/x-entra-client-secret",
+        "tags": {"client-id": "${var.cid}"},
+        "depends_on": [f"time_sleep.{logical_id(stack, 'time_sleep', 'officer')}"],
     }
 
 

@@ -7,19 +7,27 @@ import pytest
 from constructs_lib.principals import AzurePrincipal, Principal, construct_label
 
 
-@pytest.mark.parametrize("text, label", [
-    ("ML Engineers", "ml_engineers"), ("Key Vault Secrets Officer", "key_vault_secrets_officer"),
-    ("--a..b--", "a_b"), ("main.models.churn", "main_models_churn"),
-])
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("ML Engineers", "ml_engineers"),
+        ("Key Vault Secrets Officer", "key_vault_secrets_officer"),
+        ("--a..b--", "a_b"),
+        ("main.models.churn", "main_models_churn"),
+    ],
+)
 def test_construct_label(text, label):
     assert construct_label(text) == label
 
 
-@pytest.mark.parametrize("principal, entry", [
-    (Principal.service_principal("${var.app_id}", "ml"), {"service_principal_name": "${var.app_id}"}),
-    (Principal.group("ML Engineers"), {"group_name": "ML Engineers"}),
-    (Principal("user", "someone@example.com", "someone"), {"user_name": "someone@example.com"}),
-])
+@pytest.mark.parametrize(
+    "principal, entry",
+    [
+        (Principal.service_principal("${var.app_id}", "ml"), {"service_principal_name": "${var.app_id}"}),
+        (Principal.group("ML Engineers"), {"group_name": "ML Engineers"}),
+        (Principal("user", "someone@example.com", "someone"), {"user_name": "someone@example.com"}),
+    ],
+)
 def test_each_kind_names_itself_as_databricks_acls_do(principal, entry):
     control = principal.access_control("CAN_QUERY")
     assert control.permission_level == "CAN_QUERY"

@@ -12,9 +12,14 @@ from tests.helpers import only, strip_metadata
 SUBNET = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/pe"
 ZONE = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net"
 PROPS = PrivateEndpointProps(
-    name="pe-kv", resource_group_name="rg", location="westeurope", subnet_id=SUBNET,
+    name="pe-kv",
+    resource_group_name="rg",
+    location="westeurope",
+    subnet_id=SUBNET,
     target_resource_id="/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv",
-    subresource="vault", private_dns_zone_ids=(ZONE,), tags={"environment": "dev"},
+    subresource="vault",
+    private_dns_zone_ids=(ZONE,),
+    tags={"environment": "dev"},
 )
 
 

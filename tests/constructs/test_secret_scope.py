@@ -8,8 +8,9 @@ from constructs_lib.principals import Principal
 from constructs_lib.secret_scope import KeyVaultBackedSecretScope, KeyVaultBackedSecretScopeProps
 from tests.helpers import logical_id, only, ref, resources, strip_metadata
 
-PROPS = KeyVaultBackedSecretScopeProps(name="mlplatform-dev-keyvault", key_vault_id="${var.vault_id}",
-                                       key_vault_uri="${var.vault_uri}")
+PROPS = KeyVaultBackedSecretScopeProps(
+    name="mlplatform-dev-keyvault", key_vault_id="${var.vault_id}", key_vault_uri="${var.vault_uri}"
+)
 ML = Principal.service_principal("${var.app_id}", "ml")
 
 
@@ -31,11 +32,21 @@ def test_read_and_manage_grants_are_one_acl_each_on_this_scope(bare_stack, synth
     stack = synth(bare_stack)
     name = ref(stack, "databricks_secret_scope", "name")
     assert strip_metadata(resources(stack, "databricks_secret_acl")) == {
-        logical_id(stack, "databricks_secret_acl", "read_ml"): {"scope": name, "principal": "${var.app_id}", "permission": "READ"},
-        logical_id(stack, "databricks_secret_acl", "manage_group_ml_admins"): {
-            "scope": name, "principal": "ML Admins", "permission": "MANAGE",
+        logical_id(stack, "databricks_secret_acl", "read_ml"): {
+            "scope": name,
+            "principal": "${var.app_id}",
+            "permission": "READ",
         },
-        logical_id(stack, "databricks_secret_acl", "write_ml"): {"scope": name, "principal": "${var.app_id}", "permission": "WRITE"},
+        logical_id(stack, "databricks_secret_acl", "manage_group_ml_admins"): {
+            "scope": name,
+            "principal": "ML Admins",
+            "permission": "MANAGE",
+        },
+        logical_id(stack, "databricks_secret_acl", "write_ml"): {
+            "scope": name,
+            "principal": "${var.app_id}",
+            "permission": "WRITE",
+        },
     }
     assert [g.friendly_unique_id for g in (read, manage, write)] == [
         logical_id(stack, "databricks_secret_acl", fragment) for fragment in ("read_ml", "manage_group", "write_ml")

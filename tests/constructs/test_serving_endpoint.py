@@ -19,8 +19,13 @@ from constructs_lib.serving_endpoint import (
 from tests.helpers import only, ref, resources, strip_metadata
 
 ML = Principal.service_principal("${var.app_id}", "ml")
-CHURN = ServedEntity(name="churn-3", entity_name="main.models.churn", entity_version="3", workload_size="Small",
-                     scale_to_zero_enabled=True)
+CHURN = ServedEntity(
+    name="churn-3",
+    entity_name="main.models.churn",
+    entity_version="3",
+    workload_size="Small",
+    scale_to_zero_enabled=True,
+)
 PROPS = ServingEndpointProps(name="churn-dev", served_entities=(CHURN,), routes=(("churn-3", 100),), ai_gateway=None)
 
 
@@ -32,39 +37,71 @@ def test_one_entity_takes_all_traffic_and_nothing_else_is_set(bare_stack, synth)
     assert strip_metadata(only(stack, "databricks_model_serving")) == {
         "name": "churn-dev",
         "config": {
-            "served_entities": [{"name": "churn-3", "entity_name": "main.models.churn", "entity_version": "3",
-                                 "workload_size": "Small", "scale_to_zero_enabled": True}],
+            "served_entities": [
+                {
+                    "name": "churn-3",
+                    "entity_name": "main.models.churn",
+                    "entity_version": "3",
+                    "workload_size": "Small",
+                    "scale_to_zero_enabled": True,
+                }
+            ],
             "traffic_config": {"routes": [{"served_entity_name": "churn-3", "traffic_percentage": 100}]},
         },
     }
     # Not the resource's endpoint_url, which provider 1.99.0 sets for route-optimized endpoints only.
     assert stack["output"]["url"]["value"] == (
-        "https://adb-1.2.azuredatabricks.net/serving-endpoints/" + ref(stack, "databricks_model_serving", "name")
+        "https://adb-1.2.azuredatabricks.net/serving-endpoints/"
+        + ref(stack, "databricks_model_serving", "name")
         + "/invocations"
     )
 
 
 def test_split_traffic_environment_variables_tags_and_gateway(bare_stack, synth):
-    challenger = dataclasses.replace(CHURN, name="churn-4", entity_version="4", workload_size="Medium",
-                                     scale_to_zero_enabled=False,
-                                     environment_vars={"TOKEN": "{{secrets/scope/token}}", "MODE": "shadow"})
-    gateway = AiGateway(inference_table=InferenceTable("main", "monitoring", "churn"), usage_tracking=True,
-                        rate_limits=(RateLimit(calls=100, key="user", renewal_period="minute"),))
-    ServingEndpoint(bare_stack, "serving_endpoint", dataclasses.replace(
-        PROPS, served_entities=(CHURN, challenger), routes=(("churn-3", 90), ("churn-4", 10)), ai_gateway=gateway,
-        tags={"environment": "dev"}))
+    challenger = dataclasses.replace(
+        CHURN,
+        name="churn-4",
+        entity_version="4",
+        workload_size="Medium",
+        scale_to_zero_enabled=False,
+        environment_vars={"TOKEN": "{{secrets/scope/token}}", "MODE": "shadow"},
+    )
+    gateway = AiGateway(
+        inference_table=InferenceTable("main", "monitoring", "churn"),
+        usage_tracking=True,
+        rate_limits=(RateLimit(calls=100, key="user", renewal_period="minute"),),
+    )
+    ServingEndpoint(
+        bare_stack,
+        "serving_endpoint",
+        dataclasses.replace(
+            PROPS,
+            served_entities=(CHURN, challenger),
+            routes=(("churn-3", 90), ("churn-4", 10)),
+            ai_gateway=gateway,
+            tags={"environment": "dev"},
+        ),
+    )
     serving = only(synth(bare_stack), "databricks_model_serving")
     assert serving["config"]["served_entities"][1] == {
-        "name": "churn-4", "entity_name": "main.models.churn", "entity_version": "4", "workload_size": "Medium",
-        "scale_to_zero_enabled": False, "environment_vars": {"TOKEN": "{{secrets/scope/token}}", "MODE": "shadow"},
+        "name": "churn-4",
+        "entity_name": "main.models.churn",
+        "entity_version": "4",
+        "workload_size": "Medium",
+        "scale_to_zero_enabled": False,
+        "environment_vars": {"TOKEN": "{{secrets/scope/token}}", "MODE": "shadow"},
     }
     assert serving["config"]["traffic_config"]["routes"] == [
         {"served_entity_name": "churn-3", "traffic_percentage": 90},
         {"served_entity_name": "churn-4", "traffic_percentage": 10},
     ]
     assert serving["ai_gateway"] == {
-        "inference_table_config": {"enabled": True, "catalog_name": "main", "schema_name": "monitoring",
-                                   "table_name_prefix": "churn"},
+        "inference_table_config": {
+            "enabled": True,
+            "catalog_name": "main",
+            "schema_name": "monitoring",
+            "table_name_prefix": "churn",
+        },
         "usage_tracking_config": {"enabled": True},
         "rate_limits": [{"calls": 100, "key": "user", "renewal_period": "minute"}],
     }
@@ -72,14 +109,21 @@ def test_split_traffic_environment_variables_tags_and_gateway(bare_stack, synth)
 
 
 def test_an_empty_gateway_sets_none_of_its_parts(bare_stack, synth):
-    ServingEndpoint(bare_stack, "serving_endpoint", dataclasses.replace(
-        PROPS, ai_gateway=AiGateway(inference_table=None, usage_tracking=False, rate_limits=())))
+    ServingEndpoint(
+        bare_stack,
+        "serving_endpoint",
+        dataclasses.replace(PROPS, ai_gateway=AiGateway(inference_table=None, usage_tracking=False, rate_limits=())),
+    )
     assert only(synth(bare_stack), "databricks_model_serving")["ai_gateway"] == {}
 
 
-@pytest.mark.parametrize("grant, level", [
-    (ServingEndpoint.grant_query, "CAN_QUERY"), (ServingEndpoint.grant_manage, "CAN_MANAGE"),
-])
+@pytest.mark.parametrize(
+    "grant, level",
+    [
+        (ServingEndpoint.grant_query, "CAN_QUERY"),
+        (ServingEndpoint.grant_manage, "CAN_MANAGE"),
+    ],
+)
 def test_each_shortcut_grants_its_level_on_this_endpoint(bare_stack, synth, grant, level):
     endpoint = ServingEndpoint(bare_stack, "serving_endpoint", PROPS)
     made = grant(endpoint, ML)

@@ -10,8 +10,9 @@ from tests.helpers import only, ref, resources, strip_metadata
 
 
 def _workspace(stack, name):
-    return TfcWorkspace(stack, name, TfcWorkspaceProps(name=name, organization="org", project_id="prj-1",
-                                                        terraform_version="1.11.4"))
+    return TfcWorkspace(
+        stack, name, TfcWorkspaceProps(name=name, organization="org", project_id="prj-1", terraform_version="1.11.4")
+    )
 
 
 def test_a_workspace_runs_locally_until_put_on_a_pool(bare_stack, synth):
@@ -27,7 +28,9 @@ def test_created_pool_is_workspace_scoped_and_allows_exactly_its_workspaces(bare
         _workspace(bare_stack, name).run_on(pool)
     stack = synth(bare_stack)
     assert strip_metadata(only(stack, "tfe_agent_pool")) == {
-        "name": "azure-agents", "organization": "org", "organization_scoped": False,
+        "name": "azure-agents",
+        "organization": "org",
+        "organization_scoped": False,
     }
     allowed = only(stack, "tfe_agent_pool_allowed_workspaces")
     workspaces = {w["name"]: f"${{tfe_workspace.{k}.id}}" for k, w in resources(stack, "tfe_workspace").items()}

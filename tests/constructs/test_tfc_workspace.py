@@ -7,8 +7,9 @@ import dataclasses
 from constructs_lib.tfc_workspace import TfcWorkspace, TfcWorkspaceProps
 from tests.helpers import logical_id, only, ref, resources, strip_metadata
 
-PROPS = TfcWorkspaceProps(name="mlplatform-dev-azure", organization="acme", project_id="${var.project}",
-                          terraform_version="1.11.4")
+PROPS = TfcWorkspaceProps(
+    name="mlplatform-dev-azure", organization="acme", project_id="${var.project}", terraform_version="1.11.4"
+)
 
 
 def test_workspace_with_the_safe_defaults(bare_stack, synth):
@@ -16,23 +17,37 @@ def test_workspace_with_the_safe_defaults(bare_stack, synth):
     stack = synth(bare_stack)
     assert sorted(stack["resource"]) == ["tfe_workspace", "tfe_workspace_settings"]
     assert strip_metadata(only(stack, "tfe_workspace")) == {
-        "name": "mlplatform-dev-azure", "organization": "acme", "project_id": "${var.project}",
-        "terraform_version": "1.11.4", "allow_destroy_plan": True, "queue_all_runs": False,
+        "name": "mlplatform-dev-azure",
+        "organization": "acme",
+        "project_id": "${var.project}",
+        "terraform_version": "1.11.4",
+        "allow_destroy_plan": True,
+        "queue_all_runs": False,
     }
     assert strip_metadata(only(stack, "tfe_workspace_settings")) == {
-        "workspace_id": ref(stack, "tfe_workspace", "id"), "execution_mode": "local", "auto_apply": False,
-        "global_remote_state": False, "remote_state_consumer_ids": [],
+        "workspace_id": ref(stack, "tfe_workspace", "id"),
+        "execution_mode": "local",
+        "auto_apply": False,
+        "global_remote_state": False,
+        "remote_state_consumer_ids": [],
     }
     assert workspace.agent_pool is None
 
 
 def test_description_tags_and_apply_choices_reach_the_workspace(bare_stack, synth):
-    TfcWorkspace(bare_stack, "ws", dataclasses.replace(
-        PROPS, auto_apply=True, allow_destroy_plan=False, description="azure layer", tags={"tier": "prod"}))
+    TfcWorkspace(
+        bare_stack,
+        "ws",
+        dataclasses.replace(
+            PROPS, auto_apply=True, allow_destroy_plan=False, description="azure layer", tags={"tier": "prod"}
+        ),
+    )
     stack = synth(bare_stack)
     workspace = only(stack, "tfe_workspace")
     assert (workspace["description"], workspace["tags"], workspace["allow_destroy_plan"]) == (
-        "azure layer", {"tier": "prod"}, False,
+        "azure layer",
+        {"tier": "prod"},
+        False,
     )
     assert only(stack, "tfe_workspace_settings")["auto_apply"] is True
 
@@ -45,7 +60,8 @@ def test_state_is_shared_with_exactly_the_named_consumers(bare_stack, synth):
     stack = synth(bare_stack)
     settings = resources(stack, "tfe_workspace_settings")
     databricks_id = f"${{tfe_workspace.{logical_id(stack, 'tfe_workspace', 'databricks')}.id}}"
-    assert settings[logical_id(stack, "tfe_workspace_settings", "azure")]["remote_state_consumer_ids"] == [databricks_id]
+    assert settings[logical_id(stack, "tfe_workspace_settings", "azure")]["remote_state_consumer_ids"] == [
+        databricks_id
+    ]
     assert settings[logical_id(stack, "tfe_workspace_settings", "databricks")]["remote_state_consumer_ids"] == []
     assert all(s["global_remote_state"] is False for s in settings.values())
-

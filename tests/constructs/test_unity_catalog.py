@@ -52,12 +52,15 @@ def test_more_privileges_for_one_principal_extend_its_one_grant(bare_stack, synt
     assert select.friendly_unique_id in stack["resource"]["databricks_grant"]
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda uc: uc.model("main.churn"), "catalog.schema.model"),
-    (lambda uc: uc.schema("main"), "catalog.schema"),
-    (lambda uc: uc.catalog("main").grant(BOT), "at least one privilege"),
-    (lambda uc: (uc.catalog("a-b"), uc.catalog("a_b")), "map to one construct id"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda uc: uc.model("main.churn"), "catalog.schema.model"),
+        (lambda uc: uc.schema("main"), "catalog.schema"),
+        (lambda uc: uc.catalog("main").grant(BOT), "at least one privilege"),
+        (lambda uc: (uc.catalog("a-b"), uc.catalog("a_b")), "map to one construct id"),
+    ],
+)
 def test_misuse_is_a_clear_error(bare_stack, call, message):
     with pytest.raises(ValueError, match=message):
         call(UnityCatalog(bare_stack, "uc"))

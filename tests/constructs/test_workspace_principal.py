@@ -8,9 +8,16 @@ from constructs_lib.workspace_principal import WorkspaceServicePrincipal, Worksp
 from tests.helpers import only, ref, strip_metadata
 
 PROPS = WorkspaceServicePrincipalProps(
-    application_id="${var.client_id}", display_name="mlplatform-dev-ml", workspace_access=True,
-    databricks_sql_access=True, allow_cluster_create=False, group_name="ml-automation", create_group=True,
-    user_groups=(), manager_groups=(), account_id=None,
+    application_id="${var.client_id}",
+    display_name="mlplatform-dev-ml",
+    workspace_access=True,
+    databricks_sql_access=True,
+    allow_cluster_create=False,
+    group_name="ml-automation",
+    create_group=True,
+    user_groups=(),
+    manager_groups=(),
+    account_id=None,
 )
 
 
@@ -20,8 +27,12 @@ def test_principal_is_bound_by_application_id_and_joins_the_group_it_creates(bar
     assert sorted(stack["resource"]) == ["databricks_group", "databricks_group_member", "databricks_service_principal"]
     assert "data" not in stack
     assert strip_metadata(only(stack, "databricks_service_principal")) == {
-        "application_id": "${var.client_id}", "display_name": "mlplatform-dev-ml", "workspace_access": True,
-        "databricks_sql_access": True, "allow_cluster_create": False, "allow_instance_pool_create": False,
+        "application_id": "${var.client_id}",
+        "display_name": "mlplatform-dev-ml",
+        "workspace_access": True,
+        "databricks_sql_access": True,
+        "allow_cluster_create": False,
+        "allow_instance_pool_create": False,
     }
     assert strip_metadata(only(stack, "databricks_group")) == {"display_name": "ml-automation"}
     assert strip_metadata(only(stack, "databricks_group_member")) == {
@@ -34,7 +45,9 @@ def test_principal_is_bound_by_application_id_and_joins_the_group_it_creates(bar
 
 
 def test_an_existing_group_is_looked_up_not_created(bare_stack, synth):
-    WorkspaceServicePrincipal(bare_stack, "ml_principal", dataclasses.replace(PROPS, group_name="admins", create_group=False))
+    WorkspaceServicePrincipal(
+        bare_stack, "ml_principal", dataclasses.replace(PROPS, group_name="admins", create_group=False)
+    )
     stack = synth(bare_stack)
     assert "databricks_group" not in stack["resource"]
     assert strip_metadata(only(stack, "databricks_group", section="data")) == {"display_name": "admins"}
@@ -42,23 +55,32 @@ def test_an_existing_group_is_looked_up_not_created(bare_stack, synth):
 
 
 def test_user_and_manager_groups_make_one_rule_set_that_keeps_the_deployer_a_manager(bare_stack, synth):
-    WorkspaceServicePrincipal(bare_stack, "ml_principal", dataclasses.replace(
-        PROPS, user_groups=("ml-users",), manager_groups=("ml-admins",), account_id="acc-1"))
+    WorkspaceServicePrincipal(
+        bare_stack,
+        "ml_principal",
+        dataclasses.replace(PROPS, user_groups=("ml-users",), manager_groups=("ml-admins",), account_id="acc-1"),
+    )
     stack = synth(bare_stack)
     assert strip_metadata(only(stack, "databricks_access_control_rule_set")) == {
         "name": "accounts/acc-1/servicePrincipals/"
-                + ref(stack, "databricks_service_principal", "application_id") + "/ruleSets/default",
+        + ref(stack, "databricks_service_principal", "application_id")
+        + "/ruleSets/default",
         "grant_rules": [
             {"role": "roles/servicePrincipal.user", "principals": ["groups/ml-users"]},
-            {"role": "roles/servicePrincipal.manager", "principals": [
-                ref(stack, "databricks_current_user", "acl_principal_id", section="data"), "groups/ml-admins",
-            ]},
+            {
+                "role": "roles/servicePrincipal.manager",
+                "principals": [
+                    ref(stack, "databricks_current_user", "acl_principal_id", section="data"),
+                    "groups/ml-admins",
+                ],
+            },
         ],
     }
 
 
 def test_manager_groups_alone_make_no_user_rule(bare_stack, synth):
-    WorkspaceServicePrincipal(bare_stack, "ml_principal", dataclasses.replace(
-        PROPS, manager_groups=("ml-admins",), account_id="acc-1"))
+    WorkspaceServicePrincipal(
+        bare_stack, "ml_principal", dataclasses.replace(PROPS, manager_groups=("ml-admins",), account_id="acc-1")
+    )
     rules = only(synth(bare_stack), "databricks_access_control_rule_set")["grant_rules"]
     assert [rule["role"] for rule in rules] == ["roles/servicePrincipal.manager"]
