@@ -158,11 +158,9 @@ class DatabricksWorkspaceStack(TerraformStack):
         self.unity_catalog = UnityCatalog(self, "unity_catalog")
         for model in serving.served_models:
             self.unity_catalog.model(model.model).grant_execute(ml)
-        table = serving.ai_gateway.inference_table if serving.ai_gateway else None
-        if table:
-            # Databricks writes the inference table as the endpoint's creator; the principal reads it
-            # (monitoring, drift) and never writes: SELECT on the schema, as the table appears later.
-            self.unity_catalog.schema(f"{table.catalog}.{table.schema_name}").grant_read_tables(ml)
+        # An inference table is written as the endpoint's creator too (README: Unity Catalog
+        # privileges lists what the deploying identity must hold); the principal gets nothing there:
+        # request and response payloads are not its business (least privilege).
 
         outputs = {
             "serving_endpoint_url": (self.endpoint.invocation_url(host), "POST scoring requests here"),

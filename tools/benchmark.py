@@ -5,7 +5,9 @@ it), timed with perf_counter; peak RSS is the largest resident set of that proce
 kernel reports it to wait4 (the Node jsii kernel included). Each figure is the median of --runs.
 Reported as ratios, since absolute seconds depend on the machine.
 
-    python -m tests.benchmark [--runs 3]      (make bench; make bench BENCH_RUNS=5)
+    python -m tools.benchmark [--runs 3]      (make bench; make bench BENCH_RUNS=5)
+
+Each run is reported as it finishes, so a long benchmark never looks hung.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ def generated_config(count: int, folder: Path) -> Path:
         env["tier"] = "dev"
         env["azure"]["key_vault"]["name"] = f"kv-mlplat-b{index:02d}-0000"
         env["databricks"]["serving"]["name"] = f"mlplatform-b{index:02d}-churn"
+        # names that must be unique across environments (config/root.py)
+        env["azure"]["resource_group"]["name"] = f"rg-mlplatform-b{index:02d}"
+        env["databricks"]["workspace"]["host"] = f"https://adb-{index:016d}.11.azuredatabricks.net"
         environments[f"b{index:02d}"] = env
     raw["environments"] = environments
     path = folder / f"bench-{count}.yaml"
@@ -47,7 +52,8 @@ def generated_config(count: int, folder: Path) -> Path:
 
 def measure(env_overrides: dict[str, str], outdir: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one `python main.py` run."""
-    env = {**os.environ, **env_overrides, "CDKTF_OUTDIR": str(outdir)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLATFORM_")}
+    env.update(env_overrides, CDKTF_OUTDIR=str(outdir))
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -64,15 +70,23 @@ def stack_count(folder: Path, label: str) -> int:
     return len(json.loads((folder / f"{label}-warm-up" / "manifest.json").read_text())["stacks"])
 
 
+def progress(line: str) -> None:
+    print(f"  {line}", flush=True)
+
+
 def medians(runs: int, variants: dict[str, dict[str, str]], folder: Path) -> dict[str, tuple[float, int]]:
     """Median (wall, peak RSS) per variant: one untimed warm-up each, then the variants interleaved
     run by run, so that drift on a busy machine affects every variant alike."""
     for label, env in variants.items():
-        measure(env, folder / f"{label}-warm-up")
+        seconds, _ = measure(env, folder / f"{label}-warm-up")
+        progress(f"warm-up {label}: {seconds:.2f} s")
     results: dict[str, list[tuple[float, int]]] = {label: [] for label in variants}
     for run in range(runs):
         for label, env in variants.items():
             results[label].append(measure(env, folder / f"{label}-{run}"))
+            progress(
+                f"run {run + 1}/{runs} {label}: {results[label][-1][0]:.2f} s, {results[label][-1][1] / 1024:.0f} MiB"
+            )
     return {
         label: (statistics.median(r[0] for r in rs), int(statistics.median(r[1] for r in rs)))
         for label, rs in results.items()
@@ -83,9 +97,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    print(f"benchmark: {args.runs} runs of each variant after a warm-up; each run prints when it finishes", flush=True)
     with tempfile.TemporaryDirectory(prefix="mlplatform-bench-") as tmp:
         folder = Path(tmp)
-        base = {"MLPLATFORM_CONFIG": str(DEFAULT_CONFIG), "MLPLATFORM_ENVIRONMENTS": ""}
+        base = {"MLPLATFORM_CONFIG": str(DEFAULT_CONFIG)}
         default = medians(
             args.runs,
             {"stock": {**base, "MLPLATFORM_EAGER_PROVIDERS": "1"}, "lazy": {**base, "MLPLATFORM_EAGER_PROVIDERS": "0"}},
@@ -98,7 +113,6 @@ def main() -> int:
             {
                 str(n): {
                     "MLPLATFORM_CONFIG": str(generated_config(n, folder)),
-                    "MLPLATFORM_ENVIRONMENTS": "",
                     "MLPLATFORM_EAGER_PROVIDERS": "0",
                 }
                 for n in counts
