@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cdktf_cdktf_provider_tfe.variable import Variable
 from cdktf_cdktf_provider_tfe.workspace import Workspace
 from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
@@ -73,6 +74,12 @@ class TfcWorkspace(Construct):
         """Let `consumer` read this workspace's state outputs (terraform_remote_state)."""
         self._consumers.append(consumer.workspace_id)
         self.settings.remote_state_consumer_ids = list(self._consumers)
+
+    def set_environment_variable(self, key: str, value: str) -> Variable:
+        """An environment variable of this workspace's runs; for identifiers only, never a secret."""
+        return Variable(
+            self, f"env_{key.lower()}", workspace_id=self.workspace_id, category="env", key=key, value=value, sensitive=False
+        )
 
     def run_on(self, pool: TfcAgentPool) -> None:
         """Run this workspace's plans and applies on `pool`'s agents (agent execution mode), allowed on it."""

@@ -112,14 +112,17 @@ class TfcBootstrapStack(TerraformStack):
                         f"Managed identity of the {agent.pool} agents for the {environment.name} workspaces "
                         "(azurerm, azuread, databricks azure-msi); identifiers only, no secrets"
                     ),
+                    # What all three providers read for managed-identity auth (the Databricks SDK:
+                    # ARM_USE_MSI, ARM_CLIENT_ID, ARM_TENANT_ID; it ignores ARM_SUBSCRIPTION_ID).
                     environment_variables={
                         "ARM_USE_MSI": "true",
                         "ARM_CLIENT_ID": agent.client_id,
                         "ARM_TENANT_ID": environment.azure.tenant_id,
-                        "ARM_SUBSCRIPTION_ID": environment.azure.subscription_id,
                     },
                 ),
             )
             for layer, workspace in workspaces.items():
                 workspace.run_on(pool)
                 credentials.attach_to(f"attach_{layer}", workspace.workspace_id)
+            # Only azurerm reads the subscription: the azure workspace alone gets it.
+            workspaces["azure"].set_environment_variable("ARM_SUBSCRIPTION_ID", environment.azure.subscription_id)

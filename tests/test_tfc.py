@@ -112,28 +112,34 @@ def test_each_databricks_workspace_reads_exactly_its_environment_azure_state(tfc
 def test_agent_environments_get_managed_identity_identifiers_only(tfc):
     sets = {k: v["name"] for k, v in resources(tfc, "tfe_variable_set").items()}
     assert sorted(sets.values()) == ["mlplatform-prod-agent-identity", "mlplatform-staging-agent-identity"]
+    ids = _workspace_ids(tfc)
+    names = {workspace_id: name for name, workspace_id in ids.items()}
     variables: dict[str, dict[str, str]] = {}
     for variable in resources(tfc, "tfe_variable").values():
         assert variable["category"] == "env"
         assert variable["sensitive"] is False
-        set_name = sets[variable["variable_set_id"].split(".")[1]]
-        variables.setdefault(set_name, {})[variable["key"]] = variable["value"]
-    # Exactly what azurerm, azuread and the Databricks provider (azure-msi) read; nothing they ignore.
+        owner = (
+            sets[variable["variable_set_id"].split(".")[1]]
+            if "variable_set_id" in variable
+            else names[variable["workspace_id"]]
+        )
+        variables.setdefault(owner, {})[variable["key"]] = variable["value"]
+    # Exactly what azurerm, azuread and the Databricks provider (azure-msi) read; nothing they ignore:
+    # the shared set reaches both workspaces, the subscription (azurerm only) the azure workspace alone.
     assert variables == {
         "mlplatform-staging-agent-identity": {
             "ARM_USE_MSI": "true",
             "ARM_CLIENT_ID": "44444444-4444-4444-4444-444444444444",
             "ARM_TENANT_ID": "00000000-0000-0000-0000-000000000000",
-            "ARM_SUBSCRIPTION_ID": "22222222-2222-2222-2222-222222222222",
         },
         "mlplatform-prod-agent-identity": {
             "ARM_USE_MSI": "true",
             "ARM_CLIENT_ID": "55555555-5555-5555-5555-555555555555",
             "ARM_TENANT_ID": "00000000-0000-0000-0000-000000000000",
-            "ARM_SUBSCRIPTION_ID": "33333333-3333-3333-3333-333333333333",
         },
+        "mlplatform-staging-azure": {"ARM_SUBSCRIPTION_ID": "22222222-2222-2222-2222-222222222222"},
+        "mlplatform-prod-azure": {"ARM_SUBSCRIPTION_ID": "33333333-3333-3333-3333-333333333333"},
     }
-    ids = _workspace_ids(tfc)
     attached = {
         (a["variable_set_id"], a["workspace_id"]) for a in resources(tfc, "tfe_workspace_variable_set").values()
     }

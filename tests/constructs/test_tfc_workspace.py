@@ -65,3 +65,16 @@ def test_state_is_shared_with_exactly_the_named_consumers(bare_stack, synth):
     ]
     assert settings[logical_id(stack, "tfe_workspace_settings", "databricks")]["remote_state_consumer_ids"] == []
     assert all(s["global_remote_state"] is False for s in settings.values())
+
+
+def test_an_environment_variable_belongs_to_this_workspace_only_and_is_never_sensitive(bare_stack, synth):
+    workspace = TfcWorkspace(bare_stack, "ws", PROPS)
+    workspace.set_environment_variable("ARM_SUBSCRIPTION_ID", "33333333-3333-3333-3333-333333333333")
+    stack = synth(bare_stack)
+    assert strip_metadata(only(stack, "tfe_variable")) == {
+        "workspace_id": ref(stack, "tfe_workspace", "id"),
+        "category": "env",
+        "key": "ARM_SUBSCRIPTION_ID",
+        "value": "33333333-3333-3333-3333-333333333333",
+        "sensitive": False,
+    }
