@@ -21,7 +21,7 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
+import time
 from collections.abc import MutableMapping
 from pathlib import Path
 
@@ -33,14 +33,31 @@ STAGING_MARK = ".staging-"
 CLI_MARKER = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"
 
 
-class Interrupted(Exception):
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_staging: Path | None = None
+"""The staging folder of the synthesis in progress: what a stop signal must remove."""
+_published = False
+"""True once the output folder is complete (a stop signal held back during publishing says so)."""
 
 
-def _raise_interrupted(signum: int, _frame: object) -> None:
-    raise Interrupted(signum)
+def _stop(signum: int, _frame: object) -> None:
+    """SIGINT/SIGTERM/SIGHUP: remove the staging folder, say so in one line, exit 128 + signal.
+
+    Done here, not by raising into the interrupted code: a jsii call in progress would turn an
+    exception into a kernel error or swallow it, and cleanup could be skipped."""
+    if _staging is not None:
+        from app_runtime.synthesis import stop_kernel
+
+        stop_kernel()  # Node may still be writing stack files into the staging folder
+        for _ in range(50):  # a file system may lag behind the killed writer for a moment
+            shutil.rmtree(_staging, ignore_errors=True)
+            if not _staging.exists():
+                break
+            time.sleep(0.02)
+    name = signal.Signals(signum).name
+    outcome = "the output folder is complete" if _published else "nothing was written to the output folder"
+    print(f"mlplatform: interrupted by {name}; {outcome}", file=sys.stderr, flush=True)
+    os._exit(128 + signum)  # no interpreter teardown: the jsii kernel may be half-way through a call
 
 
 def _alive(pid: int) -> bool:
@@ -94,18 +111,31 @@ def synthesize(config: PlatformConfig, outdir: Path, *, under_cli: bool = False)
     from app_runtime.synthesis import new_app, synth
     from stacks.app import build_app  # imports the providers: only after the config is known good
 
+    global _staging, _published
     outdir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(outdir)
-    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}{STAGING_MARK}{os.getpid()}-", dir=outdir.parent))
+    # Named before it exists, so that a signal arriving at any point finds it to remove.
+    staging = outdir.parent / f".{outdir.name}{STAGING_MARK}{os.getpid()}-{os.urandom(4).hex()}"
+    _staging = staging
+    staging.mkdir()
     try:
         app = new_app(str(staging))
         build_app(app, config)
         for note in synth(app):
             if not under_cli:  # the cdktf CLI reports a missing terraform itself
                 print(f"note: {note}", file=sys.stderr)
-        publish(staging, outdir, remove_orphans=not under_cli)
+        # Publishing is short and must not be cut in half: stop signals wait until it is done.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            publish(staging, outdir, remove_orphans=not under_cli)
+            shutil.rmtree(staging, ignore_errors=True)
+            _staging, _published = None, True
+        finally:
+            if blocked is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        _staging = None
 
 
 def main(argv: list[str]) -> int:
@@ -147,10 +177,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    for _signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(_signal, _raise_interrupted)
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except Interrupted as stop:
-        print(f"mlplatform: interrupted by {stop}; nothing was written to the output folder", file=sys.stderr)
-        os._exit(128 + stop.signum)  # skip interpreter teardown: the jsii kernel may be gone already
+    for _signal in STOP_SIGNALS:
+        signal.signal(_signal, _stop)
+    sys.exit(main(sys.argv[1:]))

@@ -10,6 +10,9 @@ binary here", which it returns as a note for the caller to show.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from cdktf import App
 
 TERRAFORM_NOT_FOUND = "Could not determine version of terraform"
@@ -21,6 +24,24 @@ class ValidationFailed(Exception):
     def __init__(self, errors: list[str]):
         super().__init__("Validation failed:\n" + "\n".join(errors))
         self.errors = errors
+
+
+def stop_kernel() -> None:
+    """Kill the jsii kernel (the Node process that does the synthesis) at once, if it runs.
+
+    A stop signal interrupts Python while Node is still writing stack files; the kernel must be
+    gone before the staging folder is removed, or it recreates files in it. jsii (1.x) keeps the
+    process as `kernel.provider._process._process`, started on first use (importing cdktf loads its
+    assembly, so it runs once cdktf is imported: only then is it looked at, never started here).
+    If jsii ever keeps it elsewhere this does nothing, and the next run removes the staging folder
+    as stale."""
+    if "cdktf" not in sys.modules:
+        return
+    provider = getattr(getattr(sys.modules.get("jsii"), "kernel", None), "provider", None)
+    process = getattr(getattr(provider, "_process", None), "_process", None)
+    if isinstance(process, subprocess.Popen) and process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def new_app(outdir: str) -> App:

@@ -78,7 +78,13 @@ class TfcWorkspace(Construct):
     def set_environment_variable(self, key: str, value: str) -> Variable:
         """An environment variable of this workspace's runs; for identifiers only, never a secret."""
         return Variable(
-            self, f"env_{key.lower()}", workspace_id=self.workspace_id, category="env", key=key, value=value, sensitive=False
+            self,
+            f"env_{key.lower()}",
+            workspace_id=self.workspace_id,
+            category="env",
+            key=key,
+            value=value,
+            sensitive=False,
         )
 
     def run_on(self, pool: TfcAgentPool) -> None:
