@@ -101,14 +101,18 @@ def test_sigterm_during_synthesis_leaves_nothing_behind_and_says_so_once(tmp_pat
 
 
 def test_the_stop_handler_removes_the_staging_folder_and_exits_128_plus_the_signal(tmp_path, monkeypatch, capsys):
+    import app_runtime.synthesis
     import main
 
     staging = tmp_path / ".cdktf.out.staging-1-abcd"
     (staging / "stacks").mkdir(parents=True)
+    stopped_kernels = []
+    # this test session's own jsii kernel must survive: record the call instead
+    monkeypatch.setattr(app_runtime.synthesis, "stop_kernel", lambda: stopped_kernels.append(True))
     monkeypatch.setattr(main, "_staging", staging)
     monkeypatch.setattr(main.os, "_exit", lambda code: (_ for _ in ()).throw(SystemExit(code)))
     with pytest.raises(SystemExit) as stopped:
         main._stop(signal.SIGINT, None)
     assert stopped.value.code == 130
-    assert not staging.exists()
+    assert stopped_kernels == [True] and not staging.exists()
     assert capsys.readouterr().err == "mlplatform: interrupted by SIGINT; nothing was written to the output folder\n"
