@@ -110,9 +110,13 @@ require-env: install
 	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --check --quiet
 
 STACKS = $(shell MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --stacks $(LAYER))
+# One layer alone: the other layer's stack is not in the command (its state is read, not changed),
+# which the CLI refuses unless told; both layers together keep the CLI's dependency check.
+APPROVE = $(if $(or $(AUTO_APPROVE),$(filter true,$(CI))),--auto-approve)
+ONE_LAYER = $(if $(LAYER),--ignore-missing-stack-dependencies)
 
 deploy: require-env
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf deploy $(STACKS) $(if $(or $(AUTO_APPROVE),$(filter true,$(CI))),--auto-approve)
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf deploy $(STACKS) $(APPROVE) $(ONE_LAYER)
 
 diff: require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf synth
@@ -124,7 +128,7 @@ output: require-env
 destroy: require-env
 	@answer='$(CONFIRM)'; if [ -z "$$answer" ]; then read -r -p "Destroy every resource of environment '$(ENV)' ($(STACKS))? Type its name to confirm: " answer; fi; \
 	if [ "$$answer" != '$(ENV)' ]; then echo "not confirmed; nothing destroyed" >&2; exit 1; fi
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf destroy $(STACKS) $(if $(or $(AUTO_APPROVE),$(filter true,$(CI))),--auto-approve)
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf destroy $(STACKS) $(APPROVE) $(ONE_LAYER)
 
 bootstrap: install check
 	cdktf deploy "$$($(VENV_PYTHON) main.py --bootstrap-stack)"

@@ -1,0 +1,89 @@
+"""The deploy flow's Makefile targets: what they would run (make -n), and their guards."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from tests.helpers import ROOT
+
+
+def make(*args: str, ci: bool = False, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLPLATFORM_", "MAKE")) and k != "CI"}
+    if ci:
+        env["CI"] = "true"
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin or "",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def commands(result: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in result.stdout.splitlines() if " cdktf " in f" {line}"]
+
+
+@pytest.mark.parametrize(
+    "args,ci,expected",
+    [
+        (
+            ("deploy", "ENV=dev"),
+            False,
+            "MLPLATFORM_ENVIRONMENTS='dev' cdktf deploy mlplatform-dev-azure mlplatform-dev-databricks",
+        ),
+        (
+            ("deploy", "ENV=prod"),
+            True,
+            "MLPLATFORM_ENVIRONMENTS='prod' cdktf deploy mlplatform-prod-azure mlplatform-prod-databricks --auto-approve",
+        ),
+        (
+            ("deploy", "ENV=dev", "LAYER=databricks"),
+            False,
+            "MLPLATFORM_ENVIRONMENTS='dev' cdktf deploy mlplatform-dev-databricks --ignore-missing-stack-dependencies",
+        ),
+        (
+            ("output", "ENV=staging"),
+            False,
+            "MLPLATFORM_ENVIRONMENTS='staging' cdktf output mlplatform-staging-azure mlplatform-staging-databricks",
+        ),
+    ],
+    ids=["both-layers", "ci-auto-approves", "one-layer", "output"],
+)
+def test_deploy_targets_run_the_environment_stacks(args, ci, expected):
+    result = make("-n", *args, ci=ci)
+    assert result.returncode == 0, result.stderr
+    assert [" ".join(c.split()) for c in commands(result)] == [expected]
+
+
+def test_diff_plans_each_stack_of_the_environment_after_one_synthesis():
+    result = make("-n", "diff", "ENV=dev")
+    assert result.returncode == 0, result.stderr
+    lines = [" ".join(c.split()) for c in commands(result)]
+    assert lines[0] == "MLPLATFORM_ENVIRONMENTS='dev' cdktf synth"
+    assert "cdktf diff --skip-synth" in lines[1]
+
+
+@pytest.mark.parametrize("target", ["deploy", "diff", "output", "destroy"])
+def test_env_is_required(target):
+    result = make(target)
+    assert result.returncode != 0
+    assert f"error: ENV is required, e.g. make {target} ENV=dev" in result.stderr
+
+
+def test_an_unknown_environment_is_a_config_error():
+    result = make("deploy", "ENV=qa")
+    assert result.returncode != 0
+    assert "error: MLPLATFORM_ENVIRONMENTS: unknown environment 'qa'" in result.stderr
+
+
+def test_destroy_asks_for_the_environment_name_and_destroys_nothing_without_it():
+    result = make("destroy", "ENV=dev", stdin="prod\n")
+    assert result.returncode != 0
+    assert "not confirmed; nothing destroyed" in result.stderr
+    assert "cdktf destroy" not in result.stdout
