@@ -48,7 +48,7 @@ class TfcBootstrapStack(TerraformStack):
         super().__init__(scope, construct_id)
         bootstrap = state.bootstrap
         assert bootstrap is not None and state.project is not None  # guaranteed by the config model
-        # The token comes from TFE_TOKEN (or `terraform login`), never from config.
+        # The token comes from `terraform login` (or TFE_TOKEN), never from config.
         TfeProvider(self, "tfe", hostname=state.hostname, organization=state.organization)
         if bootstrap.backend == "cloud":
             admin_workspace = bootstrap.admin_workspace or bootstrap_stack_id(prefix)
