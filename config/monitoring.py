@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from .types import Strict, azure_resource_id, checked, resource_id_regex
+from .addresses import azure_resource_id, resource_id_regex
+from .types import Strict, checked
 
 LogAnalyticsWorkspaceId = Annotated[
     str,

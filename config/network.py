@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from .types import Strict, azure_resource_id
+from .addresses import azure_resource_id
+from .types import Strict
 
 SubnetId = Annotated[
     str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from .azure import AzureSettings
 from .ci import CiSettings
@@ -82,7 +82,7 @@ class EnvironmentSettings(Strict):
     @property
     def warnings(self) -> list[str]:
         notes = []
-        if self.tier != "dev" and self.databricks.service_principal.group.name == "admins":
+        if self.tier != "dev" and self.databricks.service_principal.group.name.lower() == "admins":
             notes.append(
                 "databricks.service_principal.group.name: the ML principal joins 'admins' "
                 f"in a {self.tier} environment; it becomes a workspace administrator"
@@ -168,6 +168,25 @@ _UNIQUE_ACROSS_ENVIRONMENTS = (
 )
 
 
+def _admin_workspace_problems(config: PlatformConfig) -> list[str]:
+    """The bootstrap's admin workspace must not be any stack's workspace: the states would overwrite each other."""
+    from stacks.naming import ci_stack_id, stack_ids  # the one naming rule (plain functions, no cdktf)
+
+    state = config.state
+    if not isinstance(state, CloudState) or state.bootstrap is None or state.bootstrap.admin_workspace is None:
+        return []
+    admin = state.bootstrap.admin_workspace
+    taken = {ci_stack_id(config.prefix)} | {
+        s for e in config.all_environments for s in stack_ids(config.prefix, e.name).values()
+    }
+    if admin.lower() not in {t.lower() for t in taken}:
+        return []
+    return [
+        f"state.bootstrap.admin_workspace: {shorten(admin)} is the workspace of stack {shorten(admin)}; "
+        "the bootstrap's state would overwrite that stack's: choose another name (default <prefix>-tfc)"
+    ]
+
+
 class PlatformConfig(Strict):
     """The whole config file: a naming prefix, the default state backend and the environments."""
 
@@ -209,12 +228,28 @@ class PlatformConfig(Strict):
             for first, later, value in _collisions(self.environments, key)
         ]
         problems += check_platform(self)
+        problems += _admin_workspace_problems(self)
         if problems:
             raise CrossEnvironmentError(problems)
         return self
 
+    _all_environments: list[EnvironmentSettings] | None = PrivateAttr(default=None)
+
     def state_for(self, environment: EnvironmentSettings) -> CloudState | AzurermState | LocalState:
         return environment.state or self.state
+
+    @property
+    def all_environments(self) -> list[EnvironmentSettings]:
+        """Every environment of the file, also when a selection narrows `environments`: the
+        bootstrap and CI stacks manage all of them (built from a selection, they would plan to
+        destroy the others' workspaces and identities)."""
+        return self._all_environments if self._all_environments is not None else self.environments
+
+    def selected(self, names: list[str]) -> PlatformConfig:
+        """This config with only the named environments (file order) in `environments`."""
+        chosen = self.model_copy(update={"environments": [e for e in self.environments if e.name in names]})
+        chosen._all_environments = self.all_environments
+        return chosen
 
 
 def has_bootstrap(config: PlatformConfig) -> bool:

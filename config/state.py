@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from .addresses import HostName
 from .types import (
     FolderPath,
-    HostName,
     LowerGuid,
     ResourceGroupName,
     StorageAccountName,

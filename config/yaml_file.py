@@ -113,6 +113,14 @@ def _integer(loader: StrictLoader, node: ScalarNode) -> int:
 
 def _mapping(loader: StrictLoader, node: MappingNode, deep: bool = False) -> dict:
     seen: dict[Any, int] = {}
+    merges = [key_node for key_node, _ in node.value if key_node.tag == "tag:yaml.org,2002:merge"]
+    if len(merges) > 1:
+        raise ConstructorError(
+            None,
+            None,
+            "more than one '<<' merge key; merge several in one: <<: [*first, *second]",
+            merges[1].start_mark,
+        )
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             continue
@@ -121,18 +129,28 @@ def _mapping(loader: StrictLoader, node: MappingNode, deep: bool = False) -> dic
                 None, None, "a list or mapping cannot be a key; keys are plain names", key_node.start_mark
             )
         key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise ConstructorError(None, None, f"keys are plain names (got {type(key).__name__})", key_node.start_mark)
+        identity = (type(key), key)  # 1 and true are different keys, though 1 == True in Python
+        if identity in seen:
             raise ConstructorError(
-                None, None, f"duplicate key {shorten(key)} (first at line {seen[key] + 1})", key_node.start_mark
+                None, None, f"duplicate key {shorten(key)} (first at line {seen[identity] + 1})", key_node.start_mark
             )
-        seen[key] = key_node.start_mark.line
+        seen[identity] = key_node.start_mark.line
     loader.flatten_mapping(node)  # merge keys: merged pairs first, explicit keys override them
     mapping: dict = {}
+    stored: dict[Any, Any] = {}  # the key object as first stored (1 and True are one dict key)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=deep)
-        if not isinstance(key, (str, int, bool)) and key is not None:
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise ConstructorError(None, None, f"keys are plain names (got {type(key).__name__})", key_node.start_mark)
+        earlier = stored.setdefault(key, key)
+        if type(earlier) is not type(key):
             raise ConstructorError(
-                None, None, "a list or mapping cannot be a key; keys are plain names", key_node.start_mark
+                None,
+                None,
+                f"keys {shorten(earlier)} and {shorten(key)} collide; quote them to make them text",
+                key_node.start_mark,
             )
         mapping[key] = loader.construct_object(value_node, deep=deep)
     return mapping
@@ -175,9 +193,16 @@ def read_text(path: Path) -> str:
 
 def parse(text: str) -> Any:
     """Parse YAML text with StrictLoader; every parser failure becomes one ConfigFileError line."""
-    loader = StrictLoader(text)
+    loader = None
     try:
+        loader = StrictLoader(text)  # the reader refuses control characters already here
         return loader.get_single_data()
+    except yaml.reader.ReaderError as error:
+        character = error.character if isinstance(error.character, str) else chr(error.character)
+        line = text.count("\n", 0, error.position) + 1
+        raise ConfigFileError(
+            f"invalid YAML (line {line}): a control character (U+{ord(character):04X}); use printable text only"
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -188,7 +213,8 @@ def parse(text: str) -> Any:
     except (ValueError, OverflowError, MemoryError) as error:
         raise ConfigFileError(f"invalid YAML: {shorten(str(error), 120)}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load(path: Path) -> Any:

@@ -80,6 +80,8 @@ class HardenedKeyVault(Construct):
         self.vault_uri: str = self.vault.vault_uri
         self.name: str = self.vault.name
         self._officer_waits: list[Sleep] = []
+        self._network_paths: list[ITerraformDependable] = []
+        self._secrets: list[KeyVaultSecret] = []
 
     def grant(self, principal: AzurePrincipal, role: VaultRole) -> RoleAssignment:
         """Assign `principal` one data-plane role on this vault; returns the role assignment."""
@@ -115,6 +117,16 @@ class HardenedKeyVault(Construct):
         """Read secret values (Azure Databricks, for the Key Vault-backed scope)."""
         return self.grant(principal, SECRETS_USER)
 
+    def reached_through(self, path: ITerraformDependable) -> None:
+        """The data plane is reached through `path` (e.g. the vault's private endpoint, with public
+        access off): every secret is written only once it exists. Call before `add_secret`."""
+        if self._secrets:
+            raise ValueError(
+                "reached_through(...) after add_secret(...): secrets already added would not wait for this "
+                "network path; declare the vault's private endpoint before adding secrets"
+            )
+        self._network_paths.append(path)
+
     def add_secret(
         self,
         construct_id: str,
@@ -137,8 +149,9 @@ class HardenedKeyVault(Construct):
                 "needs 'Key Vault Secrets Officer' on this vault, and the secret must wait for that grant to "
                 "propagate; call vault.grant_secrets_officer(deployer) first"
             )
-        depends_on: list[ITerraformDependable] = list(self._officer_waits)
-        return KeyVaultSecret(
+        # The write needs the grant propagated and, behind a private endpoint, the endpoint in place.
+        depends_on: list[ITerraformDependable] = [*self._officer_waits, *self._network_paths]
+        secret = KeyVaultSecret(
             self,
             construct_id,
             key_vault_id=self.vault.id,
@@ -149,3 +162,5 @@ class HardenedKeyVault(Construct):
             tags=dict(tags or {}),
             depends_on=depends_on,
         )
+        self._secrets.append(secret)
+        return secret

@@ -8,6 +8,7 @@ resource it made, in the manner of aws-cdk-lib's `grant(grantee, ...)`:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -21,6 +22,18 @@ AzurePrincipalType = Literal["ServicePrincipal", "User", "Group"]
 def construct_label(text: str) -> str:
     """A stable snake_case fragment for construct ids, e.g. 'ML Engineers' -> 'ml_engineers'."""
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def distinct_label(taken: dict[str, str], label: str, name: str) -> str:
+    """`label` for `name`, unless another name already has it ('churn-a' and 'churn_a' both make
+    'churn_a'): then `label` plus a short hash of `name`, so both get stable, distinct construct ids.
+    `taken` maps labels handed out to their names; the first name keeps the plain label."""
+    owner = taken.setdefault(label, name)
+    if owner == name:
+        return label
+    distinct = f"{label}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    taken.setdefault(distinct, name)
+    return distinct
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 from cdktf_cdktf_provider_databricks.grant import Grant
 from constructs import Construct
 
-from .principals import Principal, construct_label
+from .principals import Principal, construct_label, distinct_label
 
 
 def securable_argument(securable_type: str, full_name: str) -> dict[str, Any]:
@@ -118,14 +118,10 @@ class UnityCatalog(Construct):
         self._labels: dict[str, str] = {}
 
     def _child_id(self, kind: str, full_name: str) -> str:
-        label = f"{kind}_{construct_label(full_name)}"
-        other = self._labels.setdefault(label, full_name)
-        if other != full_name:
-            raise ValueError(f"Unity Catalog names {other!r} and {full_name!r} map to one construct id {label!r}")
-        return label
+        return distinct_label(self._labels, f"{kind}_{construct_label(full_name)}", full_name)
 
     def catalog(self, name: str) -> UnityCatalogCatalog:
-        key = ("catalog", name)
+        key = ("catalog", name.lower())  # Unity Catalog names are case-insensitive
         if key not in self._securables:
             self._securables[key] = UnityCatalogCatalog(self, self._child_id("catalog", name), name)
         return self._securables[key]  # type: ignore[return-value]
@@ -135,7 +131,7 @@ class UnityCatalog(Construct):
         parts = full_name.split(".")
         if len(parts) != 2:
             raise ValueError(f"a schema is named catalog.schema, got {full_name!r}")
-        key = ("schema", full_name)
+        key = ("schema", full_name.lower())
         if key not in self._securables:
             self._securables[key] = UnityCatalogSchema(
                 self, self._child_id("schema", full_name), full_name, self.catalog(parts[0])
@@ -147,7 +143,7 @@ class UnityCatalog(Construct):
         parts = full_name.split(".")
         if len(parts) != 3:
             raise ValueError(f"a registered model is named catalog.schema.model, got {full_name!r}")
-        key = ("model", full_name)
+        key = ("model", full_name.lower())
         if key not in self._securables:
             self._securables[key] = UnityCatalogModel(
                 self, self._child_id("model", full_name), full_name, self.schema(".".join(parts[:2]))

@@ -33,9 +33,9 @@ def build_app(app: App, config: PlatformConfig) -> None:
             bootstrap_stack_id(config.prefix),
             prefix=config.prefix,
             state=config.state,
-            environments=[e for e in config.environments if e.state is None],
+            environments=[e for e in config.all_environments if e.state is None],
         )
     if config.ci is not None and config.ci.create_identity:
         GitHubCiStack(
-            app, ci_stack_id(config.prefix), prefix=config.prefix, ci=config.ci, environments=config.environments
+            app, ci_stack_id(config.prefix), prefix=config.prefix, ci=config.ci, environments=config.all_environments
         )

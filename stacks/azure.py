@@ -112,7 +112,7 @@ class AzureIdentityStack(TerraformStack):
         if endpoint is not None:
             # The vault's data plane from inside the network (agents, VPN): the secret write and every
             # refresh of it go through here when public access is off.
-            PrivateEndpoint(
+            private_endpoint = PrivateEndpoint(
                 self,
                 "key_vault_private_endpoint",
                 PrivateEndpointProps(
@@ -126,6 +126,7 @@ class AzureIdentityStack(TerraformStack):
                     tags=tags,
                 ),
             )
+            self.key_vault.reached_through(private_endpoint.endpoint)
         self.key_vault.grant_secrets_officer(AzurePrincipal(deployer.object_id, "deployer"))
         azure_databricks = DataAzureadServicePrincipal(self, "azure_databricks", client_id=AZURE_DATABRICKS_APP_ID)
         self.key_vault.grant_secrets_user(

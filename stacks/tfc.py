@@ -15,6 +15,7 @@ from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
 from config import CloudState, EnvironmentSettings, LocalState
+from constructs_lib.principals import distinct_label
 from constructs_lib.tfc_agent_pool import TfcAgentPool, TfcAgentPoolProps
 from constructs_lib.tfc_variable_set import TfcVariableSet, TfcVariableSetProps
 from constructs_lib.tfc_workspace import TfcWorkspace, TfcWorkspaceProps
@@ -24,6 +25,7 @@ from .naming import agent_identity_variable_set_name, bootstrap_stack_id, stack_
 
 
 def _label(name: str) -> str:
+    """The construct-id fragment of an agent pool name (kept as it was: logical ids stay put)."""
     return "".join(c if c.isalnum() else "_" for c in name.lower())
 
 
@@ -69,6 +71,7 @@ class TfcBootstrapStack(TerraformStack):
         project = Project(self, "project", name=state.project, organization=state.organization)
 
         agent_pools: dict[str, TfcAgentPool] = {}
+        pool_labels: dict[str, str] = {}
         for environment in environments:
             names = stack_ids(prefix, environment.name)
             workspaces = {
@@ -98,7 +101,7 @@ class TfcBootstrapStack(TerraformStack):
             if pool is None:
                 pool = TfcAgentPool(
                     self,
-                    f"agent_pool_{_label(agent.pool)}",
+                    distinct_label(pool_labels, f"agent_pool_{_label(agent.pool)}", agent.pool),
                     TfcAgentPoolProps(name=agent.pool, organization=state.organization, create=agent.create_pool),
                 )
                 agent_pools[agent.pool] = pool

@@ -19,7 +19,7 @@ def test_each_construct_module_has_its_own_tests(module):
 
 @pytest.mark.parametrize(
     "path",
-    sorted((ROOT / "constructs_lib").glob("*.py")) + sorted((ROOT / "stacks").glob("*.py")),
+    [path for folder in ("config", "constructs_lib", "stacks") for path in sorted((ROOT / folder).glob("*.py"))],
     ids=lambda p: f"{p.parent.name}/{p.name}",
 )
 def test_modules_stay_small(path):

@@ -43,7 +43,7 @@ BAD_EXECUTION_CONFIGS = [
     (
         "agent-without-identity",
         _delete("environments.prod.agent"),
-        ["environment 'prod'", "execution_mode 'agent' needs agent", "managed identity"],
+        ["environment 'prod': agent: required with execution_mode 'agent'", "managed identity"],
     ),
     (
         "agent-without-client-id",
@@ -58,7 +58,7 @@ BAD_EXECUTION_CONFIGS = [
     (
         "agent-on-local-environment",
         _set("environments.dev.agent", {"pool": "p1", "client_id": "44444444-4444-4444-4444-444444444444"}),
-        ["environment 'dev'", "agent is set but execution_mode is 'local'"],
+        ["environment 'dev': agent: set, but execution_mode is 'local'"],
     ),
     (
         "agent-with-own-azurerm-state",

@@ -326,6 +326,29 @@ SEMANTIC = [
         ["state.organization", "only used with backend 'cloud' (this state's backend is 'local')"],
     ),
     (
+        "tag-colliding-with-the-apps-own",
+        _set("environments.dev.databricks.cluster.custom_tags", {"ENVIRONMENT": "x"}),
+        ["environment 'dev': databricks.cluster.custom_tags", "collides with the app's own 'environment' tag"],
+    ),
+    (
+        "default-served-name-too-long",
+        _set("environments.dev.databricks.serving.served_models.0.model", "a.b." + "m" * 70),
+        ["environment 'dev': databricks.serving.served_models[0]", "longer than 63 characters; set name"],
+    ),
+    (
+        "create-admins-any-case",
+        _set("environments.dev.databricks.service_principal.group", {"name": "Admins"}),
+        ["environment 'dev': databricks.service_principal.group", "built-in workspace group"],
+    ),
+    (
+        "admin-workspace-is-a-stack",
+        _both(
+            _set("state.bootstrap.backend", "cloud"),
+            _set("state.bootstrap.admin_workspace", "mlplatform-prod-databricks"),
+        ),
+        ["state.bootstrap.admin_workspace", "is the workspace of stack 'mlplatform-prod-databricks'"],
+    ),
+    (
         "long-value-shortened",
         _set("environments.dev.azure.key_vault.name", "k" * 500_000),
         ["environment 'dev': azure.key_vault.name", "Key Vault names are 3-24 characters long (got 500000)"],
@@ -384,6 +407,26 @@ TEXT = [
         "field name contains a control character (U+000A)",
         "['evil\\nerror: forged']",
     ),
+    (
+        "raw-control-character",
+        "# a comment with \x01 in it\n" + _DEFAULT_TEXT,
+        "a control character (U+0001)",
+        "line 1",
+    ),
+    (
+        "raw-nul",
+        _DEFAULT_TEXT.replace("prefix: mlplatform", 'prefix: "mlplat\x00form"'),
+        "a control character (U+0000)",
+        "",
+    ),
+    ("number-and-boolean-keys-collide", _DEFAULT_TEXT + "1: a\ntrue: b\n", "keys 1 and True collide", "quote them"),
+    (
+        "two-merge-keys",
+        _DEFAULT_TEXT + "x: &x {a: 1}\ny: &y {b: 2}\nz:\n  <<: *x\n  <<: *y\n",
+        "more than one '<<' merge key",
+        "<<: [*first, *second]",
+    ),
+    ("binary-key", _DEFAULT_TEXT + "? !!binary aGk=\n: 1\n", "keys are plain names (got bytes)", ""),
     ("not-utf8", None, "is not UTF-8 text", ""),
 ]
 
@@ -473,6 +516,21 @@ ACCEPTED = {
                 _set("environments.dev.azure.key_vault.name", "k" + "v" * 22 + "1"),
                 _set("environments.dev.databricks.cluster.max_workers", 1000),
                 _set("environments.dev.databricks.service_principal.group", {"name": "admins", "create": False}),
+            )
+        ),
+        sort_keys=False,
+    ),
+    "look-alike-names": yaml.safe_dump(
+        mutated(
+            _both(
+                _set("environments.prod.agent.pool", "mlplatform.staging"),  # staging's is mlplatform-staging
+                _set(
+                    "environments.dev.databricks.serving.served_models",
+                    [
+                        {"model": "ml_dev.models.churn-a", "version": 1, "traffic_percentage": 50},
+                        {"model": "ml_dev.models.churn_a", "version": 1, "traffic_percentage": 50},
+                    ],
+                ),
             )
         ),
         sort_keys=False,

@@ -204,3 +204,15 @@ def test_no_bootstrap_stack_without_a_bootstrap_section():
         del raw["state"]["bootstrap"]
 
     assert sorted(synth_stacks(config_from(mutated(change)))) == ["mlplatform-dev-azure", "mlplatform-dev-databricks"]
+
+
+def test_a_selection_narrows_the_environment_stacks_never_the_bootstrap(tmp_path):
+    """With MLPLATFORM_ENVIRONMENTS=dev the bootstrap still manages every environment's workspaces:
+    built from the selection, a deploy of it would destroy the others'."""
+    from config import load_config
+    from tests.helpers import synth_into
+
+    stacks = synth_into(load_config(selection="dev").config, tmp_path)
+    assert sorted(stacks) == ["mlplatform-dev-azure", "mlplatform-dev-databricks", "mlplatform-tfc"]
+    names = sorted(w["name"] for w in resources(stacks["mlplatform-tfc"], "tfe_workspace").values())
+    assert names == sorted(f"mlplatform-{e}-{layer}" for e in ENVIRONMENTS for layer in ("azure", "databricks"))

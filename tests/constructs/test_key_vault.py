@@ -168,3 +168,31 @@ def test_two_officers_make_two_waits_and_the_secret_waits_for_both(bare_stack, s
     waits = sorted(f"time_sleep.{name}" for name in resources(stack, "time_sleep"))
     assert len(waits) == 2
     assert sorted(only(stack, "azurerm_key_vault_secret")["depends_on"]) == waits
+
+
+def test_secrets_wait_for_the_network_path_and_a_late_path_is_an_error(bare_stack, synth):
+    from cdktf_cdktf_provider_azurerm.private_endpoint import PrivateEndpoint as Endpoint
+
+    vault = HardenedKeyVault(bare_stack, "kv", PROPS)
+    endpoint = Endpoint(
+        bare_stack,
+        "pe",
+        name="pe",
+        location="westeurope",
+        resource_group_name="rg",
+        subnet_id="/s",
+        private_service_connection={
+            "name": "c",
+            "is_manual_connection": False,
+            "private_connection_resource_id": vault.vault_id,
+            "subresource_names": ["vault"],
+        },
+    )
+    vault.reached_through(endpoint)
+    vault.grant_secrets_officer(DEPLOYER)
+    vault.add_secret("s", name="n", value="${var.v}", expiration_date="2030-01-01T00:00:00Z", content_type="t")
+    stack = synth(bare_stack)
+    secret = only(stack, "azurerm_key_vault_secret")
+    assert secret["depends_on"][-1] == f"azurerm_private_endpoint.{logical_id(stack, 'azurerm_private_endpoint', 'pe')}"
+    with pytest.raises(ValueError, match="after add_secret"):
+        vault.reached_through(endpoint)
