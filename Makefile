@@ -55,13 +55,13 @@ help:
 .venv/.synced-runtime: Pipfile.lock
 	@$(PIPENV) --version >/dev/null 2>&1 || $(STEP) "installing Pipenv $(PIPENV_VERSION) for $(PYTHON)" \
 	  $(PYTHON) -m pip install --quiet --user "pipenv==$(PIPENV_VERSION)"
-	@$(STEP) "installing the Python packages of Pipfile.lock into .venv/ (first time: about 3 min, 1.3 GB)" \
+	@$(STEP) "installing the Python packages of Pipfile.lock into .venv/ (first time: 1-3 min, 0.5 GB)" \
 	  $(PIPENV) sync
 	@touch $@
 
 # Runtime and development packages (pytest, syrupy, checkov): what `make test` needs.
 .venv/.synced-dev: Pipfile.lock .venv/.synced-runtime
-	@$(STEP) "installing the test tools and scanner of Pipfile.lock into .venv/ (first time: about 1 min)" \
+	@$(STEP) "installing the test tools, scanner and linters of Pipfile.lock into .venv/ (first time: about 1 min, 0.35 GB)" \
 	  $(PIPENV) sync --dev
 	@touch $@
 

@@ -21,7 +21,9 @@ class ApplicationSettings(Strict):
     display_name: DisplayName | None = None
     """Shown in Entra ID; default `<prefix>-<env>-ml`. Unique per tenant."""
     owners: list[LowerGuid] = Field(default_factory=list)
-    """Object ids of extra owners; the deploying identity is always an owner (so it can rotate the secret)."""
+    """Object ids of the app's other owners: every identity that deploys the azure stack (users, the CI
+    app's service principal, the agents' managed identity). The deploying identity is added, but the
+    list is set as a whole: an identity missing here loses ownership when another one deploys."""
     secret_expiry_days: int = Field(default=90, ge=2, le=MAX_SECRET_EXPIRY_DAYS)
     """Each of the two client passwords expires this many days after its rotation marker's base time.
     At least 2 x `secret_rotation_days` (a password serves R days, then stays valid R days for

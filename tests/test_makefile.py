@@ -87,3 +87,20 @@ def test_destroy_asks_for_the_environment_name_and_destroys_nothing_without_it()
     assert result.returncode != 0
     assert "not confirmed; nothing destroyed" in result.stderr
     assert "cdktf destroy" not in result.stdout
+
+
+def test_every_prerequisite_is_a_rule_or_a_file_of_the_repository():
+    """A prerequisite nothing can make (e.g. an old stamp name) works only on trees that happen to have it."""
+    import re
+
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    rules = dict(re.findall(r"^([A-Za-z.][\w./-]*)\s*:(?!=)([^\n#]*)", text, re.M))
+    tracked = set(subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split())
+    missing = {
+        (target, prerequisite)
+        for target, prerequisites in rules.items()
+        if target != ".PHONY"
+        for prerequisite in prerequisites.split()
+        if prerequisite not in rules and prerequisite not in tracked
+    }
+    assert missing == set()
