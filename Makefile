@@ -107,12 +107,13 @@ bench: install
 
 require-env: install
 	@if [ -z "$(ENV)" ]; then echo "error: ENV is required, e.g. make $(MAKECMDGOALS) ENV=dev" >&2; exit 2; fi
+	@case '$(LAYER)' in ''|azure|databricks) ;; *) echo "error: LAYER must be azure or databricks (got '$(LAYER)')" >&2; exit 2;; esac
 	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --check --quiet
 
 STACKS = $(shell MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --stacks $(LAYER))
 # One layer alone: the other layer's stack is not in the command (its state is read, not changed),
 # which the CLI refuses unless told; both layers together keep the CLI's dependency check.
-APPROVE = $(if $(or $(AUTO_APPROVE),$(filter true,$(CI))),--auto-approve)
+APPROVE = $(if $(filter 1 true yes,$(AUTO_APPROVE) $(CI)),--auto-approve)
 ONE_LAYER = $(if $(LAYER),--ignore-missing-stack-dependencies)
 
 deploy: require-env

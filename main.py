@@ -153,9 +153,13 @@ def main(argv: list[str]) -> int:
             print(f"{loaded.source}: valid ({', '.join(e.name for e in config.environments)})")
         return 0
     if "--stacks" in argv:
-        from stacks.naming import stack_ids
+        from stacks.naming import LAYERS, stack_ids
 
         layers = argv[argv.index("--stacks") + 1 :] or None
+        unknown = sorted(set(layers or ()) - set(LAYERS))
+        if unknown:
+            print(f"error: unknown layer {unknown[0]!r}; the layers are {', '.join(LAYERS)}", file=sys.stderr)
+            return EXIT_CONFIG_ERROR
         for environment in config.environments:
             for layer, stack in stack_ids(config.prefix, environment.name).items():
                 if layers is None or layer in layers:
@@ -173,6 +177,8 @@ def main(argv: list[str]) -> int:
         return 0
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
     synthesize(config, outdir, under_cli=CLI_MARKER in os.environ)
+    for stop in STOP_SIGNALS:  # the output is complete: nothing left to interrupt while Python exits
+        signal.signal(stop, signal.SIG_IGN)
     return 0
 
 

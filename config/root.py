@@ -110,14 +110,12 @@ class CrossEnvironmentError(Exception):
         self.problems = problems
 
 
-def _collisions(
-    environments: list[EnvironmentSettings], key
-) -> list[tuple[EnvironmentSettings, EnvironmentSettings, str]]:
-    """(first, later, value) for each environment whose `key(environment)` an earlier one already has."""
+def _collisions(config: PlatformConfig, key) -> list[tuple[EnvironmentSettings, EnvironmentSettings, str]]:
+    """(first, later, value) for each environment whose `key(environment, config)` an earlier one already has."""
     seen: dict[Any, EnvironmentSettings] = {}
     found = []
-    for environment in environments:
-        for value, scope in key(environment):
+    for environment in config.environments:
+        for value, scope in key(environment, config):
             if (scope, value.lower()) in seen:
                 found.append((seen[(scope, value.lower())], environment, value))
             else:
@@ -125,19 +123,36 @@ def _collisions(
     return found
 
 
-def _created_resource_group(e: EnvironmentSettings):
+def _created_resource_group(e: EnvironmentSettings, _config: PlatformConfig):
     group = e.azure.resource_group
     return [(group.name, e.azure.subscription_id)] if group.create else []
 
 
-def _created_group(e: EnvironmentSettings):
+def _created_group(e: EnvironmentSettings, _config: PlatformConfig):
     group = e.databricks.service_principal.group
     return [(group.name, e.databricks.workspace.host)] if group.create else []
 
 
+def _app_names(e: EnvironmentSettings, config: PlatformConfig):
+    """The Entra app names an environment takes in its tenant: the ML app (configured or default) and,
+    with `ci.create_identity`, its GitHub Actions app; names as the stacks make them."""
+    from stacks.naming import github_actions_identity_name, ml_identity_name
+
+    names = [e.azure.application.display_name or ml_identity_name(config.prefix, e.name)]
+    if config.ci is not None and config.ci.create_identity and e.execution_mode == "local":
+        names.append(github_actions_identity_name(config.prefix, e.name))
+    return [(name, e.azure.tenant_id) for name in names]
+
+
+def _scope_name(e: EnvironmentSettings, config: PlatformConfig):
+    from stacks.naming import secret_scope_name
+
+    return [(e.databricks.secret_scope.name or secret_scope_name(config.prefix, e.name), e.databricks.workspace.host)]
+
+
 # (field, values of one environment as (value, scope within which it must be unique), why)
 _UNIQUE_ACROSS_ENVIRONMENTS = (
-    ("azure.key_vault.name", lambda e: [(e.azure.key_vault.name, "azure")], "Key Vault names are globally unique"),
+    ("azure.key_vault.name", lambda e, _: [(e.azure.key_vault.name, "azure")], "Key Vault names are globally unique"),
     (
         "azure.resource_group.name",
         _created_resource_group,
@@ -145,19 +160,17 @@ _UNIQUE_ACROSS_ENVIRONMENTS = (
     ),
     (
         "azure.application.display_name",
-        lambda e: [(e.azure.application.display_name, e.azure.tenant_id)] if e.azure.application.display_name else [],
-        "the app registration refuses duplicate display names in a tenant",
+        _app_names,
+        "app registrations refuse duplicate display names in a tenant (defaults included)",
     ),
     (
         "databricks.secret_scope.name",
-        lambda e: (
-            [(e.databricks.secret_scope.name, e.databricks.workspace.host)] if e.databricks.secret_scope.name else []
-        ),
-        "secret scope names are unique within a workspace",
+        _scope_name,
+        "secret scope names are unique within a workspace (defaults included)",
     ),
     (
         "databricks.serving.name",
-        lambda e: [(e.databricks.serving.name, e.databricks.workspace.host)],
+        lambda e, _: [(e.databricks.serving.name, e.databricks.workspace.host)],
         "serving endpoint names are unique within a workspace",
     ),
     (
@@ -225,7 +238,7 @@ class PlatformConfig(Strict):
         problems = [
             f"environment '{later.name}': {field}: {shorten(value)} is also used by environment '{first.name}'; {why}"
             for field, key, why in _UNIQUE_ACROSS_ENVIRONMENTS
-            for first, later, value in _collisions(self.environments, key)
+            for first, later, value in _collisions(self, key)
         ]
         problems += check_platform(self)
         problems += _admin_workspace_problems(self)

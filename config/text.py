@@ -92,6 +92,10 @@ def unsafe_strings(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tupl
                 if isinstance(key, str) and (reason := unsafe_text(key)):
                     yield (*where, key), f"field name {reason}"
                     continue
+                if isinstance(key, str) and key != key.strip():
+                    # values are stripped; keys are not, so 'owner ' and 'owner' would silently merge
+                    yield (*where, key), "field name has leading or trailing spaces"
+                    continue
                 stack.append((value, (*where, key)))
         elif isinstance(current, list):
             for index in reversed(range(len(current))):

@@ -156,6 +156,33 @@ def _mapping(loader: StrictLoader, node: MappingNode, deep: bool = False) -> dic
     return mapping
 
 
+def _unsupported_tag(loader: StrictLoader, node: yaml.Node) -> Any:
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    raise ConstructorError(
+        None,
+        None,
+        f"the YAML tag {shorten(tag)} is not used in this config; write plain mappings, lists and values",
+        node.start_mark,
+    )
+
+
+# Only plain data: strings, numbers, booleans, null, lists, mappings (and merge keys). A set, an
+# ordered map, binary data or a timestamp would slip past the checks that walk lists and mappings.
+StrictLoader.yaml_constructors = {
+    tag: constructor
+    for tag, constructor in yaml.SafeLoader.yaml_constructors.items()
+    if tag
+    in (
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:seq",
+        "tag:yaml.org,2002:map",
+    )
+}
+StrictLoader.add_constructor(None, _unsupported_tag)
 StrictLoader.add_constructor(_AMBIGUOUS_TAG, _ambiguous)
 StrictLoader.add_constructor("tag:yaml.org,2002:int", _integer)
 StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)

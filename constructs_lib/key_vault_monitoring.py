@@ -9,6 +9,7 @@ Analytics. Both take the vault's attributes, so the vault construct itself stays
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,7 +26,8 @@ from cdktf_cdktf_provider_azurerm.monitor_diagnostic_setting import (
 from constructs import Construct
 
 SECRET_EXPIRY_EVENT_TYPES = ("Microsoft.KeyVault.SecretNearExpiry", "Microsoft.KeyVault.SecretExpired")
-_STORAGE_QUEUE_SEPARATOR = "/queueServices/default/queues/"
+# Azure resource ids are case-insensitive: the separator is matched in any case.
+_STORAGE_QUEUE_SEPARATOR = re.compile(r"/queueServices/default/queues/", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,10 @@ class SecretExpiryEvents(Construct):
         elif props.destination_kind == "event_hub":
             endpoint["eventhub_endpoint_id"] = props.destination_id
         else:
-            if _STORAGE_QUEUE_SEPARATOR not in props.destination_id:
+            parts = _STORAGE_QUEUE_SEPARATOR.split(props.destination_id)
+            if len(parts) != 2:
                 raise ValueError(f"not a storage queue id: {props.destination_id!r}")
-            account_id, queue_name = props.destination_id.rsplit(_STORAGE_QUEUE_SEPARATOR, 1)
+            account_id, queue_name = parts
             endpoint["storage_queue_endpoint"] = EventgridSystemTopicEventSubscriptionStorageQueueEndpoint(
                 storage_account_id=account_id, queue_name=queue_name
             )

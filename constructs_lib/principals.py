@@ -28,12 +28,11 @@ def distinct_label(taken: dict[str, str], label: str, name: str) -> str:
     """`label` for `name`, unless another name already has it ('churn-a' and 'churn_a' both make
     'churn_a'): then `label` plus a short hash of `name`, so both get stable, distinct construct ids.
     `taken` maps labels handed out to their names; the first name keeps the plain label."""
-    owner = taken.setdefault(label, name)
-    if owner == name:
-        return label
-    distinct = f"{label}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
-    taken.setdefault(distinct, name)
-    return distinct
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    for candidate in (label, *(f"{label}_{digest[:n]}" for n in range(8, 65, 8))):
+        if taken.setdefault(candidate, name) == name:
+            return candidate
+    raise ValueError(f"no distinct construct id for {name!r} (label {label!r})")
 
 
 @dataclass(frozen=True)

@@ -349,6 +349,32 @@ SEMANTIC = [
         ["state.bootstrap.admin_workspace", "is the workspace of stack 'mlplatform-prod-databricks'"],
     ),
     (
+        "key-with-trailing-space",
+        _set("environments.dev.azure.tags", {"owner": "a", "owner ": "b"}),
+        ["environment 'dev': azure.tags.['owner ']", "field name has leading or trailing spaces"],
+    ),
+    (
+        "app-name-taking-another-environments-default",
+        _set("environments.dev.azure.application.display_name", "mlplatform-prod-ml"),
+        [
+            "environment 'prod': azure.application.display_name",
+            "'mlplatform-prod-ml' is also used by environment 'dev'",
+        ],
+    ),
+    (
+        "scope-name-taking-another-environments-default",
+        _both(
+            _set("environments.dev.databricks.workspace.host", "https://adb-3333333333333333.13.azuredatabricks.net"),
+            _set("environments.dev.databricks.service_principal.group", {"name": "ml-automation", "create": False}),
+            _set("environments.dev.databricks.serving.name", "mlplatform-dev-churn"),
+            _set("environments.dev.databricks.secret_scope", {"name": "mlplatform-prod-keyvault"}),
+        ),
+        [
+            "environment 'prod': databricks.secret_scope.name",
+            "'mlplatform-prod-keyvault' is also used by environment 'dev'",
+        ],
+    ),
+    (
         "long-value-shortened",
         _set("environments.dev.azure.key_vault.name", "k" * 500_000),
         ["environment 'dev': azure.key_vault.name", "Key Vault names are 3-24 characters long (got 500000)"],
@@ -426,7 +452,8 @@ TEXT = [
         "more than one '<<' merge key",
         "<<: [*first, *second]",
     ),
-    ("binary-key", _DEFAULT_TEXT + "? !!binary aGk=\n: 1\n", "keys are plain names (got bytes)", ""),
+    ("binary-key", _DEFAULT_TEXT + "? !!binary aGk=\n: 1\n", "the YAML tag '!!binary' is not used", ""),
+    ("set-of-values", _DEFAULT_TEXT + "x: !!set {a, b}\n", "the YAML tag '!!set' is not used", "plain mappings"),
     ("not-utf8", None, "is not UTF-8 text", ""),
 ]
 
@@ -524,6 +551,11 @@ ACCEPTED = {
         mutated(
             _both(
                 _set("environments.prod.agent.pool", "mlplatform.staging"),  # staging's is mlplatform-staging
+                _set(
+                    "environments.prod.azure.monitoring.secret_expiry_events.destination_id",
+                    "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg/providers/"
+                    "Microsoft.Storage/storageAccounts/stmlprod/QUEUESERVICES/default/queues/expiry",
+                ),
                 _set(
                     "environments.dev.databricks.serving.served_models",
                     [

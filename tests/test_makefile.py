@@ -76,6 +76,19 @@ def test_env_is_required(target):
     assert f"error: ENV is required, e.g. make {target} ENV=dev" in result.stderr
 
 
+def test_an_unknown_layer_is_an_error_before_anything_runs():
+    result = make("diff", "ENV=dev", "LAYER=azur")
+    assert result.returncode != 0
+    assert "error: LAYER must be azure or databricks (got 'azur')" in result.stderr
+    assert "cdktf" not in result.stdout
+
+
+@pytest.mark.parametrize("value", ["0", "false", "no"])
+def test_auto_approve_means_yes_only(value):
+    result = make("-n", "deploy", "ENV=dev", f"AUTO_APPROVE={value}")
+    assert "--auto-approve" not in result.stdout
+
+
 def test_an_unknown_environment_is_a_config_error():
     result = make("deploy", "ENV=qa")
     assert result.returncode != 0

@@ -34,6 +34,16 @@ EVENT_TYPES = ["Microsoft.KeyVault.SecretNearExpiry", "Microsoft.KeyVault.Secret
                 }
             },
         ),
+        (  # resource ids are case-insensitive in Azure, and config accepts any case
+            "storage_queue",
+            PREFIX + "Microsoft.Storage/storageAccounts/stmlprod/QUEUESERVICES/default/Queues/expiry",
+            {
+                "storage_queue_endpoint": {
+                    "storage_account_id": PREFIX + "Microsoft.Storage/storageAccounts/stmlprod",
+                    "queue_name": "expiry",
+                }
+            },
+        ),
     ],
 )
 def test_event_hub_and_storage_queue_destinations(bare_stack, synth, kind, destination, expected):

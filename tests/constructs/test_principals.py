@@ -42,3 +42,13 @@ def test_group_label_is_derived_from_its_name():
 def test_azure_principal_type_is_known_for_service_principals_only_when_said():
     assert AzurePrincipal.service_principal("${var.sp}", "ml") == AzurePrincipal("${var.sp}", "ml", "ServicePrincipal")
     assert AzurePrincipal("${var.me}", "deployer").principal_type is None
+
+
+def test_distinct_labels_stay_distinct_even_when_a_name_looks_like_a_hashed_label():
+    from constructs_lib.principals import distinct_label
+
+    taken: dict[str, str] = {}
+    names = ["a.b.c_d_159212ff", "a.b_c.d", "a_b.c.d", "a.b_c.d"]  # the first looks like the third's hashed label
+    labels = [distinct_label(taken, f"model_{construct_label(n)}", n) for n in names]
+    assert labels[1] == labels[3] == "model_a_b_c_d"  # the same name always gets the same id
+    assert len(set(labels)) == 3
