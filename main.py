@@ -8,6 +8,7 @@ folder and print one line; a staging folder left by a killed run (SIGKILL) is re
 
     python main.py                     # synthesize into $CDKTF_OUTDIR (cdktf sets it) or cdktf.out/
     python main.py --check [--quiet]   # validate the config only
+    python main.py --environments      # print the names of the selected environments, in order
     python main.py --stacks [LAYER]    # print the stack ids of the selected environments
     python main.py --bootstrap-stack   # print the Terraform Cloud bootstrap stack's id
 
@@ -22,7 +23,6 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import MutableMapping
 from pathlib import Path
 
 from config import ConfigError, PlatformConfig, has_bootstrap, load_from_environment
@@ -94,15 +94,9 @@ def publish(staging: Path, outdir: Path, *, remove_orphans: bool) -> None:
             shutil.rmtree(orphan)  # a stack no longer configured, as `cdktf synth` does
 
 
-def use_project_node(environ: MutableMapping[str, str] = os.environ) -> None:
-    """Put node_modules/.bin first on PATH: jsii starts `node` from PATH, and only the project's
-    Node 22 is supported (a machine's Node 20 prints an end-of-life banner, or worse)."""
-    node_bin = Path(__file__).resolve().parent / "node_modules" / ".bin"
-    if (node_bin / "node").exists() and not environ.get("PATH", "").startswith(str(node_bin)):
-        environ["PATH"] = f"{node_bin}{os.pathsep}{environ.get('PATH', '')}"
-
-
 def synthesize(config: PlatformConfig, outdir: Path, *, under_cli: bool = False) -> None:
+    from app_runtime.node import use_project_node
+
     use_project_node()  # before anything starts the jsii kernel
     from app_runtime.provider_loading import eager_requested, use_lazy_provider_packages
 
@@ -128,11 +122,9 @@ def synthesize(config: PlatformConfig, outdir: Path, *, under_cli: bool = False)
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
             publish(staging, outdir, remove_orphans=not under_cli)
-            shutil.rmtree(staging, ignore_errors=True)
-            _staging, _published = None, True
+            _published = True
         finally:
-            if blocked is not None:
-                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         _staging = None
@@ -151,6 +143,9 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         if "--quiet" not in argv:
             print(f"{loaded.source}: valid ({', '.join(e.name for e in config.environments)})")
+        return 0
+    if "--environments" in argv:
+        print("\n".join(e.name for e in config.environments))
         return 0
     if "--stacks" in argv:
         from stacks.naming import LAYERS, stack_ids

@@ -13,12 +13,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-_NODE_BIN = ROOT / "node_modules" / ".bin"
-if (_NODE_BIN / "node").exists() and not os.environ.get("PATH", "").startswith(str(_NODE_BIN)):
-    # jsii starts `node` from PATH: use the project's supported Node, not whatever the machine has.
-    os.environ["PATH"] = f"{_NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-
+from app_runtime.node import use_project_node  # noqa: E402
 from app_runtime.provider_loading import eager_requested, use_lazy_provider_packages  # noqa: E402
+
+use_project_node()  # as main.py does, before anything starts the jsii kernel
 
 if not eager_requested(os.environ):
     use_lazy_provider_packages()  # before anything imports a provider, as main.py does

@@ -303,12 +303,12 @@ def test_non_cloud_state_needs_no_terraform_cloud_token():
     assert all(not any(k.startswith("TF_TOKEN_") for k in job.get("env", {})) for job in workflow["jobs"].values())
 
 
-def test_environment_listing_for_the_workflow_tooling(capsys, monkeypatch):
-    monkeypatch.delenv("MLPLATFORM_CONFIG", raising=False)
-    monkeypatch.delenv("MLPLATFORM_ENVIRONMENTS", raising=False)
-    assert generator.main(["--names"]) == 0
-    assert capsys.readouterr().out == "dev staging prod\n"
-    assert generator.main(["--stacks", "prod"]) == 0
-    assert capsys.readouterr().out == "mlplatform-prod-azure\nmlplatform-prod-databricks\n"
-    assert generator.main(["--stacks", "qa"]) == 2
-    assert "unknown environment 'qa'" in capsys.readouterr().err
+def test_environment_listing_for_the_make_targets(tmp_path):
+    """`make rotate` and `make drift` list environments and stacks with main.py, as the deploy targets do."""
+    from tests.test_main import run_main
+
+    assert run_main(tmp_path, args=["--environments"]).stdout == "dev\nstaging\nprod\n"
+    prod = run_main(tmp_path, selection="prod", args=["--stacks"])
+    assert prod.stdout == "mlplatform-prod-azure\nmlplatform-prod-databricks\n"
+    unknown = run_main(tmp_path, selection="qa", args=["--stacks"])
+    assert unknown.returncode == 2 and "unknown environment 'qa'" in unknown.stderr

@@ -9,8 +9,8 @@ all come from `config/environments.yaml`. A generated file keeps them in one pla
     python -m tools.generate_workflows                  # write .github/workflows/{deploy,maintenance}.yml
     python -m tools.generate_workflows --check          # exit 1 when a committed file is out of date
     python -m tools.generate_workflows --environments   # environments in order, as JSON (make ci-environments)
-    python -m tools.generate_workflows --names          # environment names in order, space-separated
-    python -m tools.generate_workflows --stacks [ENV]   # stack ids, one a line, azure first (make drift)
+
+(`make rotate` and `make drift` list environments and stacks with main.py, as the deploy targets do.)
 
 Reads the config as main.py does (MLPLATFORM_CONFIG, MLPLATFORM_ENVIRONMENTS).
 """
@@ -273,19 +273,6 @@ def main(argv: list[str]) -> int:
         return 2
     if argv[:1] == ["--environments"]:
         print(json.dumps(environments(config)))
-        return 0
-    if argv[:1] == ["--names"]:
-        print(" ".join(e.name for e in config.environments))
-        return 0
-    if argv[:1] == ["--stacks"]:
-        wanted = argv[1:2]
-        names = [e.name for e in config.environments]
-        if wanted and wanted[0] not in names:
-            print(f"error: unknown environment {wanted[0]!r}; configured: {', '.join(names)}", file=sys.stderr)
-            return 2
-        for environment in config.environments:
-            if not wanted or environment.name == wanted[0]:
-                print("\n".join(stack_ids(config.prefix, environment.name)[layer] for layer in LAYERS))
         return 0
     files = rendered(config)
     if argv[:1] == ["--check"]:
