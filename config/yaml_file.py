@@ -111,6 +111,15 @@ def _integer(loader: StrictLoader, node: ScalarNode) -> int:
     return int(node.value)
 
 
+def _key(loader: StrictLoader, key_node: yaml.Node, deep: bool) -> Any:
+    """A mapping key: a scalar, so (with only plain-data tags loaded) a string, number, bool or null."""
+    if not isinstance(key_node, ScalarNode):
+        raise ConstructorError(
+            None, None, "a list or mapping cannot be a key; keys are plain names", key_node.start_mark
+        )
+    return loader.construct_object(key_node, deep=deep)
+
+
 def _mapping(loader: StrictLoader, node: MappingNode, deep: bool = False) -> dict:
     seen: dict[Any, int] = {}
     merges = [key_node for key_node, _ in node.value if key_node.tag == "tag:yaml.org,2002:merge"]
@@ -124,13 +133,7 @@ def _mapping(loader: StrictLoader, node: MappingNode, deep: bool = False) -> dic
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             continue
-        if not isinstance(key_node, ScalarNode):
-            raise ConstructorError(
-                None, None, "a list or mapping cannot be a key; keys are plain names", key_node.start_mark
-            )
-        key = loader.construct_object(key_node, deep=deep)
-        if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise ConstructorError(None, None, f"keys are plain names (got {type(key).__name__})", key_node.start_mark)
+        key = _key(loader, key_node, deep)
         identity = (type(key), key)  # 1 and true are different keys, though 1 == True in Python
         if identity in seen:
             raise ConstructorError(
@@ -141,9 +144,7 @@ def _mapping(loader: StrictLoader, node: MappingNode, deep: bool = False) -> dic
     mapping: dict = {}
     stored: dict[Any, Any] = {}  # the key object as first stored (1 and True are one dict key)
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise ConstructorError(None, None, f"keys are plain names (got {type(key).__name__})", key_node.start_mark)
+        key = _key(loader, key_node, deep)  # merged pairs come from other mappings: checked here too
         earlier = stored.setdefault(key, key)
         if type(earlier) is not type(key):
             raise ConstructorError(
