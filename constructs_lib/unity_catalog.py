@@ -14,7 +14,8 @@ or schema share those grants.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from cdktf_cdktf_provider_databricks.grant import Grant
 from constructs import Construct
@@ -109,6 +110,9 @@ class UnityCatalogModel(UnityCatalogSecurable):
         return catalog_grant, schema_grant, self.grant(principal, "EXECUTE")
 
 
+S = TypeVar("S", bound=UnityCatalogSecurable)
+
+
 class UnityCatalog(Construct):
     """Hands out one construct per securable name, so grants on a shared catalog or schema are made once."""
 
@@ -117,35 +121,34 @@ class UnityCatalog(Construct):
         self._securables: dict[tuple[str, str], UnityCatalogSecurable] = {}
         self._labels: dict[str, str] = {}
 
-    def _child_id(self, kind: str, full_name: str) -> str:
-        return distinct_label(self._labels, f"{kind}_{construct_label(full_name)}", full_name)
+    def _one(self, kind: str, full_name: str, make: Callable[[str], S]) -> S:
+        """The one construct of `kind` for `full_name` (names compared ignoring case, as Unity Catalog
+        does), made with its construct id on first use."""
+        key = (kind, full_name.lower())
+        if key not in self._securables:
+            self._securables[key] = make(
+                distinct_label(self._labels, f"{kind}_{construct_label(full_name)}", full_name)
+            )
+        return cast(S, self._securables[key])
 
     def catalog(self, name: str) -> UnityCatalogCatalog:
-        key = ("catalog", name.lower())  # Unity Catalog names are case-insensitive
-        if key not in self._securables:
-            self._securables[key] = UnityCatalogCatalog(self, self._child_id("catalog", name), name)
-        return self._securables[key]  # type: ignore[return-value]
+        return self._one("catalog", name, lambda child_id: UnityCatalogCatalog(self, child_id, name))
 
     def schema(self, full_name: str) -> UnityCatalogSchema:
         """`catalog.schema`."""
         parts = full_name.split(".")
         if len(parts) != 2:
             raise ValueError(f"a schema is named catalog.schema, got {full_name!r}")
-        key = ("schema", full_name.lower())
-        if key not in self._securables:
-            self._securables[key] = UnityCatalogSchema(
-                self, self._child_id("schema", full_name), full_name, self.catalog(parts[0])
-            )
-        return self._securables[key]  # type: ignore[return-value]
+        return self._one(
+            "schema", full_name, lambda child_id: UnityCatalogSchema(self, child_id, full_name, self.catalog(parts[0]))
+        )
 
     def model(self, full_name: str) -> UnityCatalogModel:
         """`catalog.schema.model`."""
         parts = full_name.split(".")
         if len(parts) != 3:
             raise ValueError(f"a registered model is named catalog.schema.model, got {full_name!r}")
-        key = ("model", full_name.lower())
-        if key not in self._securables:
-            self._securables[key] = UnityCatalogModel(
-                self, self._child_id("model", full_name), full_name, self.schema(".".join(parts[:2]))
-            )
-        return self._securables[key]  # type: ignore[return-value]
+        schema = ".".join(parts[:2])
+        return self._one(
+            "model", full_name, lambda child_id: UnityCatalogModel(self, child_id, full_name, self.schema(schema))
+        )
