@@ -10,7 +10,6 @@ import copy
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import main
 from config import PlatformConfig, load_config
 from config.root import UnsafeInputError
 from tests.helpers import ROOT, default_raw, mutated
-from tests.test_main import tree_digest
+from tests.test_main import _set, tree_digest
 
 INJECTION = "${azuread_application_password.ml_identity_client_secret_a.value}"
 MAX_LINE = 400
@@ -187,17 +186,6 @@ def test_control_and_separator_characters_are_refused_in_names_and_tags(tmp_path
             or f"environment '{environment}': {field}: contains an {what}" in line
             for line in lines
         ), lines
-
-
-def _set(path: str, value) -> Callable[[dict], None]:
-    def change(raw):
-        node = raw
-        keys = path.split(".")
-        for key in keys[:-1]:
-            node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
-        node[int(keys[-1]) if isinstance(node, list) else keys[-1]] = value
-
-    return change
 
 
 def _both(*changes):

@@ -30,6 +30,15 @@ def run_main(tmp_path: Path, raw=None, *, text: str | None = None, selection: st
     )
 
 
+def refused_lines(result: subprocess.CompletedProcess, tmp_path: Path) -> list[str]:
+    """The error lines of a refused config: exit 2, no traceback, each line naming the config file."""
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert lines and all(str(tmp_path / "environments.yaml") in line for line in lines), result.stderr
+    return lines
+
+
 def tree_digest(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
@@ -57,7 +66,7 @@ def _set(path: str, value):
         keys = path.split(".")
         for key in keys[:-1]:
             node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
-        node[keys[-1]] = value
+        node[int(keys[-1]) if isinstance(node, list) else keys[-1]] = value
 
     return change
 
@@ -215,12 +224,7 @@ BAD_CONFIGS = [
 @pytest.mark.parametrize("case,change,fragments", BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
 def test_bad_config_is_a_clear_error_and_leaves_cdktf_out_untouched(tmp_path, previous_output, case, change, fragments):
     before = tree_digest(previous_output)
-    result = run_main(tmp_path, mutated(change))
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
-    assert lines, result.stderr
-    assert all(str(tmp_path / "environments.yaml") in line for line in lines), lines
+    lines = refused_lines(run_main(tmp_path, mutated(change)), tmp_path)
     assert any(all(f in line for f in fragments) for line in lines), lines
     assert tree_digest(previous_output) == before
 
