@@ -9,7 +9,16 @@ from pydantic import Field, model_validator
 from .addresses import IpRule
 from .monitoring import MonitoringSettings
 from .network import PrivateEndpointSettings, check_vault_access
-from .types import AzureRegion, AzureTags, DisplayName, KeyVaultName, LowerGuid, ResourceGroupName, SecretName, Strict
+from .types import (
+    ApplicationDisplayName,
+    AzureRegion,
+    AzureTags,
+    KeyVaultName,
+    LowerGuid,
+    ResourceGroupName,
+    SecretName,
+    Strict,
+)
 
 MAX_SECRET_EXPIRY_DAYS = 365
 """Microsoft recommends client secrets shorter than 12 months."""
@@ -18,8 +27,9 @@ MAX_SECRET_EXPIRY_DAYS = 365
 class ApplicationSettings(Strict):
     """The Entra ID app registration and its client secret lifecycle."""
 
-    display_name: DisplayName | None = None
-    """Shown in Entra ID; default `<prefix>-<env>-ml`. Unique per tenant."""
+    display_name: ApplicationDisplayName | None = None
+    """Shown in Entra ID; default `<prefix>-<env>-ml`. Unique per tenant: the databricks layer looks the
+    app up by this name (its client id), so a second app of that name fails its plan."""
     owners: list[LowerGuid] = Field(default_factory=list)
     """Object ids of the app's other owners: every identity that deploys the azure stack (users, the CI
     app's service principal, the agents' managed identity). The deploying identity is added, but the

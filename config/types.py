@@ -84,6 +84,9 @@ Prefix = Annotated[str, pattern(r"[a-z][a-z0-9]{1,19}", "2-20 lowercase letters 
 # Entra ID / Databricks display names and workspace group names (control characters are refused
 # for every string in config/text.py).
 DisplayName = Annotated[str, pattern(r".{1,120}", "1-120 characters")]
+# The databricks layer finds the app registration by this name in an OData filter
+# (`displayName eq '<name>'`, azuread 3.7.0): a quote would end the string literal.
+ApplicationDisplayName = Annotated[str, pattern(r"[^']{1,120}", '1-120 characters without "\'"')]
 GroupName = Annotated[str, pattern(r"[^/]{1,256}", "1-256 characters without '/'")]
 
 # Terraform Cloud names.

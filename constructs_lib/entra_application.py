@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from cdktf import Fn, Op, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_azuread.application import Application
 from cdktf_cdktf_provider_azuread.application_password import ApplicationPasswordA
+from cdktf_cdktf_provider_azuread.data_azuread_application import DataAzureadApplication
 from cdktf_cdktf_provider_azuread.data_azuread_client_config import DataAzureadClientConfig
 from cdktf_cdktf_provider_azuread.service_principal import ServicePrincipal
 from cdktf_cdktf_provider_time.rotating import Rotating
@@ -113,3 +114,23 @@ class EntraApplicationIdentity(Construct):
         self.tenant_id: str = self.service_principal.application_tenant_id
         self.client_secret: str = newer(password_a.value, password_b.value)
         self.client_secret_end_date: str = newer(password_a.end_date, password_b.end_date)
+
+
+class EntraApplicationLookup(Construct):
+    """An app registration another stack created, found by its display name (read-only).
+
+    This is how a stack learns a generated value (the client id) without reading the creating
+    stack's state, which holds the client passwords. `data.azuread_application` filters on
+    `displayName eq '<name>'` (azuread 3.7.0, applications/application_data_source.go) and fails the
+    plan with "Application not found" or "Multiple applications found": never a wrong guess. The
+    creating side sets `prevent_duplicate_names`; config refuses `'` in the name (it would end the
+    OData string). Reading needs Entra ID directory read access: member users have it by default; a
+    service principal or managed identity needs Microsoft Graph `Application.Read.All` (README).
+
+    Attributes: `client_id`.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, display_name: str):
+        super().__init__(scope, construct_id)
+        self.application = DataAzureadApplication(self, "application", display_name=display_name)
+        self.client_id: str = self.application.client_id

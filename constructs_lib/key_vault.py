@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cdktf import ITerraformDependable, TerraformResourceLifecycle
+from cdktf import Fn, ITerraformDependable, Op, Postcondition, TerraformLocal, TerraformResourceLifecycle, TerraformSelf
 from cdktf_cdktf_provider_azurerm.key_vault import KeyVault, KeyVaultNetworkAcls
 from cdktf_cdktf_provider_azurerm.key_vault_secret import KeyVaultSecret
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
@@ -48,6 +48,11 @@ class KeyVaultProps:
     allowed_ip_ranges: tuple[str, ...]
     prevent_destroy: bool
     tags: Mapping[str, str] = field(default_factory=dict)
+    expected_id: str | None = None
+    """The resource id other stacks derive from config for this vault (they read no state); with
+    `expected_uri`, a postcondition fails the apply if Azure's id or URI differ (case-insensitively)."""
+    expected_uri: str | None = None
+    """The URI other stacks derive from config, `https://<name>.vault.azure.net/`."""
 
 
 class HardenedKeyVault(Construct):
@@ -74,7 +79,7 @@ class HardenedKeyVault(Construct):
                 ip_rules=list(props.allowed_ip_ranges),
             ),
             tags=dict(props.tags),
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.prevent_destroy else None,
+            lifecycle=self._lifecycle(props),
         )
         self.vault_id: str = self.vault.id
         self.vault_uri: str = self.vault.vault_uri
@@ -82,6 +87,33 @@ class HardenedKeyVault(Construct):
         self._officer_waits: list[Sleep] = []
         self._network_paths: list[ITerraformDependable] = []
         self._secrets: list[KeyVaultSecret] = []
+
+    def _lifecycle(self, props: KeyVaultProps) -> TerraformResourceLifecycle | None:
+        postconditions = self._derived_address_conditions(props)
+        if not props.prevent_destroy and not postconditions:
+            return None
+        return TerraformResourceLifecycle(
+            prevent_destroy=True if props.prevent_destroy else None, postcondition=postconditions
+        )
+
+    def _derived_address_conditions(self, props: KeyVaultProps) -> list[Postcondition] | None:
+        """`lower(self.id) == lower(<expected id>)`, likewise for `vault_uri`. The expected values are
+        a `locals` entry (plain strings), never spliced into the expression."""
+        if props.expected_id is None or props.expected_uri is None:
+            return None
+        expected = TerraformLocal(self, "expected_address", {"id": props.expected_id, "uri": props.expected_uri})
+        return [
+            Postcondition(
+                condition=Op.eq(
+                    Fn.lower(TerraformSelf.get_string(attribute)), Fn.lower(Fn.lookup(expected.as_any_map, key))
+                ),
+                error_message=(
+                    f"The vault's {attribute} differs from the one the databricks layer derives from config "
+                    f"({key} = stacks/naming.py key_vault_{key}); its secret scope would point elsewhere."
+                ),
+            )
+            for attribute, key in (("id", "id"), ("vault_uri", "uri"))
+        ]
 
     def grant(self, principal: AzurePrincipal, role: VaultRole) -> RoleAssignment:
         """Assign `principal` one data-plane role on this vault; returns the role assignment."""

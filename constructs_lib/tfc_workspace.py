@@ -9,8 +9,8 @@ Terraform Cloud's Azure dynamic credentials nor reach a firewalled vault.
 
 No run triggers: `cdktf deploy` already orders the stacks, and a triggered run would queue a
 second databricks run next to the one cdktf starts (waiting for confirmation in prod).
-State is shared narrowly: `share_state_with(other)` lists `other` as a remote-state consumer
-(global sharing stays off).
+State is shared with no one (no remote-state consumers, global sharing off): the azure
+workspace's state holds the client passwords, and no stack of this app reads another's state.
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ class TfcWorkspace(Construct):
             allow_destroy_plan=props.allow_destroy_plan,
             queue_all_runs=False,
         )
-        self._consumers: list[str] = []
         self.settings = WorkspaceSettings(
             self,
             "settings",
@@ -69,11 +68,6 @@ class TfcWorkspace(Construct):
         self.workspace_id: str = self.workspace.id
         self.name: str = self.workspace.name
         self.agent_pool: TfcAgentPool | None = None
-
-    def share_state_with(self, consumer: TfcWorkspace) -> None:
-        """Let `consumer` read this workspace's state outputs (terraform_remote_state)."""
-        self._consumers.append(consumer.workspace_id)
-        self.settings.remote_state_consumer_ids = list(self._consumers)
 
     def set_environment_variable(self, key: str, value: str) -> Variable:
         """An environment variable of this workspace's runs; for identifiers only, never a secret."""

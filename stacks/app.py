@@ -22,9 +22,10 @@ def build_app(app: App, config: PlatformConfig) -> None:
         state = config.state_for(environment)
         ids = stack_ids(config.prefix, environment.name)
         azure = AzureIdentityStack(app, ids["azure"], prefix=config.prefix, environment=environment)
-        databricks = DatabricksWorkspaceStack(
-            app, ids["databricks"], prefix=config.prefix, environment=environment, identity=azure
-        )
+        databricks = DatabricksWorkspaceStack(app, ids["databricks"], prefix=config.prefix, environment=environment)
+        # No cross-stack reference (it would read the azure state, which holds the client passwords):
+        # the order is a plain stack dependency, so `cdktf deploy` applies azure first.
+        databricks.add_dependency(azure)
         for stack, layer in ((azure, "azure"), (databricks, "databricks")):
             attach_backend(stack, state, prefix=config.prefix, environment=environment.name, layer=layer)
     if isinstance(config.state, CloudState) and has_bootstrap(config):

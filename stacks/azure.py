@@ -28,7 +28,7 @@ from constructs_lib.key_vault_monitoring import (
 from constructs_lib.principals import AzurePrincipal
 from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointProps
 
-from .naming import environment_label, ml_identity_name, vault_private_endpoint_name
+from .naming import environment_label, key_vault_id, key_vault_uri, ml_identity_name, vault_private_endpoint_name
 
 # The first-party "AzureDatabricks" application: it reads Key Vault-backed secret scopes.
 AZURE_DATABRICKS_APP_ID = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
@@ -36,10 +36,12 @@ CLIENT_SECRET_CONTENT_TYPE = "application/x-entra-client-secret"
 
 
 class AzureIdentityStack(TerraformStack):
-    """Needs Entra ID and subscription rights; changes rarely; its state holds the client secret.
+    """Needs Entra ID and subscription rights; changes rarely; its state holds the client secret,
+    so no other stack reads it: the databricks layer derives the vault's address from the same
+    config (the vault's postconditions hold Azure to it) and looks the app up by display name.
 
-    Attributes read by the databricks layer (cdktf turns them into remote-state references):
-    `client_id`, `tenant_id`, `vault_id`, `vault_uri`, `secret_name`.
+    Attributes (also stack outputs, for people and `make output`): `client_id`, `tenant_id`,
+    `vault_id`, `vault_uri`, `secret_name`.
     """
 
     def __init__(self, scope: Construct, stack_id: str, *, prefix: str, environment: EnvironmentSettings):
@@ -106,6 +108,9 @@ class AzureIdentityStack(TerraformStack):
                 allowed_ip_ranges=tuple(vault_settings.allowed_ip_ranges),
                 prevent_destroy=vault_settings.prevent_destroy,
                 tags=tags,
+                # The databricks layer derives these from config (it reads no state): hold Azure to them.
+                expected_id=key_vault_id(azure.subscription_id, azure.resource_group.name, vault_settings.name),
+                expected_uri=key_vault_uri(vault_settings.name),
             ),
         )
         endpoint = vault_settings.private_endpoint

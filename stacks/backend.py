@@ -1,9 +1,8 @@
 """Remote state for one stack, from the environment's validated state settings.
 
 Every stack gets its own state (its own Terraform Cloud workspace, blob key or file) so that a
-plan of one layer never locks or exposes another. The databricks layer reads the azure layer's
-outputs through cdktf cross-stack references, which cdktf turns into a `terraform_remote_state`
-data source built from exactly this backend configuration.
+plan of one layer never locks or exposes another. No stack reads another's state: the azure
+layer's state holds the client passwords (README: "Where the client secret lives").
 """
 
 from __future__ import annotations

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_azuread.provider import AzureadProvider
 from cdktf_cdktf_provider_databricks.provider import DatabricksProvider
 from constructs import Construct
 
 from config import EnvironmentSettings
+from constructs_lib.entra_application import EntraApplicationLookup
 from constructs_lib.ml_cluster import MlCluster, MlClusterProps, adls_oauth_spark_conf
 from constructs_lib.principals import Principal
 from constructs_lib.secret_scope import KeyVaultBackedSecretScope, KeyVaultBackedSecretScopeProps
@@ -21,8 +23,7 @@ from constructs_lib.serving_endpoint import (
 from constructs_lib.unity_catalog import UnityCatalog
 from constructs_lib.workspace_principal import WorkspaceServicePrincipal, WorkspaceServicePrincipalProps
 
-from .azure import AzureIdentityStack
-from .naming import ml_cluster_name, ml_identity_name, secret_scope_name
+from .naming import key_vault_id, key_vault_uri, ml_cluster_name, ml_identity_name, secret_scope_name
 
 
 def _ai_gateway(settings) -> AiGateway | None:
@@ -37,10 +38,15 @@ def _ai_gateway(settings) -> AiGateway | None:
 
 
 class DatabricksWorkspaceStack(TerraformStack):
-    """Needs a workspace provider only; every azure-layer value arrives through remote state.
+    """Reads no other stack's state: the azure stack's state holds the client passwords.
 
-    The provider authenticates with Entra ID (Azure CLI, an Entra service principal's ARM_*
-    variables, or OIDC): a Key Vault-backed secret scope cannot be created with a PAT.
+    What it needs from the azure layer follows from the same environment's config (tenant, the
+    vault's id and URI, the secret's name), except the app's client id, which Entra ID generates: a
+    read-only lookup by the app's display name finds it (`EntraApplicationLookup`). The app
+    (`build_app`) deploys the azure stack first through a stack dependency.
+
+    The databricks provider authenticates with Entra ID (Azure CLI, an Entra service principal's
+    ARM_* variables, or OIDC): a Key Vault-backed secret scope cannot be created with a PAT.
     """
 
     def __init__(
@@ -50,18 +56,26 @@ class DatabricksWorkspaceStack(TerraformStack):
         *,
         prefix: str,
         environment: EnvironmentSettings,
-        identity: AzureIdentityStack,
     ):
         super().__init__(scope, stack_id)
         settings = environment.databricks
         host = settings.workspace.host
+        azure = environment.azure
+        vault = azure.key_vault
+        tenant_id = azure.tenant_id
 
         DatabricksProvider(
             self,
             "databricks",
             host=host,
             azure_workspace_resource_id=settings.workspace.resource_id,
-            azure_tenant_id=identity.tenant_id,
+            azure_tenant_id=tenant_id,
+        )
+        AzureadProvider(self, "azuread", tenant_id=tenant_id)
+        application = EntraApplicationLookup(
+            self,
+            "ml_application",
+            display_name=azure.application.display_name or ml_identity_name(prefix, environment.name),
         )
 
         sp = settings.service_principal
@@ -69,7 +83,7 @@ class DatabricksWorkspaceStack(TerraformStack):
             self,
             "ml_principal",
             WorkspaceServicePrincipalProps(
-                application_id=identity.client_id,
+                application_id=application.client_id,
                 display_name=sp.display_name or ml_identity_name(prefix, environment.name),
                 workspace_access=sp.entitlements.workspace_access,
                 databricks_sql_access=sp.entitlements.databricks_sql_access,
@@ -88,8 +102,8 @@ class DatabricksWorkspaceStack(TerraformStack):
             "secret_scope",
             KeyVaultBackedSecretScopeProps(
                 name=settings.secret_scope.name or secret_scope_name(prefix, environment.name),
-                key_vault_id=identity.vault_id,
-                key_vault_uri=identity.vault_uri,
+                key_vault_id=key_vault_id(azure.subscription_id, azure.resource_group.name, vault.name),
+                key_vault_uri=key_vault_uri(vault.name),
             ),
         )
         self.secret_scope.grant_read(ml)
@@ -101,9 +115,9 @@ class DatabricksWorkspaceStack(TerraformStack):
         if cluster.adls:
             spark_conf = adls_oauth_spark_conf(
                 storage_account=cluster.adls.storage_account,
-                client_id=identity.client_id,
-                tenant_id=identity.tenant_id,
-                client_secret_reference=self.secret_scope.reference(identity.secret_name),
+                client_id=application.client_id,
+                tenant_id=tenant_id,
+                client_secret_reference=self.secret_scope.reference(vault.secret_name),
             )
         self.cluster = MlCluster(
             self,

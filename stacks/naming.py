@@ -7,6 +7,10 @@ default derived here (the stacks do `configured or default(...)`).
 
 LAYERS = ("azure", "databricks")
 
+KEY_VAULT_DNS_SUFFIX = "vault.azure.net"
+"""The public cloud's vault DNS suffix: the azurerm provider here runs with its default `environment`
+("public"), so every vault this app creates answers at `https://<name>.vault.azure.net/`."""
+
 
 def stack_id(prefix: str, environment: str, layer: str) -> str:
     """`<prefix>-<env>-<layer>`: the cdktf stack id, its output folder and its TFC workspace name."""
@@ -52,6 +56,21 @@ def ml_cluster_name(prefix: str, environment: str) -> str:
 def secret_scope_name(prefix: str, environment: str) -> str:
     """`<prefix>-<env>-keyvault`: the Key Vault-backed secret scope (unique within a workspace)."""
     return f"{environment_label(prefix, environment)}-keyvault"
+
+
+def key_vault_id(subscription_id: str, resource_group: str, vault_name: str) -> str:
+    """The vault's Azure resource id, as azurerm 4.55.0 writes it (`commonids.KeyVaultId`):
+    `/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>`.
+
+    Both layers derive it from config: the databricks layer's secret scope needs it and reads no
+    other stack's state; the azure layer's vault has a postcondition that Azure's id is this one."""
+    return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.KeyVault/vaults/{vault_name}"
+
+
+def key_vault_uri(vault_name: str) -> str:
+    """`https://<name>.vault.azure.net/` (lowercase, trailing slash, as Azure returns `vaultUri`);
+    derived from config by both layers, like `key_vault_id`."""
+    return f"https://{vault_name.lower()}.{KEY_VAULT_DNS_SUFFIX}/"
 
 
 def vault_private_endpoint_name(vault_name: str) -> str:

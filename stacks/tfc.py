@@ -92,7 +92,6 @@ class TfcBootstrapStack(TerraformStack):
                 )
                 for layer in names
             }
-            workspaces["azure"].share_state_with(workspaces["databricks"])
 
             agent = environment.agent
             if environment.execution_mode != "agent" or agent is None:

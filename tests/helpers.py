@@ -75,13 +75,6 @@ def ref(stack: dict[str, Any], kind: str, attribute: str, section: str = "resour
     return f"${{{prefix}{kind}.{next(iter(found))}.{attribute}}}"
 
 
-def remote_output(stack: dict[str, Any], source_stack: str, output_fragment: str) -> str:
-    """The expression reading a cross-stack output whose name contains `output_fragment`."""
-    source = f"cross-stack-reference-input-{source_stack}"
-    assert source in stack["data"]["terraform_remote_state"], sorted(stack["data"]["terraform_remote_state"])
-    return f"${{data.terraform_remote_state.{source}.outputs.cross-stack-output-{output_fragment}}}"
-
-
 def strip_metadata(value: Any) -> Any:
     """Drop cdktf's '//' metadata blocks so tests compare Terraform attributes only."""
     if isinstance(value, dict):

@@ -74,10 +74,26 @@ def test_dev_secret_uses_its_own_shorter_lifetime(dev):
     assert all(p["end_date"].endswith(', "720h")}') for p in resources(dev, "azuread_application_password").values())
 
 
+def test_vault_holds_azure_to_the_address_the_databricks_layer_derives(prod):
+    """The databricks layer reads no state: it derives the vault id and URI from config
+    (stacks/naming.py); a postcondition fails the azure apply if Azure's differ."""
+    local_name, expected = next(iter(prod["locals"].items()))
+    assert expected == {
+        "id": "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-mlplatform-prod"
+        "/providers/Microsoft.KeyVault/vaults/kv-mlplat-prd-0000",
+        "uri": "https://kv-mlplat-prd-0000.vault.azure.net/",
+    }
+    conditions = only(prod, "azurerm_key_vault")["lifecycle"]["postcondition"]
+    assert [c["condition"] for c in conditions] == [
+        f"${{(lower(self.id) == lower(local.{local_name}.id))}}",
+        f"${{(lower(self.vault_uri) == lower(local.{local_name}.uri))}}",
+    ]
+
+
 def test_vault_is_hardened(prod):
     vault = strip_metadata(only(prod, "azurerm_key_vault"))
+    assert vault.pop("lifecycle").pop("prevent_destroy") is True
     assert vault == {
-        "lifecycle": {"prevent_destroy": True},
         "location": "westeurope",
         "name": "kv-mlplat-prd-0000",
         # Reached through its private endpoint only (tests/test_execution_config.py).
@@ -100,7 +116,7 @@ def test_dev_vault_is_firewalled_but_destroyable_by_default(dev):
         "default_action": "Deny",
         "ip_rules": ["198.51.100.0/24"],
     }
-    assert "lifecycle" not in vault
+    assert "prevent_destroy" not in vault["lifecycle"]
     assert vault["soft_delete_retention_days"] == 7
 
 
@@ -217,5 +233,5 @@ def test_network_rules_follow_config_and_single_addresses_drop_slash_32(knobs):
         "default_action": "Allow",
         "ip_rules": ["198.51.100.7", "198.51.100.0/28"],
     }
-    assert vault["lifecycle"] == {"prevent_destroy": True}
+    assert vault["lifecycle"]["prevent_destroy"] is True
     assert only(knobs, "azurerm_key_vault_secret")["name"] == "sp-secret"

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.helpers import config_from, mutated, only, ref, resources, strip_metadata, synth_stacks
 
-REMOTE = re.compile(r"\$\{data\.terraform_remote_state\.([^.]+)\.outputs\.([^}]+)\}")
 
-
-def resolve_remote(expression: str, stacks: dict, consumer: dict) -> str:
-    """Follow a remote-state reference to the producing stack's output expression."""
-    match = REMOTE.fullmatch(expression)
-    assert match, f"not a remote-state reference: {expression}"
-    source_id, output = match.groups()
-    producer = source_id.removeprefix("cross-stack-reference-input-")
-    assert source_id in consumer["data"]["terraform_remote_state"]
-    return stacks[producer]["output"][output]["value"]
+def app_lookup(stack: dict) -> str:
+    """The expression of the app registration's client id, looked up by display name (no state read)."""
+    return ref(stack, "azuread_application", "client_id", section="data")
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +31,14 @@ def test_provider_targets_the_workspace_with_entra_id_and_no_token(prod, stacks,
     provider = prod["provider"]["databricks"][0]
     assert provider["host"] == "https://adb-3333333333333333.13.azuredatabricks.net"
     assert provider["azure_workspace_resource_id"].endswith("/workspaces/dbw-mlplatform-prod")
-    assert resolve_remote(provider["azure_tenant_id"], stacks, prod) == ref(
-        prod_azure, "azuread_service_principal", "application_tenant_id"
-    )
+    assert provider["azure_tenant_id"] == "00000000-0000-0000-0000-000000000000"  # config, as the azure stack's
+    assert prod_azure["provider"]["azuread"][0]["tenant_id"] == provider["azure_tenant_id"]
     assert not {"token", "password", "client_secret", "azure_client_secret"} & set(provider)
 
 
 def test_service_principal_is_bound_to_the_entra_app_client_id(prod, stacks, prod_azure):
     sp = strip_metadata(only(prod, "databricks_service_principal"))
-    assert resolve_remote(sp.pop("application_id"), stacks, prod) == ref(prod_azure, "azuread_application", "client_id")
+    assert sp.pop("application_id") == app_lookup(prod)
     assert sp == {
         "display_name": "mlplatform-prod-ml",
         "workspace_access": True,
@@ -71,8 +61,13 @@ def test_secret_scope_is_backed_by_the_azure_layer_vault(prod, stacks, prod_azur
     scope = only(prod, "databricks_secret_scope")
     assert scope["name"] == "mlplatform-prod-keyvault"
     metadata = scope["keyvault_metadata"]
-    assert resolve_remote(metadata["resource_id"], stacks, prod) == ref(prod_azure, "azurerm_key_vault", "id")
-    assert resolve_remote(metadata["dns_name"], stacks, prod) == ref(prod_azure, "azurerm_key_vault", "vault_uri")
+    # From config (no state read); the azure stack's vault has postconditions holding Azure to these.
+    assert metadata == {
+        "resource_id": "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-mlplatform-prod"
+        "/providers/Microsoft.KeyVault/vaults/kv-mlplat-prd-0000",
+        "dns_name": "https://kv-mlplat-prd-0000.vault.azure.net/",
+    }
+    assert list(prod_azure["locals"].values()) == [{"id": metadata["resource_id"], "uri": metadata["dns_name"]}]
     assert "databricks_secret" not in prod["resource"]  # no Databricks-backed copy of any secret
 
 
@@ -221,67 +216,64 @@ def test_outputs_give_the_invocation_url_and_names(prod):
     }
 
 
-def test_databricks_stack_depends_on_its_own_environment_azure_stack_only(stacks):
+def test_no_stack_reads_another_stacks_state(stacks):
+    """The azure state holds the client passwords: terraform_remote_state would hand it to whoever
+    plans the databricks layer (it needs the whole snapshot, not just outputs)."""
+    for name, stack in stacks.items():
+        assert "terraform_remote_state" not in stack.get("data", {}), name
+        assert "cross-stack" not in str(stack.get("output", {})), name
+
+
+def test_the_client_id_is_looked_up_by_the_app_display_name(stacks):
     for env in ("dev", "staging", "prod"):
-        remote = stacks[f"mlplatform-{env}-databricks"]["data"]["terraform_remote_state"]
-        assert list(remote) == [f"cross-stack-reference-input-mlplatform-{env}-azure"]
+        databricks, azure = stacks[f"mlplatform-{env}-databricks"], stacks[f"mlplatform-{env}-azure"]
+        lookup = strip_metadata(only(databricks, "azuread_application", section="data"))
+        assert lookup == {"display_name": only(azure, "azuread_application")["display_name"]}
+        assert lookup["display_name"] == f"mlplatform-{env}-ml"
+        assert databricks["provider"]["azuread"][0] == {"tenant_id": azure["provider"]["azuread"][0]["tenant_id"]}
+        assert only(databricks, "databricks_cluster")["single_user_name"] == ref(
+            databricks, "databricks_service_principal", "application_id"
+        )
+
+
+def test_databricks_stack_depends_on_its_own_environment_azure_stack_only(default_outdir):
+    import json
+
+    manifest = json.loads((default_outdir / "manifest.json").read_text())
+    for env in ("dev", "staging", "prod"):
+        assert manifest["stacks"][f"mlplatform-{env}-databricks"]["dependencies"] == [f"mlplatform-{env}-azure"]
+        assert manifest["stacks"][f"mlplatform-{env}-azure"]["dependencies"] == []
 
 
 STATES = {
-    "cloud": (
-        {"backend": "cloud", "organization": "acme", "hostname": "tfe.acme.example", "project": "ml-platform"},
-        {
-            "backend": "remote",
-            "config": {
-                "hostname": "tfe.acme.example",
-                "organization": "acme",
-                "workspaces": {"name": "mlplatform-dev-azure"},
-            },
-        },
-    ),
-    "azurerm": (
-        {
-            "backend": "azurerm",
-            "resource_group_name": "rg-tfstate",
-            "storage_account_name": "sttfstate01",
-            "container_name": "tfstate",
-            "tenant_id": "00000000-0000-0000-0000-000000000000",
-        },
-        {
-            "backend": "azurerm",
-            "config": {
-                "container_name": "tfstate",
-                "key": "mlplatform/dev/azure.tfstate",
-                "resource_group_name": "rg-tfstate",
-                "storage_account_name": "sttfstate01",
-                "tenant_id": "00000000-0000-0000-0000-000000000000",
-                "use_azuread_auth": True,
-            },
-            "workspace": "${terraform.workspace}",
-        },
-    ),
-    "local": (
-        {"backend": "local"},
-        {
-            "backend": "local",
-            "config": {"path": "../../../state/mlplatform-dev-azure.tfstate"},
-            "workspace": "${terraform.workspace}",
-        },
-    ),
+    "cloud": {"backend": "cloud", "organization": "acme", "hostname": "tfe.acme.example", "project": "ml-platform"},
+    "azurerm": {
+        "backend": "azurerm",
+        "resource_group_name": "rg-tfstate",
+        "storage_account_name": "sttfstate01",
+        "container_name": "tfstate",
+        "tenant_id": "00000000-0000-0000-0000-000000000000",
+    },
+    "local": {"backend": "local"},
 }
 
 
 @pytest.mark.parametrize("kind", sorted(STATES))
-def test_remote_state_reads_the_azure_stack_backend_for_every_backend_kind(kind):
-    state, expected = STATES[kind]
-
+def test_layers_agree_on_vault_secret_and_tenant_from_config_for_every_backend_kind(kind):
     def change(raw):
-        raw["state"] = state
+        raw["state"] = STATES[kind]
         raw["environments"] = {"dev": raw["environments"]["dev"]}
 
     stacks = synth_stacks(config_from(mutated(change)))
-    remote = stacks["mlplatform-dev-databricks"]["data"]["terraform_remote_state"]
-    assert strip_metadata(remote["cross-stack-reference-input-mlplatform-dev-azure"]) == expected
+    azure, databricks = stacks["mlplatform-dev-azure"], stacks["mlplatform-dev-databricks"]
+    assert "terraform_remote_state" not in databricks["data"]
+    expected = next(iter(azure["locals"].values()))
+    assert only(databricks, "databricks_secret_scope")["keyvault_metadata"] == {
+        "resource_id": expected["id"],
+        "dns_name": expected["uri"],
+    }
+    assert expected["id"].endswith(f"/vaults/{only(azure, 'azurerm_key_vault')['name']}")
+    assert databricks["provider"]["databricks"][0]["azure_tenant_id"] == only(azure, "azurerm_key_vault")["tenant_id"]
 
 
 @pytest.fixture(scope="module")
@@ -350,12 +342,13 @@ def test_adls_oauth_reads_the_client_secret_as_a_scope_reference(knobs):
     suffix = "stmldata01.dfs.core.windows.net"
     scope = ref(knobs, "databricks_secret_scope", "name")
     secret = conf[f"fs.azure.account.oauth2.client.secret.{suffix}"]
-    assert re.fullmatch(
-        r"\{\{secrets/" + re.escape(scope) + r"/\$\{data\.terraform_remote_state\.[^}]+secret[^}]*name\}\}\}", secret
-    ), secret
+    assert secret == f"{{{{secrets/{scope}/ml-client-secret}}}}"
     assert conf[f"fs.azure.account.auth.type.{suffix}"] == "OAuth"
-    assert REMOTE.fullmatch(conf[f"fs.azure.account.oauth2.client.id.{suffix}"])
-    assert conf[f"fs.azure.account.oauth2.client.endpoint.{suffix}"].startswith("https://login.microsoftonline.com/${")
+    assert conf[f"fs.azure.account.oauth2.client.id.{suffix}"] == app_lookup(knobs)
+    assert (
+        conf[f"fs.azure.account.oauth2.client.endpoint.{suffix}"]
+        == "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/oauth2/token"
+    )
 
 
 def test_endpoint_secrets_are_scope_references_and_manage_is_granted(knobs):

@@ -99,14 +99,14 @@ def test_no_run_triggers(tfc):
     assert all("auto_apply_run_trigger" not in w for w in resources(tfc, "tfe_workspace").values())
 
 
-def test_each_databricks_workspace_reads_exactly_its_environment_azure_state(tfc):
-    ids = _workspace_ids(tfc)
-    consumers = {
-        s["workspace_id"]: s["remote_state_consumer_ids"] for s in resources(tfc, "tfe_workspace_settings").values()
-    }
-    for env in ENVIRONMENTS:
-        assert consumers[ids[f"mlplatform-{env}-azure"]] == [ids[f"mlplatform-{env}-databricks"]]
-        assert consumers[ids[f"mlplatform-{env}-databricks"]] == []
+def test_no_workspace_shares_its_state(tfc):
+    """The azure workspaces' state holds the client passwords; no stack reads another's state."""
+    settings = resources(tfc, "tfe_workspace_settings").values()
+    assert len(settings) == 2 * len(ENVIRONMENTS)
+    for each in settings:
+        assert each["global_remote_state"] is False
+        assert each["remote_state_consumer_ids"] == []
+    assert resources(tfc, "tfe_workspace_remote_state_consumers") == {}
 
 
 def test_agent_environments_get_managed_identity_identifiers_only(tfc):

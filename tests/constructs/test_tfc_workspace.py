@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from constructs_lib.tfc_workspace import TfcWorkspace, TfcWorkspaceProps
-from tests.helpers import logical_id, only, ref, resources, strip_metadata
+from tests.helpers import only, ref, strip_metadata
 
 PROPS = TfcWorkspaceProps(
     name="mlplatform-dev-azure", organization="acme", project_id="${var.project}", terraform_version="1.11.4"
@@ -52,19 +52,13 @@ def test_description_tags_and_apply_choices_reach_the_workspace(bare_stack, synt
     assert only(stack, "tfe_workspace_settings")["auto_apply"] is True
 
 
-def test_state_is_shared_with_exactly_the_named_consumers(bare_stack, synth):
-    azure = TfcWorkspace(bare_stack, "azure", PROPS)
-    databricks = TfcWorkspace(bare_stack, "databricks", dataclasses.replace(PROPS, name="mlplatform-dev-databricks"))
-    TfcWorkspace(bare_stack, "other", dataclasses.replace(PROPS, name="other"))
-    azure.share_state_with(databricks)
+def test_state_is_shared_with_no_one(bare_stack, synth):
+    TfcWorkspace(bare_stack, "azure", PROPS)
     stack = synth(bare_stack)
-    settings = resources(stack, "tfe_workspace_settings")
-    databricks_id = f"${{tfe_workspace.{logical_id(stack, 'tfe_workspace', 'databricks')}.id}}"
-    assert settings[logical_id(stack, "tfe_workspace_settings", "azure")]["remote_state_consumer_ids"] == [
-        databricks_id
-    ]
-    assert settings[logical_id(stack, "tfe_workspace_settings", "databricks")]["remote_state_consumer_ids"] == []
-    assert all(s["global_remote_state"] is False for s in settings.values())
+    settings = only(stack, "tfe_workspace_settings")
+    assert settings["global_remote_state"] is False
+    assert settings["remote_state_consumer_ids"] == []
+    assert not hasattr(TfcWorkspace, "share_state_with")
 
 
 def test_an_environment_variable_belongs_to_this_workspace_only_and_is_never_sensitive(bare_stack, synth):
