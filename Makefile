@@ -36,7 +36,7 @@ override LAYER := $(if $(filter command line,$(origin LAYER)),$(LAYER))
 AUTO_APPROVE ?=
 CONFIRM ?=
 
-.PHONY: help install install-dev synth test lint check docs bench snapshot-update scan clean \
+.PHONY: help install install-dev synth test lint check docs bench snapshot-update scan clean providers validate \
         deploy diff output destroy bootstrap require-env
 
 help:
@@ -50,6 +50,8 @@ help:
 	@echo "make destroy ENV=dev [CONFIRM=dev]   destroy one environment (asks you to type its name)"
 	@echo "make bootstrap       deploy the Terraform Cloud bootstrap stack (<prefix>-tfc), once, first"
 	@echo "make scan    synthesize, then checkov (offline) over every stack"
+	@echo "make providers   the pinned providers into the mirror in ~/.cache (PROVIDER_SOURCE=source|registry|cache)"
+	@echo "make validate    synthesize, then terraform validate of every stack with the pinned providers"
 	@echo "make snapshot-update   regenerate tests/__snapshots__/ after an intended change"
 	@echo "make docs    regenerate the README's config reference from config/*.py"
 	@echo "make bench   time synthesis: stock vs lazy provider loading, 1/3/12 environments"
@@ -100,6 +102,18 @@ snapshot-update: install-dev
 # checkov, offline, over every synthesized stack (.checkov.yaml: framework, no skips).
 scan: install-dev synth
 	.venv/bin/checkov -d cdktf.out/stacks --config-file .checkov.yaml
+
+# The real providers (README: "What the providers check"): the versions the synthesized stacks pin,
+# in a filesystem mirror outside the checkout (MLPLATFORM_PROVIDER_CACHE, default ~/.cache/mlplatform-cdktf/
+# providers), from PROVIDER_SOURCE: `source` (built with Go from the Go module proxy), `registry`
+# (the Terraform registry) or `cache` (only what is there). `make test` runs the same checks.
+PROVIDER_SOURCE ?= source
+
+providers: synth
+	$(VENV_PYTHON) -m tools.provider_mirror --source $(PROVIDER_SOURCE) --stacks cdktf.out
+
+validate: synth
+	$(VENV_PYTHON) -m tools.terraform_check --source $(PROVIDER_SOURCE) --stacks cdktf.out
 
 # The README's config reference is generated from config/*.py (tests/test_readme.py checks it).
 docs: .venv/.synced-runtime

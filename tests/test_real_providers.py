@@ -1,0 +1,246 @@
+"""The real providers judge every stack, at the versions the stacks pin (tools/provider_mirror.py).
+
+- `terraform validate` of every stack of the default config and of every variant of
+  tests/config_variants.py (identical stacks once): no error, no warning that is not listed with its
+  reason in tools.terraform_check.ACCEPTED_WARNINGS.
+- A mock apply (`terraform test`, every provider a `mock_provider`) of both layers of dev, staging and
+  prod, asserting the wiring between them, and of the Terraform Cloud bootstrap stack.
+- Planted defects make each gate fail, naming the stack, the resource and the provider's message.
+
+The providers come from the mirror in the cache folder, built from source on first use
+(MLPLATFORM_PROVIDER_SOURCE=source, the default; `registry` where the Terraform registry is
+reachable). Without Terraform >= 1.11 or a provider these tests are skipped with the reason in the
+summary, or fail when MLPLATFORM_REQUIRE_PROVIDERS=1 (pull requests set it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.config_variants import variants
+from tests.helpers import ROOT, read_stacks
+from tools import mock_apply, provider_mirror, terraform_check
+
+REQUIRE_VARIABLE = "MLPLATFORM_REQUIRE_PROVIDERS"
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+@pytest.fixture(scope="session")
+def variant_outdir(tmp_path_factory):
+    """Every config variant synthesized into one app (each under its own prefix)."""
+    from app_runtime.synthesis import new_app, synth
+    from config import load_config
+    from stacks.app import build_app
+
+    folder = tmp_path_factory.mktemp("variants")
+    app = new_app(str(folder / "out"))
+    for index, (name, raw) in enumerate(variants().items()):
+        raw["prefix"] = f"variant{index}"
+        path = folder / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        build_app(app, load_config(path).config)
+    synth(app)
+    return folder / "out"
+
+
+@pytest.fixture(scope="session")
+def variant_stacks(variant_outdir):
+    return read_stacks(variant_outdir)
+
+
+@pytest.fixture(scope="session")
+def provider_cli_config(default_stacks, variant_stacks):
+    """The CLI config selecting the provider mirror, with every pinned provider in it."""
+    source = os.environ.get("MLPLATFORM_PROVIDER_SOURCE", "source")
+    try:
+        terraform_check.terraform_binary()
+        pins = provider_mirror.pins_from_stacks([*default_stacks.values(), *variant_stacks.values()])
+        return provider_mirror.ensure(pins, source)
+    except terraform_check.TerraformUnavailable as error:
+        reason = f"real-provider checks not run: {error}"
+    except provider_mirror.ProvidersUnavailable as error:
+        reason = f"real-provider checks not run: source '{source}' could not provide " + "; ".join(error.problems)
+    if os.environ.get(REQUIRE_VARIABLE) == "1":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def _validate(stacks, cli_config, tmp_name):
+    diagnostics, _ = terraform_check.validate_stacks(stacks, cli_config, terraform_check.work_root() / tmp_name)
+    return diagnostics
+
+
+def test_every_variant_is_accepted_by_check():
+    from config import PlatformConfig
+
+    for name, raw in variants().items():
+        PlatformConfig.model_validate(raw), name
+
+
+def test_pins_come_from_the_synthesized_stacks(default_stacks):
+    pins = {str(pin) for pin in provider_mirror.pins_from_stacks(default_stacks.values())}
+    assert pins == {
+        "databricks/databricks 1.99.0",
+        "hashicorp/azuread 3.7.0",
+        "hashicorp/azurerm 4.55.0",
+        "hashicorp/tfe 0.71.0",
+        "hashicorp/time 0.13.1",
+    }
+
+
+def test_every_default_stack_validates(provider_cli_config, default_stacks):
+    diagnostics = _validate(default_stacks, provider_cli_config, "validate")
+    assert terraform_check.failures(diagnostics) == [], "\n".join(map(str, terraform_check.failures(diagnostics)))
+
+
+def test_every_variant_stack_validates(provider_cli_config, variant_stacks):
+    assert len(variant_stacks) >= 15
+    diagnostics = _validate(variant_stacks, provider_cli_config, "validate")
+    assert terraform_check.failures(diagnostics) == [], "\n".join(map(str, terraform_check.failures(diagnostics)))
+
+
+def test_accepted_warnings_still_occur(provider_cli_config, default_stacks, variant_stacks):
+    """A listed warning that no stack produces any more is a stale entry: remove it."""
+    seen = {
+        (d.address, d.summary)
+        for d in _validate({**default_stacks, **variant_stacks}, provider_cli_config, "validate")
+        if d.severity == "warning"
+    }
+    for prefix, summary in terraform_check.ACCEPTED_WARNINGS:
+        assert any(address.startswith(prefix) and s == summary for address, s in seen), (prefix, summary)
+
+
+def _environment_run(stacks, env, prefix, cli_config, folder: Path):
+    azure, databricks = stacks[f"{prefix}-{env}-azure"], stacks[f"{prefix}-{env}-databricks"]
+    mock_apply.prepare(
+        folder, {"azure": azure, "databricks": databricks}, mock_apply.environment_test(azure, databricks)
+    )
+    return mock_apply.run_test(env, folder, cli_config)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_mock_apply_of_both_layers(provider_cli_config, default_stacks, env):
+    result = _environment_run(
+        default_stacks, env, "mlplatform", provider_cli_config, terraform_check.work_root() / "mock" / env
+    )
+    assert result.passed, "\n".join(map(str, result.diagnostics)) or result.output
+
+
+def test_mock_apply_of_the_features_on_variant(provider_cli_config, variant_stacks):
+    """dev of the variant with every optional resource: existing resource group, monitoring, ADLS, ..."""
+    result = _environment_run(
+        variant_stacks, "dev", "variant0", provider_cli_config, terraform_check.work_root() / "mock" / "variant-dev"
+    )
+    assert result.passed, "\n".join(map(str, result.diagnostics)) or result.output
+
+
+def test_mock_apply_of_the_bootstrap_stack(provider_cli_config, default_stacks):
+    tfc = default_stacks["mlplatform-tfc"]
+    folder = terraform_check.work_root() / "mock" / "tfc"
+    mock_apply.prepare(folder, {"tfc": tfc}, mock_apply.tfc_test(tfc))
+    result = mock_apply.run_test("tfc", folder, provider_cli_config)
+    assert result.passed, "\n".join(map(str, result.diagnostics)) or result.output
+
+
+# --- the gates can fail ---------------------------------------------------------------------------
+
+
+def _planted_outdir(default_outdir: Path, tmp_path: Path, stack: str, plant) -> Path:
+    outdir = tmp_path / "cdktf.out"
+    shutil.copytree(default_outdir, outdir)
+    path = outdir / "stacks" / stack / "cdk.tf.json"
+    document = json.loads(path.read_text())
+    plant(document["resource"])
+    path.write_text(json.dumps(document, indent=2))
+    return outdir
+
+
+def _only(resources, kind):
+    (name, resource), *_ = resources[kind].items()
+    return name, resource
+
+
+@pytest.mark.parametrize(
+    "stack,kind,attribute,value,message",
+    [
+        # databricks 1.99.0 clusters/resource_cluster.go: runtime_engine is PHOTON or STANDARD
+        (
+            "mlplatform-dev-databricks",
+            "databricks_cluster",
+            "runtime_engine",
+            "TURBO",
+            'expected runtime_engine to be one of ["PHOTON" "STANDARD"], got TURBO',
+        ),
+        # azurerm 4.55.0 parses the subnet id of a private endpoint
+        (
+            "mlplatform-prod-azure",
+            "azurerm_private_endpoint",
+            "subnet_id",
+            "/subscriptions/33333333-3333-3333-3333-333333333333/subnets/snet",
+            "parsing",
+        ),
+    ],
+)
+def test_make_validate_fails_on_a_planted_defect_naming_stack_resource_and_message(
+    provider_cli_config, default_outdir, tmp_path, stack, kind, attribute, value, message
+):
+    def plant(resources):
+        _, resource = _only(resources, kind)
+        resource[attribute] = value
+
+    outdir = _planted_outdir(default_outdir, tmp_path, stack, plant)
+    name, _ = _only(json.loads((outdir / "stacks" / stack / "cdk.tf.json").read_text())["resource"], kind)
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.terraform_check", "--stacks", str(outdir), "--source", "cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert any(line.startswith(f"error: {stack}: {kind}.{name}: error: ") and message in line for line in errors), (
+        errors
+    )
+    assert "terraform validate: 7 stacks (7 distinct), " in result.stdout
+
+
+def test_mock_apply_fails_when_the_layers_disagree(provider_cli_config, default_stacks, tmp_path):
+    """A databricks stack whose scope points at another vault fails the wiring assert."""
+    stacks = json.loads(json.dumps(default_stacks))
+    _, scope = _only(stacks["mlplatform-dev-databricks"]["resource"], "databricks_secret_scope")
+    scope["keyvault_metadata"]["resource_id"] = scope["keyvault_metadata"]["resource_id"].replace(
+        "kv-mlplat-dev-0000", "kv-somebody-else"
+    )
+    result = _environment_run(stacks, "dev", "mlplatform", provider_cli_config, tmp_path / "mock")
+    assert not result.passed
+    assert any(
+        "the secret scope must point at the vault the azure stack created (resource id)" in str(d)
+        for d in result.diagnostics
+    ), result.output
+
+
+def test_the_vault_postcondition_fails_when_azure_returns_another_address(
+    provider_cli_config, default_stacks, tmp_path
+):
+    """If Azure's vault id ever differs from the config-derived one the databricks layer uses, the
+    azure apply fails (the postcondition), instead of a scope pointing at nothing."""
+    azure, databricks = default_stacks["mlplatform-dev-azure"], default_stacks["mlplatform-dev-databricks"]
+    test = mock_apply.environment_test(azure, databricks)
+    (vault_override,) = [o for o in test["run"]["azure"]["override_resource"] if "azurerm_key_vault." in o["target"]]
+    vault_override["values"]["id"] = vault_override["values"]["id"].replace("rg-mlplatform-dev", "rg-elsewhere")
+    mock_apply.prepare(tmp_path / "mock", {"azure": azure, "databricks": databricks}, test)
+    result = mock_apply.run_test("dev", tmp_path / "mock", provider_cli_config)
+    assert not result.passed
+    assert any(
+        d.summary == "Resource postcondition failed"
+        and "The vault's id differs from the one the databricks layer derives from config" in d.detail
+        for d in result.diagnostics
+    ), result.output
