@@ -186,11 +186,15 @@ def test_pull_request_job_has_no_credentials_no_environment_and_no_secrets(workf
     assert pr["on"] == {"pull_request": {"branches": ["main"]}}
     assert pr["permissions"] == {"contents": "read"}
     (job,) = pr["jobs"].values()
-    assert "environment" not in job and "permissions" not in job and "env" not in job
+    assert "environment" not in job and "permissions" not in job
+    # The real-provider checks: providers from the registry, and a missing one fails (never skips).
+    assert job["env"] == {"MLPLATFORM_PROVIDER_SOURCE": "registry", "MLPLATFORM_REQUIRE_PROVIDERS": "1"}
     assert job["runs-on"] == "ubuntu-latest"  # never a self-hosted runner for pull-request code
     text = yaml.safe_dump(pr)  # everything but the comments
     assert "id-token" not in text and "secrets." not in text and "vars." not in text
-    assert [s["run"] for s in job["steps"] if "run" in s] == ["make test", "make synth", "make scan"]
+    assert [s["run"] for s in job["steps"] if "run" in s] == ["make test", "make synth", "make scan", "make validate"]
+    (terraform,) = [s for s in job["steps"] if s.get("uses", "").startswith("hashicorp/setup-terraform@")]
+    assert terraform["with"] == {"terraform_version": "1.11.4", "terraform_wrapper": False}
     (upload,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert upload["with"]["path"] == "cdktf.out/"
 
@@ -234,7 +238,7 @@ def test_every_make_target_a_workflow_runs_exists(path):
 
 def test_the_workflows_run_the_documented_targets_and_nothing_else():
     called = set().union(*(make_targets_run_by(path) for path in workflow_files()))
-    assert called == {"test", "synth", "scan", "diff", "deploy", "rotate", "drift"}
+    assert called == {"test", "synth", "scan", "validate", "diff", "deploy", "rotate", "drift"}
 
 
 def test_the_ci_makefile_targets_exist():
