@@ -106,8 +106,9 @@ scan: install-dev synth
 # The real providers (README: "What the providers check"): the versions the synthesized stacks pin,
 # in a filesystem mirror outside the checkout (MLPLATFORM_PROVIDER_CACHE, default ~/.cache/mlplatform-cdktf/
 # providers), from PROVIDER_SOURCE: `source` (built with Go from the Go module proxy), `registry`
-# (the Terraform registry) or `cache` (only what is there). `make test` runs the same checks.
-PROVIDER_SOURCE ?= source
+# (the Terraform registry) or `cache` (only what is there); MLPLATFORM_PROVIDER_SOURCE in the
+# environment sets it for the tests too. `make test` runs the same checks.
+PROVIDER_SOURCE ?= $(or $(MLPLATFORM_PROVIDER_SOURCE),source)
 
 providers: synth
 	$(VENV_PYTHON) -m tools.provider_mirror --source $(PROVIDER_SOURCE) --stacks cdktf.out
@@ -129,6 +130,19 @@ require-env: install
 	@case '$(ENV)' in *[!a-z0-9]*) echo "error: ENV names one environment (got '$(ENV)'); deploy them one at a time, in order" >&2; exit 2;; esac
 	@case '$(LAYER)' in ''|azure|databricks) ;; *) echo "error: LAYER must be azure or databricks (got '$(LAYER)')" >&2; exit 2;; esac
 	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --check --quiet
+	@for variable in $(DATABRICKS_SHADOWING); do \
+	  if [ -n "$${!variable:-}" ]; then \
+	    echo "error: $$variable is set: the Databricks provider would authenticate with it before any Entra ID method, and a Key Vault-backed secret scope can only be created with an Entra ID token; unset it (README: Credentials and networking)" >&2; exit 2; \
+	  fi; \
+	done
+	@case "$${DATABRICKS_AUTH_TYPE:-}" in ''|azure-cli|azure-msi|github-oidc-azure|azure-client-secret) ;; \
+	  *) echo "error: DATABRICKS_AUTH_TYPE=$$DATABRICKS_AUTH_TYPE is not an Entra ID method (azure-cli, azure-msi, github-oidc-azure, azure-client-secret): a Key Vault-backed secret scope needs an Entra ID token" >&2; exit 2;; esac
+
+# Variables that make databricks-sdk-go v0.93.0 (config/auth_default.go: pat, basic, oauth-m2m, ... come before
+# every Azure method; config/config.go names the variables) pick a Databricks credential over Entra ID.
+DATABRICKS_SHADOWING := DATABRICKS_TOKEN DATABRICKS_USERNAME DATABRICKS_PASSWORD DATABRICKS_CLIENT_ID \
+  DATABRICKS_CLIENT_SECRET DATABRICKS_CONFIG_PROFILE DATABRICKS_METADATA_SERVICE_URL DATABRICKS_OIDC_TOKEN_ENV \
+  DATABRICKS_OIDC_TOKEN_FILEPATH
 
 STACKS = $(shell MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --stacks $(LAYER))
 # One layer alone: the other layer's stack is not in the command (its state is read, not changed),

@@ -31,9 +31,8 @@ class ApplicationSettings(Strict):
     """Shown in Entra ID; default `<prefix>-<env>-ml`. Unique per tenant: the databricks layer looks the
     app up by this name (its client id), so a second app of that name fails its plan."""
     owners: list[LowerGuid] = Field(default_factory=list)
-    """Object ids of the app's other owners: every identity that deploys the azure stack (users, the CI
-    app's service principal, the agents' managed identity). The deploying identity is added, but the
-    list is set as a whole: an identity missing here loses ownership when another one deploys."""
+    """Object ids of owners who do not deploy (e.g. the team's app administrators). The `deployers` own
+    the app already; the owners list is set as a whole from both."""
     secret_expiry_days: int = Field(default=90, ge=2, le=MAX_SECRET_EXPIRY_DAYS)
     """Each of the two client passwords expires this many days after its rotation marker's base time.
     At least 2 x `secret_rotation_days` (a password serves R days, then stays valid R days for
@@ -52,6 +51,17 @@ class ApplicationSettings(Strict):
                 f"valid {self.secret_rotation_days} more days for consumers that read it earlier"
             )
         return self
+
+
+class DeployerSettings(Strict):
+    """One identity that applies this environment's azure stack."""
+
+    object_id: LowerGuid
+    """Its Entra ID object id: `az ad signed-in-user show --query id -o tsv` for yourself; for an app (the CI
+    identity) the object id of its service principal (`az ad sp show --id <client id> --query id -o tsv`);
+    for the agents' managed identity its principal id (`az identity show ... --query principalId`)."""
+    kind: Literal["user", "service_principal"]
+    """`service_principal` for apps and managed identities. Sets the role assignment's principal type."""
 
 
 class ResourceGroupSettings(Strict):
@@ -103,6 +113,10 @@ class AzureSettings(Strict):
     """Region of the resource group, vault and private endpoint."""
     resource_group: ResourceGroupSettings
     """The vault's resource group."""
+    deployers: list[DeployerSettings] = Field(min_length=1)
+    """Every identity that applies this environment's azure stack (laptop users, the CI app, the agents'
+    managed identity). Each, and only these, gets Key Vault Secrets Officer on the vault and ownership
+    of the app; a plan by anyone else stops at a precondition. Nothing moves when another one applies."""
     application: ApplicationSettings = ApplicationSettings()
     """The ML app registration."""
     key_vault: KeyVaultSettings
@@ -111,3 +125,21 @@ class AzureSettings(Strict):
     """Tags on the resource group and vault, next to `environment` and `managed-by`."""
     monitoring: MonitoringSettings = MonitoringSettings()
     """Vault audit logs and secret-expiry events; off unless set."""
+
+    @model_validator(mode="after")
+    def _deployers_once(self) -> AzureSettings:
+        seen: set[str] = set()
+        for deployer in self.deployers:
+            if deployer.object_id in seen:
+                raise ValueError(
+                    f"deployers: {deployer.object_id} is listed twice; list each identity once (Azure refuses a "
+                    "second identical role assignment (409))"
+                )
+            seen.add(deployer.object_id)
+        for owner in self.application.owners:
+            if owner in seen:
+                raise ValueError(
+                    f"application.owners: {owner} is already a deployer, and deployers own the app; list it once, "
+                    "under deployers"
+                )
+        return self

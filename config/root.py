@@ -7,7 +7,7 @@ covers every field of every section, including fields added later.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
@@ -211,6 +211,11 @@ class PlatformConfig(Strict):
     """A mapping of environment name (1-16 lowercase letters and digits) to its settings, in deploy order."""
     ci: CiSettings | None = None
     """Delivery from GitHub Actions (config/ci.py); absent: nothing CI-related is created."""
+    plan_period_days: Literal[1, 7] = 7
+    """How often a plan runs for every environment: the heartbeat (the maintenance workflow runs daily
+    at 04:17 UTC with 1, on Mondays with 7; run `make rotate` at least as often without CI).
+    time_rotating rotates only when a plan runs, so each environment's secret_rotation_days must be
+    at least twice this."""
 
     @model_validator(mode="before")
     @classmethod
@@ -242,6 +247,14 @@ class PlatformConfig(Strict):
         ]
         problems += check_platform(self)
         problems += _admin_workspace_problems(self)
+        problems += [
+            f"environment '{e.name}': azure.application.secret_rotation_days ({e.azure.application.secret_rotation_days}) "
+            f"must be at least 2 x plan_period_days ({self.plan_period_days}) = {2 * self.plan_period_days}: "
+            "time_rotating acts only when a plan runs and drops an overdue marker at refresh, so without a plan "
+            "inside each rotation period both client passwords would be replaced at once"
+            for e in self.environments
+            if e.azure.application.secret_rotation_days < 2 * self.plan_period_days
+        ]
         if problems:
             raise CrossEnvironmentError(problems)
         return self

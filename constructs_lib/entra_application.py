@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import Fn, Op, TerraformResourceLifecycle, Token
+from cdktf import Fn, Op, Precondition, TerraformLocal, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_azuread.application import Application
 from cdktf_cdktf_provider_azuread.application_password import ApplicationPasswordA
 from cdktf_cdktf_provider_azuread.data_azuread_application import DataAzureadApplication
@@ -35,12 +35,15 @@ SINGLE_TENANT = "AzureADMyOrg"
 class EntraApplicationProps:
     display_name: str
     """Shown in Entra ID; also names the client secret."""
-    owners: tuple[str, ...]
-    """Object ids of extra owners. The deploying identity is always an owner, so it can rotate the secret."""
+    deployers: tuple[str, ...]
+    """Object ids of every identity that applies this stack: each owns the app (so it can rotate the
+    secret with `Application.ReadWrite.OwnedBy`), and a plan by anyone else stops at a precondition."""
     secret_expiry_days: int
     """Each password's `end_date`, counted from its marker's base time (config: at least 2 x rotation)."""
     secret_rotation_days: int
     """R: the vault gets a new password every R days; each password is renewed every 2R days."""
+    owners: tuple[str, ...] = ()
+    """Object ids of further owners who do not deploy."""
     description: str | None = None
 
 
@@ -54,8 +57,10 @@ class EntraApplicationIdentity(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, props: EntraApplicationProps):
         super().__init__(scope, construct_id)
-        deployer = DataAzureadClientConfig(self, "deployer")
-        owners = [deployer.object_id, *props.owners]
+        caller = DataAzureadClientConfig(self, "caller")
+        owners = [*props.deployers, *props.owners]
+        # Plain data in `locals`, referenced by the condition (never spliced into the expression).
+        deployers = TerraformLocal(self, "deployers", list(props.deployers))
 
         self.application = Application(
             self,
@@ -66,6 +71,18 @@ class EntraApplicationIdentity(Construct):
             owners=owners,
             # Two apps with one name make Entra ID audits and `az ad sp list` ambiguous.
             prevent_duplicate_names=True,
+            lifecycle=TerraformResourceLifecycle(
+                precondition=[
+                    Precondition(
+                        condition=Fn.contains(deployers.as_list, caller.object_id),
+                        error_message=(
+                            "The identity running Terraform is not one of this environment's azure.deployers: it "
+                            "would own nothing and get no vault role. Add its object id to azure.deployers "
+                            "(README: Deployers), or run as a listed deployer."
+                        ),
+                    )
+                ]
+            ),
         )
         self.service_principal = ServicePrincipal(
             self,
@@ -77,7 +94,15 @@ class EntraApplicationIdentity(Construct):
         )
         period_days = 2 * props.secret_rotation_days
         lifetime = f"{props.secret_expiry_days * 24}h"
-        rotation_a = Rotating(self, "secret_rotation_a", rotation_days=period_days)
+        # `rotation_days` is ignored after creation: an edit of R applies at each marker's own next
+        # renewal. time 0.13.1 updates it in place (resource_time_rotating.go Update), moving both
+        # rotation times at once, and a shorter R could make both overdue in one plan.
+        rotation_a = Rotating(
+            self,
+            "secret_rotation_a",
+            rotation_days=period_days,
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["rotation_days"]),
+        )
         rotation_b = Rotating(
             self,
             "secret_rotation_b",
@@ -85,18 +110,35 @@ class EntraApplicationIdentity(Construct):
             # Staggered by R. Ignored after creation: `a` rotating must not replace `b` (rfc3339 forces
             # a new resource); when `b`'s own period ends, it is created again at `a`'s base + R.
             rfc3339=Fn.timeadd(rotation_a.rfc3339, f"{props.secret_rotation_days * 24}h"),
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["rfc3339"]),
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["rfc3339", "rotation_days"]),
         )
         self.rotations = (rotation_a, rotation_b)
+        # Every argument of azuread_application_password is ForceNew (azuread 3.7.0,
+        # applications/application_password_resource.go). So a password is only ever replaced by its
+        # own marker (rotate_when_changed); display_name and end_date are ignored after creation: an
+        # edit of E or of the app's name applies at that slot's next renewal, never to both at once.
+        # end_date counts E from the earlier of the marker's base and the plan time: slot b's first
+        # marker lies R days in the future, and no password may live more than E days.
         self.passwords = tuple(
             ApplicationPasswordA(
                 self,
                 f"client_secret_{slot}",
                 application_id=self.application.id,
-                display_name=f"{props.display_name} (terraform, slot {slot}, renewed every {period_days} days)",
-                end_date=Fn.timeadd(rotation.rfc3339, lifetime),
+                display_name=f"slot {slot} (mlplatform-cdktf, rotated by Terraform)",
+                end_date=Fn.timeadd(
+                    Token.as_string(
+                        Fn.conditional(
+                            Op.gt(Fn.timecmp(rotation.rfc3339, Fn.plantimestamp()), Token.as_number("0")),
+                            Fn.plantimestamp(),
+                            rotation.rfc3339,
+                        )
+                    ),
+                    lifetime,
+                ),
                 rotate_when_changed={"rotation": rotation.id},
-                lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+                lifecycle=TerraformResourceLifecycle(
+                    create_before_destroy=True, ignore_changes=["display_name", "end_date"]
+                ),
             )
             for slot, rotation in (("a", rotation_a), ("b", rotation_b))
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_azuread.data_azuread_service_principal import DataAzureadServicePrincipal
 from cdktf_cdktf_provider_azuread.provider import AzureadProvider
-from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.data_azurerm_resource_group import DataAzurermResourceGroup
 from cdktf_cdktf_provider_azurerm.provider import (
     AzurermProvider,
@@ -56,6 +55,9 @@ class AzureIdentityStack(TerraformStack):
             "azurerm",
             subscription_id=azure.subscription_id,
             tenant_id=azure.tenant_id,
+            # Register nothing: azurerm's default registers missing resource providers at subscription
+            # scope, which a resource-group-scoped deployer cannot (README: resource providers).
+            resource_provider_registrations="none",
             features=[
                 AzurermProviderFeatures(
                     key_vault=[
@@ -78,6 +80,7 @@ class AzureIdentityStack(TerraformStack):
             "ml_identity",
             EntraApplicationProps(
                 display_name=application.display_name or ml_identity_name(prefix, environment.name),
+                deployers=tuple(deployer.object_id for deployer in azure.deployers),
                 owners=tuple(application.owners),
                 secret_expiry_days=application.secret_expiry_days,
                 secret_rotation_days=application.secret_rotation_days,
@@ -92,7 +95,6 @@ class AzureIdentityStack(TerraformStack):
         else:
             resource_group_name = DataAzurermResourceGroup(self, "resource_group", name=azure.resource_group.name).name
 
-        deployer = DataAzurermClientConfig(self, "deployer")
         self.key_vault = HardenedKeyVault(
             self,
             "key_vault",
@@ -132,7 +134,16 @@ class AzureIdentityStack(TerraformStack):
                 ),
             )
             self.key_vault.reached_through(private_endpoint.endpoint)
-        self.key_vault.grant_secrets_officer(AzurePrincipal(deployer.object_id, "deployer"))
+        # Every configured deployer, and only them: an assignment never moves to whoever applies now
+        # (principal_id is ForceNew), and each identity is granted once (Azure refuses a duplicate, 409).
+        for deployer in azure.deployers:
+            self.key_vault.grant_secrets_officer(
+                AzurePrincipal(
+                    deployer.object_id,
+                    f"deployer_{deployer.object_id.replace('-', '')}",
+                    "User" if deployer.kind == "user" else "ServicePrincipal",
+                )
+            )
         azure_databricks = DataAzureadServicePrincipal(self, "azure_databricks", client_id=AZURE_DATABRICKS_APP_ID)
         self.key_vault.grant_secrets_user(
             AzurePrincipal.service_principal(azure_databricks.object_id, "azure_databricks")

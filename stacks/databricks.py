@@ -70,6 +70,10 @@ class DatabricksWorkspaceStack(TerraformStack):
             host=host,
             azure_workspace_resource_id=settings.workspace.resource_id,
             azure_tenant_id=tenant_id,
+            # On agents the managed identity is the only credential: pinned, no other method can win.
+            # Where it runs locally (laptop: azure-cli, CI: github-oidc-azure) the deploy targets
+            # refuse the Databricks variables that would shadow Entra ID (Makefile: require-env).
+            auth_type="azure-msi" if environment.execution_mode == "agent" else None,
         )
         AzureadProvider(self, "azuread", tenant_id=tenant_id)
         application = EntraApplicationLookup(

@@ -19,12 +19,13 @@ def dev(default_stacks):
     return default_stacks["mlplatform-dev-azure"]
 
 
-def test_app_registration_is_single_tenant_and_owned_by_the_deployer(prod):
+def test_app_registration_is_single_tenant_and_owned_by_the_configured_deployers(prod):
     app = strip_metadata(only(prod, "azuread_application"))
+    assert "precondition" in app.pop("lifecycle")
     assert app == {
         "description": "ML automation principal for mlplatform-prod (mlplatform-cdktf)",
         "display_name": "mlplatform-prod-ml",
-        "owners": [ref(prod, "azuread_client_config", "object_id", section="data")],
+        "owners": ["88888888-8888-8888-8888-888888888888"],
         "prevent_duplicate_names": True,
         "sign_in_audience": "AzureADMyOrg",
     }
@@ -52,32 +53,75 @@ def _slots(stack):
 def test_two_staggered_passwords_renew_every_two_rotation_periods(prod):
     rotations, passwords = _slots(prod)
     marker = {slot: resources(prod, "time_rotating")[address.split(".")[1]] for slot, address in rotations.items()}
-    assert strip_metadata(marker["a"]) == {"rotation_days": 60}
+    assert strip_metadata(marker["a"]) == {"rotation_days": 60, "lifecycle": {"ignore_changes": ["rotation_days"]}}
     assert strip_metadata(marker["b"]) == {
         "rotation_days": 60,
         "rfc3339": f'${{timeadd({rotations["a"]}.rfc3339, "720h")}}',
-        "lifecycle": {"ignore_changes": ["rfc3339"]},
+        "lifecycle": {"ignore_changes": ["rfc3339", "rotation_days"]},
     }
     for slot, address in passwords.items():
         password = strip_metadata(resources(prod, "azuread_application_password")[address.split(".")[1]])
+        base = f"{rotations[slot]}.rfc3339"
         assert password == {
             "application_id": ref(prod, "azuread_application", "id"),
-            "display_name": f"mlplatform-prod-ml (terraform, slot {slot}, renewed every 60 days)",
-            "end_date": f'${{timeadd({rotations[slot]}.rfc3339, "2160h")}}',
+            "display_name": f"slot {slot} (mlplatform-cdktf, rotated by Terraform)",
+            # E from the earlier of the marker's base and the plan: never more than E days from creation
+            "end_date": f'${{timeadd((timecmp({base}, plantimestamp()) > 0) ? plantimestamp() : {base}, "2160h")}}',
             "rotate_when_changed": {"rotation": f"${{{rotations[slot]}.id}}"},
-            "lifecycle": {"create_before_destroy": True},
+            "lifecycle": {"create_before_destroy": True, "ignore_changes": ["display_name", "end_date"]},
         }
 
 
+# Arguments Terraform would replace on: all of azuread_application_password's (ForceNew in azuread 3.7.0,
+# applications/application_password_resource.go); time_rotating's only by rfc3339 or an overdue rotation.
+_PASSWORD_FORCE_NEW = ("application_id", "display_name", "end_date", "rotate_when_changed", "start_date")
+
+
+def _replacement_inputs(stack):
+    """Per resource address: the arguments a config edit could change and that are not ignored."""
+    found = {}
+    for kind in ("azuread_application_password", "time_rotating"):
+        for name, resource in resources(stack, kind).items():
+            ignored = set(resource.get("lifecycle", {}).get("ignore_changes", []))
+            found[f"{kind}.{name}"] = {
+                k: v for k, v in strip_metadata(resource).items() if k not in ignored | {"lifecycle"}
+            }
+    return found
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"secret_rotation_days": 20, "secret_expiry_days": 60},
+        {"secret_expiry_days": 180},
+        {"display_name": "renamed ML automation"},
+    ],
+    ids=["rotation", "expiry", "display-name"],
+)
+def test_a_config_edit_replaces_neither_password_nor_marker(prod, edit):
+    """R, E and the app's name apply at each slot's own next renewal: every argument Terraform would
+    replace a password or marker on stays the same (or is ignored after creation)."""
+
+    def change(raw):
+        raw["environments"] = {"prod": raw["environments"]["prod"]}
+        raw["environments"]["prod"]["azure"]["application"].update(edit)
+
+    edited = synth_stacks(config_from(mutated(change)))["mlplatform-prod-azure"]
+    assert _replacement_inputs(edited) == _replacement_inputs(prod)
+    for name, password in resources(edited, "azuread_application_password").items():
+        assert set(password) - {"//", "lifecycle"} <= set(_PASSWORD_FORCE_NEW), name
+        assert set(password["lifecycle"]["ignore_changes"]) == {"display_name", "end_date"}
+
+
 def test_dev_secret_uses_its_own_shorter_lifetime(dev):
-    assert {r["rotation_days"] for r in resources(dev, "time_rotating").values()} == {20}  # 2 x 10
+    assert {r["rotation_days"] for r in resources(dev, "time_rotating").values()} == {28}  # 2 x 14
     assert all(p["end_date"].endswith(', "720h")}') for p in resources(dev, "azuread_application_password").values())
 
 
 def test_vault_holds_azure_to_the_address_the_databricks_layer_derives(prod):
     """The databricks layer reads no state: it derives the vault id and URI from config
     (stacks/naming.py); a postcondition fails the azure apply if Azure's differ."""
-    local_name, expected = next(iter(prod["locals"].items()))
+    ((local_name, expected),) = [(k, v) for k, v in prod["locals"].items() if "expected_address" in k]
     assert expected == {
         "id": "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-mlplatform-prod"
         "/providers/Microsoft.KeyVault/vaults/kv-mlplat-prd-0000",
@@ -127,9 +171,10 @@ def test_role_assignments_grant_officer_to_deployer_and_user_to_azure_databricks
     }
     # The ML principal holds no vault role: the scope is read by the AzureDatabricks app.
     assert grants == {
-        ("Key Vault Secrets Officer", ref(prod, "azurerm_client_config", "object_id", section="data")),
+        ("Key Vault Secrets Officer", "88888888-8888-8888-8888-888888888888"),  # the configured deployer
         ("Key Vault Secrets User", ref(prod, "azuread_service_principal", "object_id", section="data")),
     }
+    assert "azurerm_client_config" not in prod["data"]  # never "whoever applies now"
     assert {a["scope"] for a in resources(prod, "azurerm_role_assignment").values()} == {vault_id}
     assert only(prod, "azuread_service_principal", section="data")["client_id"] == AZURE_DATABRICKS_APP
 
@@ -221,8 +266,31 @@ def test_expiry_and_rotation_follow_config(knobs):
     assert all(p["end_date"].endswith(', "4320h")}') for p in resources(knobs, "azuread_application_password").values())
 
 
-def test_extra_owners_join_the_deployer(knobs):
-    assert only(knobs, "azuread_application")["owners"][1:] == ["44444444-4444-4444-4444-444444444444"]
+def test_extra_owners_join_the_deployers(knobs):
+    assert only(knobs, "azuread_application")["owners"] == [
+        "66666666-6666-6666-6666-666666666666",
+        "67676767-6767-6767-6767-676767676767",
+        "44444444-4444-4444-4444-444444444444",
+    ]
+
+
+def test_every_deployer_is_officer_once_with_its_own_wait_and_principal_type(default_stacks):
+    dev = default_stacks["mlplatform-dev-azure"]
+    officers = {
+        a["principal_id"]: (name, a["principal_type"])
+        for name, a in resources(dev, "azurerm_role_assignment").items()
+        if a["role_definition_name"] == "Key Vault Secrets Officer"
+    }
+    assert {k: v[1] for k, v in officers.items()} == {
+        "66666666-6666-6666-6666-666666666666": "User",
+        "67676767-6767-6767-6767-676767676767": "ServicePrincipal",
+    }
+    waits = sorted(w["depends_on"][0] for w in resources(dev, "time_sleep").values())
+    assert waits == sorted(f"azurerm_role_assignment.{name}" for name, _ in officers.values())
+    secret = only(dev, "azurerm_key_vault_secret")
+    assert sorted(d for d in secret["depends_on"] if d.startswith("time_sleep.")) == sorted(
+        f"time_sleep.{k}" for k in resources(dev, "time_sleep")
+    )
 
 
 def test_network_rules_follow_config_and_single_addresses_drop_slash_32(knobs):
@@ -235,3 +303,11 @@ def test_network_rules_follow_config_and_single_addresses_drop_slash_32(knobs):
     }
     assert vault["lifecycle"]["prevent_destroy"] is True
     assert only(knobs, "azurerm_key_vault_secret")["name"] == "sp-secret"
+
+
+def test_azurerm_registers_no_resource_provider(default_stacks):
+    """A resource-group-scoped deployer cannot register providers at subscription scope."""
+    for env in ("dev", "staging", "prod"):
+        provider = default_stacks[f"mlplatform-{env}-azure"]["provider"]["azurerm"][0]
+        assert provider["resource_provider_registrations"] == "none"
+        assert "resource_providers_to_register" not in provider

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import config_from, mutated, only, ref, resources, strip_metadata, synth_stacks
+from tools.mock_apply import local_value
 
 
 def app_lookup(stack: dict) -> str:
@@ -34,6 +35,9 @@ def test_provider_targets_the_workspace_with_entra_id_and_no_token(prod, stacks,
     assert provider["azure_tenant_id"] == "00000000-0000-0000-0000-000000000000"  # config, as the azure stack's
     assert prod_azure["provider"]["azuread"][0]["tenant_id"] == provider["azure_tenant_id"]
     assert not {"token", "password", "client_secret", "azure_client_secret"} & set(provider)
+    # prod runs on agents: their managed identity is pinned; dev runs locally (azure-cli or CI's OIDC).
+    assert provider["auth_type"] == "azure-msi"
+    assert "auth_type" not in stacks["mlplatform-dev-databricks"]["provider"]["databricks"][0]
 
 
 def test_service_principal_is_bound_to_the_entra_app_client_id(prod, stacks, prod_azure):
@@ -67,7 +71,7 @@ def test_secret_scope_is_backed_by_the_azure_layer_vault(prod, stacks, prod_azur
         "/providers/Microsoft.KeyVault/vaults/kv-mlplat-prd-0000",
         "dns_name": "https://kv-mlplat-prd-0000.vault.azure.net/",
     }
-    assert list(prod_azure["locals"].values()) == [{"id": metadata["resource_id"], "uri": metadata["dns_name"]}]
+    assert local_value(prod_azure, "expected_address") == {"id": metadata["resource_id"], "uri": metadata["dns_name"]}
     assert "databricks_secret" not in prod["resource"]  # no Databricks-backed copy of any secret
 
 
@@ -267,7 +271,7 @@ def test_layers_agree_on_vault_secret_and_tenant_from_config_for_every_backend_k
     stacks = synth_stacks(config_from(mutated(change)))
     azure, databricks = stacks["mlplatform-dev-azure"], stacks["mlplatform-dev-databricks"]
     assert "terraform_remote_state" not in databricks["data"]
-    expected = next(iter(azure["locals"].values()))
+    expected = local_value(azure, "expected_address")
     assert only(databricks, "databricks_secret_scope")["keyvault_metadata"] == {
         "resource_id": expected["id"],
         "dns_name": expected["uri"],

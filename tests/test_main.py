@@ -85,6 +85,42 @@ def _delete(path: str):
 BAD_CONFIGS = [
     # (case id, mutation, fragments every one of which the error line must contain)
     (
+        "no-deployers",
+        _set("environments.staging.azure.deployers", []),
+        ["environment 'staging'", "azure.deployers", "at least 1 item"],
+    ),
+    (
+        "deployer-twice",
+        _set(
+            "environments.dev.azure.deployers",
+            [{"object_id": "66666666-6666-6666-6666-666666666666", "kind": "user"}] * 2,
+        ),
+        ["environment 'dev'", "deployers: 66666666-6666-6666-6666-666666666666 is listed twice", "(409)"],
+    ),
+    (
+        "owner-is-a-deployer",
+        _set("environments.dev.azure.application.owners", ["66666666-6666-6666-6666-666666666666"]),
+        ["environment 'dev'", "application.owners: 66666666-6666-6666-6666-666666666666 is already a deployer"],
+    ),
+    (
+        "deployer-kind",
+        _set("environments.prod.azure.deployers.0.kind", "group"),
+        ["environment 'prod'", "azure.deployers[0].kind", "'user' or 'service_principal'"],
+    ),
+    (
+        "rotation-faster-than-the-heartbeat",
+        _set("environments.dev.azure.application.secret_rotation_days", 13),
+        [
+            "environment 'dev': azure.application.secret_rotation_days (13) must be at least "
+            "2 x plan_period_days (7) = 14: time_rotating acts only when a plan runs"
+        ],
+    ),
+    (
+        "plan-period",
+        _set("plan_period_days", 3),
+        ["plan_period_days", "1 or 7"],
+    ),
+    (
         "bad-tenant-guid",
         _set("environments.dev.azure.tenant_id", "not-a-guid"),
         ["environment 'dev'", "azure.tenant_id", "must be a GUID"],

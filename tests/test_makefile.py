@@ -10,10 +10,15 @@ import pytest
 from tests.helpers import ROOT
 
 
-def make(*args: str, ci: bool = False, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLPLATFORM_", "MAKE")) and k != "CI"}
+def make(
+    *args: str, ci: bool = False, stdin: str | None = None, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MLPLATFORM_", "MAKE", "DATABRICKS_")) and k != "CI"
+    }
     if ci:
         env["CI"] = "true"
+    env.update(extra_env or {})
     return subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=ROOT,
@@ -87,6 +92,28 @@ def test_an_unknown_layer_is_an_error_before_anything_runs():
 def test_auto_approve_means_yes_only(value):
     result = make("-n", "deploy", "ENV=dev", f"AUTO_APPROVE={value}")
     assert "--auto-approve" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "variable", ["DATABRICKS_TOKEN", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_CLIENT_ID", "DATABRICKS_CONFIG_PROFILE"]
+)
+@pytest.mark.parametrize("target", ["deploy", "diff", "destroy"])
+def test_databricks_credentials_that_would_shadow_entra_id_are_refused(variable, target):
+    result = make(target, "ENV=dev", "CONFIRM=dev", extra_env={variable: "x"})
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        f"error: {variable} is set: the Databricks provider would authenticate with it before any Entra ID method, "
+        "and a Key Vault-backed secret scope can only be created with an Entra ID token; unset it "
+        "(README: Credentials and networking)"
+    )
+    assert "cdktf" not in result.stdout
+
+
+def test_only_entra_id_auth_types_are_accepted():
+    assert make("require-env", "ENV=dev", extra_env={"DATABRICKS_AUTH_TYPE": "azure-cli"}).returncode == 0
+    result = make("diff", "ENV=dev", extra_env={"DATABRICKS_AUTH_TYPE": "pat"})
+    assert result.returncode == 2
+    assert "error: DATABRICKS_AUTH_TYPE=pat is not an Entra ID method" in result.stderr
 
 
 def test_an_unknown_environment_is_a_config_error():

@@ -23,3 +23,25 @@ def test_a_stale_reference_is_replaced_between_the_markers_only():
     rendered = render(stale)
     assert rendered.startswith("intro\n") and rendered.endswith("\noutro\n")
     assert "| `prefix` | old |" not in rendered and "`azure.key_vault.name`" in rendered
+
+
+def test_the_redeploy_steps_name_commands_that_exist():
+    """README "Destroy and redeploy": its make targets exist, and the import address it tells to look
+    up is the secret resource the azure stack really has."""
+    import re
+
+    from tests.helpers import ROOT
+
+    readme = README.read_text(encoding="utf-8")
+    section = readme[readme.index("## Destroy and redeploy") : readme.index("## Resource providers")]
+    targets = set(re.findall(r"make ([a-z-]+)", section))
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert targets == {"synth", "deploy", "destroy"}
+    assert all(re.search(rf"^{target}:", makefile, re.MULTILINE) for target in targets)
+    assert "azurerm_key_vault_secret.key_vault_client_secret_" in section
+    assert "terraform import" in section and "az keyvault secret show" in section
+
+
+def test_the_redeploy_import_address_matches_the_synthesized_secret(default_stacks):
+    names = list(default_stacks["mlplatform-dev-azure"]["resource"]["azurerm_key_vault_secret"])
+    assert [n.rsplit("_", 1)[0] for n in names] == ["key_vault_client_secret"]

@@ -244,3 +244,19 @@ def test_the_vault_postcondition_fails_when_azure_returns_another_address(
         and "The vault's id differs from the one the databricks layer derives from config" in d.detail
         for d in result.diagnostics
     ), result.output
+
+
+def test_a_plan_by_an_identity_that_is_not_a_deployer_stops_at_the_precondition(
+    provider_cli_config, default_stacks, tmp_path
+):
+    azure, databricks = default_stacks["mlplatform-dev-azure"], default_stacks["mlplatform-dev-databricks"]
+    test = mock_apply.environment_test(azure, databricks)
+    (caller,) = test["run"]["azure"]["override_data"]
+    caller["values"]["object_id"] = "99999999-9999-4999-8999-999999999999"
+    mock_apply.prepare(tmp_path / "mock", {"azure": azure, "databricks": databricks}, test)
+    result = mock_apply.run_test("dev", tmp_path / "mock", provider_cli_config)
+    assert not result.passed
+    assert any(
+        d.summary == "Resource precondition failed" and "is not one of this environment's azure.deployers" in d.detail
+        for d in result.diagnostics
+    ), result.output

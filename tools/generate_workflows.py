@@ -46,8 +46,9 @@ stack_ids = _naming.stack_ids
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 DEFAULT_TERRAFORM_VERSION = "1.11.4"
-# Monday 04:17 UTC: off the hour, when GitHub's scheduler is least loaded.
-HEARTBEAT_CRON = "17 4 * * 1"
+# 04:17 UTC (off the hour, when GitHub's scheduler is least loaded): daily, or on Mondays; from the
+# config's plan_period_days, which the rotation rule (R >= 2 x period) is checked against.
+HEARTBEAT_CRONS = {1: "17 4 * * *", 7: "17 4 * * 1"}
 
 
 # One Terraform operation per state at a time, across the promotion and the heartbeat.
@@ -233,7 +234,7 @@ def maintenance_workflow(config: PlatformConfig) -> dict[str, Any]:
         previous = [f"{name}-heartbeat"]
     return {
         "name": "maintenance",
-        "on": {"schedule": [{"cron": HEARTBEAT_CRON}], "workflow_dispatch": None},
+        "on": {"schedule": [{"cron": HEARTBEAT_CRONS[config.plan_period_days]}], "workflow_dispatch": None},
         "permissions": {"contents": "read"},
         "jobs": jobs,
     }

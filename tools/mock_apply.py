@@ -62,6 +62,14 @@ def only_id(stack: Mapping[str, Any], kind: str, fragment: str = "", section: st
     return f"{'data.' if section == 'data' else ''}{kind}.{names[0]}"
 
 
+def local_value(stack: Mapping[str, Any], fragment: str) -> Any:
+    """The value of the one `locals` entry whose name contains `fragment`, or None."""
+    found = [value for name, value in stack.get("locals", {}).items() if fragment in name]
+    if len(found) > 1:
+        raise ValueError(f"more than one local containing {fragment!r}")
+    return found[0] if found else None
+
+
 def _assert(condition: str, message: str) -> dict[str, str]:
     return {"condition": f"${{{condition}}}", "error_message": message}
 
@@ -78,7 +86,8 @@ class TestRun:
 
 def _azure_run(azure: Mapping[str, Any]) -> dict[str, Any]:
     vault = only_id(azure, "azurerm_key_vault")
-    expected = next(iter(azure["locals"].values())) if azure.get("locals") else None
+    expected = local_value(azure, "expected_address")
+    deployers = local_value(azure, "deployers")
     secret = only_id(azure, "azurerm_key_vault_secret")
     slot_a = only_id(azure, "azuread_application_password", "client_secret_a")
     slot_b = only_id(azure, "azuread_application_password", "client_secret_b")
@@ -89,6 +98,11 @@ def _azure_run(azure: Mapping[str, Any]) -> dict[str, Any]:
         {"target": slot_a, "values": {"value": "mock-password-slot-a"}},
         {"target": slot_b, "values": {"value": "mock-password-slot-b"}},
     ]
+    data_overrides = []
+    if deployers:
+        # Terraform runs as a configured deployer (the app's precondition checks that).
+        caller = only_id(azure, "azuread_client_config", section="data")
+        data_overrides.append({"target": caller, "values": {"object_id": deployers[0]}})
     if expected:
         # Azure builds the vault's id and URI from its subscription, resource group and name: the
         # config-derived values are what a real apply returns (the vault's postconditions check it).
@@ -98,6 +112,7 @@ def _azure_run(azure: Mapping[str, Any]) -> dict[str, Any]:
         "command": "apply",
         "module": {"source": "./azure"},
         "override_resource": overrides,
+        "override_data": data_overrides,
         "assert": [
             _assert(
                 f"nonsensitive({secret}.value == ({newer_is_a} ? {slot_a}.value : {slot_b}.value))",

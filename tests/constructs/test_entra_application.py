@@ -7,8 +7,10 @@ from cdktf import TerraformOutput
 from constructs_lib.entra_application import EntraApplicationIdentity, EntraApplicationProps
 from tests.helpers import logical_id, only, ref, ref_to, resources, strip_metadata
 
+DEPLOYERS = ("66666666-6666-6666-6666-666666666666", "67676767-6767-6767-6767-676767676767")
 PROPS = EntraApplicationProps(
     display_name="mlplatform-dev-ml",
+    deployers=DEPLOYERS,
     owners=("11111111-1111-1111-1111-111111111111",),
     secret_expiry_days=90,
     secret_rotation_days=30,
@@ -24,16 +26,18 @@ def _identity(bare_stack, synth, props=PROPS):
     return identity, synth(bare_stack)
 
 
-def test_app_and_principal_are_single_tenant_and_owned_by_the_deployer_too(bare_stack, synth):
+def test_app_and_principal_are_single_tenant_and_owned_by_the_deployers_and_extra_owners(bare_stack, synth):
     identity, stack = _identity(bare_stack, synth)
-    owners = [ref(stack, "azuread_client_config", "object_id", section="data"), "11111111-1111-1111-1111-111111111111"]
+    owners = [*DEPLOYERS, "11111111-1111-1111-1111-111111111111"]
     assert sorted(stack["resource"]) == [
         "azuread_application",
         "azuread_application_password",
         "azuread_service_principal",
         "time_rotating",
     ]
-    assert strip_metadata(only(stack, "azuread_application")) == {
+    application = strip_metadata(only(stack, "azuread_application"))
+    application.pop("lifecycle")
+    assert application == {
         "display_name": "mlplatform-dev-ml",
         "description": "ML automation",
         "sign_in_audience": "AzureADMyOrg",
@@ -50,15 +54,28 @@ def test_app_and_principal_are_single_tenant_and_owned_by_the_deployer_too(bare_
     assert identity.principal.label == "ml_identity"
 
 
+def test_only_a_configured_deployer_may_plan(bare_stack, synth):
+    _, stack = _identity(bare_stack, synth)
+    ((local_name, deployers),) = stack["locals"].items()
+    assert deployers == list(DEPLOYERS)
+    (condition,) = only(stack, "azuread_application")["lifecycle"]["precondition"]
+    caller = ref(stack, "azuread_client_config", "object_id", section="data").removeprefix("${").removesuffix("}")
+    assert condition["condition"] == f"${{contains(local.{local_name}, {caller})}}"
+    assert "is not one of this environment's azure.deployers" in condition["error_message"]
+
+
 def test_two_markers_renew_every_2r_days_the_second_staggered_by_r_and_never_moved(bare_stack, synth):
     _, stack = _identity(bare_stack, synth)
     marker_a = f"time_rotating.{logical_id(stack, 'time_rotating', 'rotation_a')}"
     assert strip_metadata(resources(stack, "time_rotating")) == {
-        logical_id(stack, "time_rotating", "rotation_a"): {"rotation_days": 60},
+        logical_id(stack, "time_rotating", "rotation_a"): {
+            "rotation_days": 60,
+            "lifecycle": {"ignore_changes": ["rotation_days"]},
+        },
         logical_id(stack, "time_rotating", "rotation_b"): {
             "rotation_days": 60,
             "rfc3339": f'${{timeadd({marker_a}.rfc3339, "720h")}}',
-            "lifecycle": {"ignore_changes": ["rfc3339"]},
+            "lifecycle": {"ignore_changes": ["rfc3339", "rotation_days"]},
         },
     }
 
@@ -70,12 +87,13 @@ def test_each_password_expires_from_its_own_marker_and_is_replaced_before_destro
             logical_id(stack, "azuread_application_password", f"client_secret_{slot}")
         ]
         marker = f"time_rotating.{logical_id(stack, 'time_rotating', f'rotation_{slot}')}.rfc3339"
+        earlier = f"(timecmp({marker}, plantimestamp()) > 0) ? plantimestamp() : {marker}"
         assert strip_metadata(password) == {
             "application_id": ref(stack, "azuread_application", "id"),
-            "display_name": f"mlplatform-dev-ml (terraform, slot {slot}, renewed every 60 days)",
-            "end_date": f'${{timeadd({marker}, "2160h")}}',
+            "display_name": f"slot {slot} (mlplatform-cdktf, rotated by Terraform)",
+            "end_date": f'${{timeadd({earlier}, "2160h")}}',
             "rotate_when_changed": {"rotation": ref_to(stack, "time_rotating", f"rotation_{slot}", "id")},
-            "lifecycle": {"create_before_destroy": True},
+            "lifecycle": {"create_before_destroy": True, "ignore_changes": ["display_name", "end_date"]},
         }
 
 
@@ -90,9 +108,11 @@ def test_consumers_get_the_password_of_the_newer_marker(bare_stack, synth):
     assert stack["output"]["end_date"]["value"] == f"${{{newer} ? {pa}.end_date : {pb}.end_date}}"
 
 
-def test_no_extra_owner_leaves_the_deployer_alone(bare_stack, synth):
-    props = EntraApplicationProps(display_name="x", owners=(), secret_expiry_days=2, secret_rotation_days=1)
+def test_no_extra_owner_leaves_the_deployers_alone(bare_stack, synth):
+    props = EntraApplicationProps(
+        display_name="x", deployers=DEPLOYERS[:1], owners=(), secret_expiry_days=2, secret_rotation_days=1
+    )
     _, stack = _identity(bare_stack, synth, props)
     application = only(stack, "azuread_application")
-    assert application["owners"] == [ref(stack, "azuread_client_config", "object_id", section="data")]
+    assert application["owners"] == [DEPLOYERS[0]]
     assert "description" not in application
