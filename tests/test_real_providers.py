@@ -73,9 +73,14 @@ def provider_cli_config(default_stacks, variant_stacks):
     pytest.skip(reason)
 
 
-def _validate(stacks, cli_config, tmp_name):
-    diagnostics, _ = terraform_check.validate_stacks(stacks, cli_config, terraform_check.work_root() / tmp_name)
-    return diagnostics
+@pytest.fixture(scope="session")
+def validation(provider_cli_config, default_stacks, variant_stacks):
+    """`terraform validate` of every default and variant stack, once per session: stack -> diagnostics."""
+    stacks = {**default_stacks, **variant_stacks}
+    diagnostics, _ = terraform_check.validate_stacks(
+        stacks, provider_cli_config, terraform_check.work_root() / "validate"
+    )
+    return {name: [d for d in diagnostics if d.stack == name] for name in stacks}
 
 
 def test_every_variant_is_accepted_by_check():
@@ -96,24 +101,20 @@ def test_pins_come_from_the_synthesized_stacks(default_stacks):
     }
 
 
-def test_every_default_stack_validates(provider_cli_config, default_stacks):
-    diagnostics = _validate(default_stacks, provider_cli_config, "validate")
-    assert terraform_check.failures(diagnostics) == [], "\n".join(map(str, terraform_check.failures(diagnostics)))
+def test_every_default_stack_validates(validation, default_stacks):
+    bad = terraform_check.failures(d for name in default_stacks for d in validation[name])
+    assert bad == [], "\n".join(map(str, bad))
 
 
-def test_every_variant_stack_validates(provider_cli_config, variant_stacks):
+def test_every_variant_stack_validates(validation, variant_stacks):
     assert len(variant_stacks) >= 15
-    diagnostics = _validate(variant_stacks, provider_cli_config, "validate")
-    assert terraform_check.failures(diagnostics) == [], "\n".join(map(str, terraform_check.failures(diagnostics)))
+    bad = terraform_check.failures(d for name in variant_stacks for d in validation[name])
+    assert bad == [], "\n".join(map(str, bad))
 
 
-def test_accepted_warnings_still_occur(provider_cli_config, default_stacks, variant_stacks):
+def test_accepted_warnings_still_occur(validation):
     """A listed warning that no stack produces any more is a stale entry: remove it."""
-    seen = {
-        (d.address, d.summary)
-        for d in _validate({**default_stacks, **variant_stacks}, provider_cli_config, "validate")
-        if d.severity == "warning"
-    }
+    seen = {(d.address, d.summary) for found in validation.values() for d in found if d.severity == "warning"}
     for prefix, summary in terraform_check.ACCEPTED_WARNINGS:
         assert any(address.startswith(prefix) and s == summary for address, s in seen), (prefix, summary)
 
