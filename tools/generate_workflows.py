@@ -96,14 +96,36 @@ def environments(config: PlatformConfig) -> list[dict[str, Any]]:
     return described
 
 
+# Every action pinned to the full commit SHA its release tag named when it was pinned (a tag can be
+# moved; a SHA cannot), the release as a comment. Dependabot (.github/dependabot.yml) proposes updates
+# of these pins as pull requests; pull-request.yml uses the same ones (tests/test_workflows.py).
+ACTIONS: dict[str, tuple[str, str]] = {
+    "actions/checkout": ("11d5960a326750d5838078e36cf38b85af677262", "v4.4.0"),
+    "actions/setup-python": ("a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
+    "actions/setup-node": ("49933ea5288caeca8642d1e84afbd3f7d6820020", "v4.4.0"),
+    "hashicorp/setup-terraform": ("b9cd54a3c349d3f38e8881555d616ced269862dd", "v3.1.2"),
+    "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
+}
+
+
+def uses(action: str) -> str:
+    """`owner/name@<sha>` of a pinned action (its release is added as a comment when rendered)."""
+    return f"{action}@{ACTIONS[action][0]}"
+
+
+def _checkout() -> dict[str, Any]:
+    # No token left in .git/config for later steps (or an uploaded artifact) to read.
+    return {"uses": uses("actions/checkout"), "with": {"persist-credentials": False}}
+
+
 def _setup_steps(terraform_version: str) -> list[dict[str, Any]]:
     return [
-        {"uses": "actions/checkout@v4"},
-        {"uses": "actions/setup-python@v5", "with": {"python-version": "3.11"}},
+        _checkout(),
+        {"uses": uses("actions/setup-python"), "with": {"python-version": "3.11"}},
         # npm for `npm ci` (the project's own Node 22 then comes from package-lock.json)
-        {"uses": "actions/setup-node@v4", "with": {"node-version": "22"}},
+        {"uses": uses("actions/setup-node"), "with": {"node-version": "22"}},
         {
-            "uses": "hashicorp/setup-terraform@v3",
+            "uses": uses("hashicorp/setup-terraform"),
             # No wrapper: it rewrites exit codes and output that cdktf and `make drift` read.
             "with": {"terraform_version": terraform_version, "terraform_wrapper": False},
         },
@@ -178,9 +200,9 @@ def deploy_workflow(config: PlatformConfig) -> dict[str, Any]:
             "runs-on": "ubuntu-latest",
             "permissions": {"contents": "read"},
             "steps": [
-                {"uses": "actions/checkout@v4"},
-                {"uses": "actions/setup-python@v5", "with": {"python-version": "3.11"}},
-                {"uses": "actions/setup-node@v4", "with": {"node-version": "22"}},
+                _checkout(),
+                {"uses": uses("actions/setup-python"), "with": {"python-version": "3.11"}},
+                {"uses": uses("actions/setup-node"), "with": {"node-version": "22"}},
                 {"name": "make test", "run": "make test"},
             ],
         }
@@ -205,7 +227,7 @@ def deploy_workflow(config: PlatformConfig) -> dict[str, Any]:
     return {
         "name": "deploy",
         "on": {"push": {"branches": ["main"]}, "workflow_dispatch": None},
-        "permissions": {"contents": "read"},
+        "permissions": {},
         "jobs": jobs,
     }
 
@@ -235,7 +257,7 @@ def maintenance_workflow(config: PlatformConfig) -> dict[str, Any]:
     return {
         "name": "maintenance",
         "on": {"schedule": [{"cron": HEARTBEAT_CRONS[config.plan_period_days]}], "workflow_dispatch": None},
-        "permissions": {"contents": "read"},
+        "permissions": {},
         "jobs": jobs,
     }
 
@@ -255,6 +277,8 @@ def render(workflow: dict[str, Any]) -> str:
     text = yaml.dump(workflow, Dumper=_Dumper, sort_keys=False, width=200, default_flow_style=False)
     # PyYAML quotes the key `on` (a YAML 1.1 boolean); GitHub reads it as the trigger key either way.
     text = text.replace("'on':", "on:", 1).replace("workflow_dispatch: null", "workflow_dispatch:")
+    for action, (sha, release) in ACTIONS.items():
+        text = text.replace(f"uses: {action}@{sha}\n", f"uses: {action}@{sha}  # {release}\n")
     return HEADER + text
 
 
