@@ -27,6 +27,7 @@ from .types import (
     UcModelName,
     VmSize,
 )
+from .workflows import WorkflowsSettings
 
 BUILT_IN_GROUPS = ("admins", "users")
 """Every Databricks workspace has these; they can be joined, never created."""
@@ -292,3 +293,5 @@ class DatabricksSettings(Strict):
     """The ML cluster."""
     serving: ServingSettings
     """The serving endpoint."""
+    workflows: WorkflowsSettings | None = None
+    """The ML jobs that run as the principal (config/workflows.py); absent: none."""

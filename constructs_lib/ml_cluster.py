@@ -71,7 +71,7 @@ class MlClusterProps:
 
 
 class MlCluster(Construct):
-    """Attributes: `cluster_id`. Grants: `grant_attach`, `grant_restart`, `grant_manage`."""
+    """Attributes: `cluster_id`, `spark_version`, `node_type_id` (the resolved runtime and VM size). Grants: `grant_attach`, `grant_restart`, `grant_manage`."""
 
     def __init__(self, scope: Construct, construct_id: str, props: MlClusterProps):
         super().__init__(scope, construct_id)
@@ -98,6 +98,8 @@ class MlCluster(Construct):
             library=[ClusterLibrary(pypi=ClusterLibraryPypi(package=p)) for p in props.pypi_packages] or None,
         )
         self.cluster_id: str = self.cluster.id
+        self.spark_version: str = spark_version
+        self.node_type_id: str = node_type_id
         self._permissions = ObjectPermissions(self, "permissions", cluster_id=self.cluster.id)
 
     def grant(self, principal: Principal, permission_level: ClusterPermission) -> Permissions:

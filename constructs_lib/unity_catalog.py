@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_databricks.grant import Grant
 from constructs import Construct
 
@@ -39,6 +40,16 @@ class UnityCatalogSecurable(Construct):
         self.full_name = full_name
         self._grants: dict[Principal, Grant] = {}
         self._privileges: dict[Principal, list[str]] = {}
+        self._created_by: list[ITerraformDependable] = []
+
+    def created_by(self, resource: ITerraformDependable) -> None:
+        """This securable is created by `resource` in the same apply: every grant on it waits for it.
+        Call before granting anything on it (a ValueError otherwise)."""
+        if self._grants:
+            raise ValueError(
+                f"{self.full_name}: created_by(...) after grants were made on it; declare its creation first"
+            )
+        self._created_by.append(resource)
 
     def grant(self, principal: Principal, *privileges: str) -> Grant:
         """Give `principal` these privileges (added to what it already holds here, for this app).
@@ -54,6 +65,7 @@ class UnityCatalogSecurable(Construct):
                 principal.label,
                 principal=principal.name,
                 privileges=list(held),
+                depends_on=list(self._created_by) or None,
                 **securable_argument(self.securable_type, self.full_name),
             )
         else:
@@ -84,6 +96,12 @@ class UnityCatalogSchema(UnityCatalogSecurable):
         """USE_SCHEMA here and USE_CATALOG on its catalog; returns (catalog grant, schema grant)."""
         return self.catalog.grant_use(principal), self.grant(principal, "USE_SCHEMA")
 
+    def grant_create_tables(self, principal: Principal) -> tuple[Grant, Grant]:
+        """Create tables here (CREATE_TABLE, plus the USE_* it needs); the creator owns what it creates,
+        so writing them needs nothing more. Returns (catalog grant, schema grant)."""
+        catalog_grant, _ = self.grant_use(principal)
+        return catalog_grant, self.grant(principal, "CREATE_TABLE")
+
     def grant_read_tables(self, principal: Principal) -> tuple[Grant, Grant]:
         """SELECT on every current and future table of the schema (plus the USE_* it needs).
 
@@ -108,6 +126,23 @@ class UnityCatalogModel(UnityCatalogSecurable):
         Returns (catalog grant, schema grant, model grant)."""
         catalog_grant, schema_grant = self.schema.grant_use(principal)
         return catalog_grant, schema_grant, self.grant(principal, "EXECUTE")
+
+
+class UnityCatalogTable(UnityCatalogSecurable):
+    """A table (`catalog.schema.table`); `databricks_grant` names it with `table`."""
+
+    securable_type = "table"
+
+    def __init__(self, scope: Construct, construct_id: str, full_name: str, schema: UnityCatalogSchema):
+        super().__init__(scope, construct_id, full_name)
+        self.schema = schema
+
+    def grant_select(self, principal: Principal) -> tuple[Grant, Grant, Grant]:
+        """Read this table only (SELECT, with USE_SCHEMA and USE_CATALOG above it).
+
+        Returns (catalog grant, schema grant, table grant)."""
+        catalog_grant, schema_grant = self.schema.grant_use(principal)
+        return catalog_grant, schema_grant, self.grant(principal, "SELECT")
 
 
 S = TypeVar("S", bound=UnityCatalogSecurable)
@@ -141,6 +176,16 @@ class UnityCatalog(Construct):
             raise ValueError(f"a schema is named catalog.schema, got {full_name!r}")
         return self._one(
             "schema", full_name, lambda child_id: UnityCatalogSchema(self, child_id, full_name, self.catalog(parts[0]))
+        )
+
+    def table(self, full_name: str) -> UnityCatalogTable:
+        """`catalog.schema.table`."""
+        parts = full_name.split(".")
+        if len(parts) != 3:
+            raise ValueError(f"a table is named catalog.schema.table, got {full_name!r}")
+        schema = ".".join(parts[:2])
+        return self._one(
+            "table", full_name, lambda child_id: UnityCatalogTable(self, child_id, full_name, self.schema(schema))
         )
 
     def model(self, full_name: str) -> UnityCatalogModel:

@@ -24,6 +24,7 @@ from constructs_lib.unity_catalog import UnityCatalog
 from constructs_lib.workspace_principal import WorkspaceServicePrincipal, WorkspaceServicePrincipalProps
 
 from .naming import key_vault_id, key_vault_uri, ml_cluster_name, ml_identity_name, secret_scope_name
+from .workflows import MlWorkflows
 
 
 def _ai_gateway(settings) -> AiGateway | None:
@@ -174,6 +175,21 @@ class DatabricksWorkspaceStack(TerraformStack):
         # The endpoint reaches its models as its creator (the deploying identity); the ML principal
         # needs its own Unity Catalog privileges for what its cluster and jobs do with the models.
         self.unity_catalog = UnityCatalog(self, "unity_catalog")
+        # The workflows create their registered model: declared before any grant on it.
+        self.workflows = (
+            MlWorkflows(
+                self,
+                "ml_workflows",
+                prefix=prefix,
+                environment=environment,
+                settings=settings.workflows,
+                principal=ml,
+                cluster=self.cluster,
+                unity_catalog=self.unity_catalog,
+            )
+            if settings.workflows
+            else None
+        )
         for model in serving.served_models:
             self.unity_catalog.model(model.model).grant_execute(ml)
         # An inference table is written as the endpoint's creator too (README: Unity Catalog

@@ -73,6 +73,16 @@ def key_vault_uri(vault_name: str) -> str:
     return f"https://{vault_name.lower()}.{KEY_VAULT_DNS_SUFFIX}/"
 
 
+def ml_job_name(prefix: str, environment: str, job: str) -> str:
+    """`<prefix>-<env>-<job>` with `_` as `-`: `mlplatform-dev-batch-inference`."""
+    return f"{environment_label(prefix, environment)}-{job.replace('_', '-')}"
+
+
+def ml_job_policy_name(prefix: str, environment: str) -> str:
+    """`<prefix>-<env>-ml-jobs`: the cluster policy of the workflows' job clusters (unique per workspace)."""
+    return f"{environment_label(prefix, environment)}-ml-jobs"
+
+
 def vault_private_endpoint_name(vault_name: str) -> str:
     """`pe-<vault name>`: the vault's private endpoint (vault names are globally unique, so is this)."""
     return f"pe-{vault_name}"

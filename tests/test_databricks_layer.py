@@ -202,6 +202,10 @@ def test_principal_gets_exactly_its_unity_catalog_privileges_non_authoritatively
             ("catalog", catalog, ("USE_CATALOG",)),  # once, though prod serves two versions
             ("schema", f"{catalog}.models", ("USE_SCHEMA",)),
             ("model", f"{catalog}.models.churn_classifier", ("EXECUTE",)),
+            # the ML workflows (tests/test_ml_workflows.py): read the input, write the output schema
+            ("schema", f"{catalog}.raw", ("USE_SCHEMA",)),
+            ("table", f"{catalog}.raw.customers", ("SELECT",)),
+            ("schema", f"{catalog}.scoring", ("USE_SCHEMA", "CREATE_TABLE")),
         ]
         assert _uc_grants(stack) == sorted((k, n, principal, p) for k, n, p in expected), env
         assert "databricks_grants" not in stack["resource"], env

@@ -85,6 +85,26 @@ def _delete(path: str):
 BAD_CONFIGS = [
     # (case id, mutation, fragments every one of which the error line must contain)
     (
+        "workflows-without-git-source",
+        _delete("environments.dev.databricks.workflows.git"),
+        ["environment 'dev'", "databricks.workflows.git", "required field is missing"],
+    ),
+    (
+        "workflows-schedule-not-quartz",
+        _set("environments.prod.databricks.workflows.training.schedule.quartz_cron_expression", "0 3 * * 1"),
+        ["environment 'prod'", "databricks.workflows.training.schedule.quartz_cron_expression", "Quartz"],
+    ),
+    (
+        "workflows-branch-and-tag",
+        _set("environments.staging.databricks.workflows.git.branch", "main"),
+        ["environment 'staging'", "databricks.workflows.git", "exactly one of branch (dev) or tag"],
+    ),
+    (
+        "workflows-notebook-climbs-out",
+        _set("environments.dev.databricks.workflows.deployment.notebook_path", "../x"),
+        ["environment 'dev'", "databricks.workflows.deployment.notebook_path", "no '..'"],
+    ),
+    (
         "no-deployers",
         _set("environments.staging.azure.deployers", []),
         ["environment 'staging'", "azure.deployers", "at least 1 item"],

@@ -131,10 +131,27 @@ def _databricks_run(databricks: Mapping[str, Any]) -> dict[str, Any]:
     scope = only_id(databricks, "databricks_secret_scope")
     principal = only_id(databricks, "databricks_service_principal")
     cluster = only_id(databricks, "databricks_cluster")
+    job_asserts = []
+    jobs = sorted(databricks.get("resource", {}).get("databricks_job", {}))
+    if jobs:
+        policy = only_id(databricks, "databricks_cluster_policy")
+        for job in jobs:
+            address = f"databricks_job.{job}"
+            job_asserts += [
+                _assert(
+                    f"{address}.run_as[0].service_principal_name == run.azure.client_id",
+                    f"{job} must run as the ML principal (the azure stack's app)",
+                ),
+                _assert(
+                    f"{address}.job_cluster[0].new_cluster[0].policy_id == {policy}.id",
+                    f"{job}'s job cluster must use the platform's cluster policy",
+                ),
+            ]
     return {
         "command": "apply",
         "module": {"source": "./databricks"},
-        "assert": [
+        "assert": job_asserts
+        + [
             _assert(
                 f"lower({scope}.keyvault_metadata[0].resource_id) == lower(run.azure.key_vault_id)",
                 "the secret scope must point at the vault the azure stack created (resource id)",

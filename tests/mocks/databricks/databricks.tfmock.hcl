@@ -73,3 +73,24 @@ mock_resource "databricks_grant" {
     id = "model/ml_dev.models.churn_classifier/9f405162-0000-4000-8000-0000000000c2"
   }
 }
+
+mock_resource "databricks_cluster_policy" {
+  defaults = {
+    id        = "D0123456789ABCDE"
+    policy_id = "D0123456789ABCDE"
+  }
+}
+
+mock_resource "databricks_job" {
+  defaults = {
+    id  = "123456789012345"
+    url = "https://adb-1111111111111111.11.azuredatabricks.net/#job/123456789012345"
+  }
+}
+
+mock_resource "databricks_registered_model" {
+  defaults = {
+    id        = "ml_dev.models.churn_classifier"
+    full_name = "ml_dev.models.churn_classifier"
+  }
+}

@@ -1,0 +1,115 @@
+"""The ML workflows of one environment, composed into its databricks stack (`databricks.workflows`).
+
+A cluster policy the platform owns; the training, batch-inference and deployment jobs, each running
+as the ML principal on a job cluster under that policy; who may run them (the engineers group) and
+use the policy (the principal and the engineers); the registered model, owned by the principal; and
+the principal's Unity Catalog grants for its inputs and its output schema, one `databricks_grant`
+per (securable, principal).
+"""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from config import EnvironmentSettings
+from config.workflows import WorkflowsSettings
+from constructs_lib.cluster_policy import MlJobClusterPolicy, MlJobClusterPolicyProps
+from constructs_lib.ml_cluster import MlCluster
+from constructs_lib.ml_job import GitSource, JobCluster, MlJob, MlJobProps, Schedule
+from constructs_lib.principals import Principal
+from constructs_lib.registered_model import OwnedRegisteredModel, OwnedRegisteredModelProps
+from constructs_lib.unity_catalog import UnityCatalog
+
+from .naming import ml_job_name, ml_job_policy_name
+
+
+class MlWorkflows(Construct):
+    """Attributes: `policy`, `jobs` (by kind: training, batch_inference, deployment), `model`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        environment: EnvironmentSettings,
+        settings: WorkflowsSettings,
+        principal: Principal,
+        cluster: MlCluster,
+        unity_catalog: UnityCatalog,
+    ):
+        super().__init__(scope, construct_id)
+        engineers = Principal.group(settings.engineers_group)
+        tags = {"environment": environment.name, "managed-by": "mlplatform-cdktf"}
+        sizes = settings.job_cluster
+        node_types = tuple(sizes.node_type_ids) or (cluster.node_type_id,)
+
+        self.policy = MlJobClusterPolicy(
+            self,
+            "policy",
+            MlJobClusterPolicyProps(
+                name=ml_job_policy_name(prefix, environment.name),
+                spark_version=cluster.spark_version,
+                node_type_ids=node_types,
+                max_workers=sizes.max_workers,
+                autotermination_minutes=environment.databricks.cluster.autotermination_minutes,
+                custom_tags=tags,
+            ),
+        )
+        self.policy.grant_use(principal)
+        self.policy.grant_use(engineers)
+
+        self.model = OwnedRegisteredModel(
+            self,
+            "model",
+            OwnedRegisteredModelProps(
+                full_name=settings.model,
+                owner=principal.name,
+                comment=f"Trained and promoted by the {environment.name} ML workflows (mlplatform-cdktf)",
+            ),
+        )
+        # Grants on the model (EXECUTE for serving, if it is served) wait for its creation.
+        unity_catalog.model(settings.model).created_by(self.model.model)
+        # The owner needs to reach its model, read its inputs and write its outputs; nothing more.
+        unity_catalog.schema(".".join(settings.model.split(".")[:2])).grant_use(principal)
+        for table in settings.input_tables:
+            unity_catalog.table(table).grant_select(principal)
+        unity_catalog.schema(settings.output_schema).grant_create_tables(principal)
+
+        git = settings.git
+        self.jobs: dict[str, MlJob] = {}
+        for kind, job in settings.jobs().items():
+            schedule = job.schedule
+            self.jobs[kind] = MlJob(
+                self,
+                kind,
+                MlJobProps(
+                    name=ml_job_name(prefix, environment.name, kind),
+                    run_as=principal.name,
+                    git=GitSource(url=git.url, provider=git.provider, branch=git.branch, tag=git.tag),
+                    notebook_path=job.notebook_path,
+                    parameters={**job.parameters, "model_name": self.model.full_name},
+                    cluster=JobCluster(
+                        policy_id=self.policy.policy_id,
+                        spark_version=cluster.spark_version,
+                        node_type_id=node_types[0],
+                        min_workers=sizes.min_workers,
+                        max_workers=sizes.max_workers,
+                        single_user_name=principal.name,
+                        custom_tags=tags,
+                    ),
+                    timeout_seconds=job.timeout_seconds,
+                    max_concurrent_runs=job.max_concurrent_runs,
+                    schedule=Schedule(
+                        quartz_cron_expression=schedule.quartz_cron_expression,
+                        timezone_id=schedule.timezone_id,
+                        # Paused by default in the dev tier: dev jobs run when someone starts them.
+                        paused=schedule.paused if schedule.paused is not None else environment.tier == "dev",
+                    )
+                    if schedule
+                    else None,
+                    failure_notifications=tuple(settings.failure_notifications),
+                    tags=tags,
+                ),
+            )
+            self.jobs[kind].grant_run(engineers)
