@@ -150,8 +150,8 @@ def _databricks_run(databricks: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "command": "apply",
         "module": {"source": "./databricks"},
-        "assert": job_asserts
-        + [
+        "assert": [
+            *job_asserts,
             _assert(
                 f"lower({scope}.keyvault_metadata[0].resource_id) == lower(run.azure.key_vault_id)",
                 "the secret scope must point at the vault the azure stack created (resource id)",
