@@ -148,7 +148,7 @@ def main(argv: list[str]) -> int:
         print("\n".join(e.name for e in config.environments))
         return 0
     if "--stacks" in argv:
-        from stacks.naming import LAYERS, stack_ids
+        from config.naming import LAYERS, stack_ids
 
         layers = argv[argv.index("--stacks") + 1 :] or None
         unknown = sorted(set(layers or ()) - set(LAYERS))
@@ -161,7 +161,7 @@ def main(argv: list[str]) -> int:
                     print(stack)
         return 0
     if "--bootstrap-stack" in argv:
-        from stacks.naming import bootstrap_stack_id
+        from config.naming import bootstrap_stack_id
 
         if not has_bootstrap(config):
             print(

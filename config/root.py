@@ -15,6 +15,7 @@ from .azure import AzureSettings
 from .ci import CiSettings
 from .databricks import DatabricksSettings
 from .execution import AgentSettings, ExecutionMode, check_environment, check_platform
+from .naming import ci_stack_id, github_actions_identity_name, ml_identity_name, secret_scope_name, stack_ids
 from .state import AzurermState, CloudState, LocalState, StateSettings
 from .text import shorten, unsafe_strings
 from .types import TIERS, EnvironmentName, Prefix, Strict, Tier
@@ -136,7 +137,6 @@ def _created_group(e: EnvironmentSettings, _config: PlatformConfig):
 def _app_names(e: EnvironmentSettings, config: PlatformConfig):
     """The Entra app names an environment takes in its tenant: the ML app (configured or default) and,
     with `ci.create_identity`, its GitHub Actions app; names as the stacks make them."""
-    from stacks.naming import github_actions_identity_name, ml_identity_name
 
     names = [e.azure.application.display_name or ml_identity_name(config.prefix, e.name)]
     if config.ci is not None and config.ci.create_identity and e.execution_mode == "local":
@@ -145,7 +145,6 @@ def _app_names(e: EnvironmentSettings, config: PlatformConfig):
 
 
 def _scope_name(e: EnvironmentSettings, config: PlatformConfig):
-    from stacks.naming import secret_scope_name
 
     return [(e.databricks.secret_scope.name or secret_scope_name(config.prefix, e.name), e.databricks.workspace.host)]
 
@@ -183,7 +182,6 @@ _UNIQUE_ACROSS_ENVIRONMENTS = (
 
 def _admin_workspace_problems(config: PlatformConfig) -> list[str]:
     """The bootstrap's admin workspace must not be any stack's workspace: the states would overwrite each other."""
-    from stacks.naming import ci_stack_id, stack_ids  # the one naming rule (plain functions, no cdktf)
 
     state = config.state
     if not isinstance(state, CloudState) or state.bootstrap is None or state.bootstrap.admin_workspace is None:

@@ -109,7 +109,7 @@ class HardenedKeyVault(Construct):
                 ),
                 error_message=(
                     f"The vault's {attribute} differs from the one the databricks layer derives from config "
-                    f"({key} = stacks/naming.py key_vault_{key}); its secret scope would point elsewhere."
+                    f"({key} = config/naming.py key_vault_{key}); its secret scope would point elsewhere."
                 ),
             )
             for attribute, key in (("id", "id"), ("vault_uri", "uri"))

@@ -10,15 +10,22 @@ there is one per pool and `allow()` adds to it rather than creating a resource p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from cdktf_cdktf_provider_tfe.agent_pool import AgentPool
 from cdktf_cdktf_provider_tfe.agent_pool_allowed_workspaces import AgentPoolAllowedWorkspaces
 from cdktf_cdktf_provider_tfe.data_tfe_agent_pool import DataTfeAgentPool
-from constructs import Construct
+from constructs import Construct, Node
 
-if TYPE_CHECKING:
-    from .tfc_workspace import TfcWorkspace
+
+class AllowedWorkspace(Protocol):
+    """What a pool needs of a workspace it allows (tfc_workspace.TfcWorkspace is one): no import of
+    that module, so the two modules do not import each other."""
+
+    workspace_id: str
+
+    @property
+    def node(self) -> Node: ...
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class TfcAgentPool(Construct):
         self._allowed: list[str] = []
         self._allowed_resource: AgentPoolAllowedWorkspaces | None = None
 
-    def allow(self, workspace: TfcWorkspace) -> str:
+    def allow(self, workspace: AllowedWorkspace) -> str:
         """Allow `workspace` on this pool; returns the pool id to give its settings, read through the
         allowed-workspaces resource so that the permission exists before the workspace is assigned."""
         if workspace.workspace_id in self._allowed:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from cdktf import App
 
 from config import CloudState, PlatformConfig, has_bootstrap
+from config.naming import bootstrap_stack_id, ci_stack_id, stack_ids
 
 from .azure import AzureIdentityStack
 from .backend import attach_backend
 from .ci import GitHubCiStack
 from .databricks import DatabricksWorkspaceStack
-from .naming import bootstrap_stack_id, ci_stack_id, stack_ids
 from .tfc import TfcBootstrapStack
 
 

@@ -16,6 +16,7 @@ from cdktf_cdktf_provider_time.provider import TimeProvider
 from constructs import Construct
 
 from config import EnvironmentSettings
+from config.naming import environment_label, key_vault_id, key_vault_uri, ml_identity_name, vault_private_endpoint_name
 from constructs_lib.entra_application import EntraApplicationIdentity, EntraApplicationProps
 from constructs_lib.key_vault import HardenedKeyVault, KeyVaultProps
 from constructs_lib.key_vault_monitoring import (
@@ -26,8 +27,6 @@ from constructs_lib.key_vault_monitoring import (
 )
 from constructs_lib.principals import AzurePrincipal
 from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointProps
-
-from .naming import environment_label, key_vault_id, key_vault_uri, ml_identity_name, vault_private_endpoint_name
 
 # The first-party "AzureDatabricks" application: it reads Key Vault-backed secret scopes.
 AZURE_DATABRICKS_APP_ID = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"

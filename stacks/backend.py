@@ -12,8 +12,7 @@ import posixpath
 from cdktf import AzurermBackend, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformStack
 
 from config import AzurermState, CloudState, LocalState
-
-from .naming import state_key
+from config.naming import state_key
 
 # cdktf runs Terraform in cdktf.out/stacks/<stack>/; a relative local path climbs back to the
 # project root so local state survives a re-synthesis of cdktf.out/.

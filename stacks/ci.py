@@ -14,10 +14,10 @@ from constructs import Construct
 
 from config import EnvironmentSettings, LocalState
 from config.ci import CiSettings
+from config.naming import github_actions_identity_name
 from constructs_lib.github_identity import GitHubActionsIdentity, GitHubActionsIdentityProps
 
 from .backend import attach_backend
-from .naming import github_actions_identity_name
 
 
 class GitHubCiStack(TerraformStack):

@@ -8,6 +8,7 @@ from cdktf_cdktf_provider_databricks.provider import DatabricksProvider
 from constructs import Construct
 
 from config import EnvironmentSettings
+from config.naming import key_vault_id, key_vault_uri, ml_cluster_name, ml_identity_name, secret_scope_name
 from constructs_lib.entra_application import EntraApplicationLookup
 from constructs_lib.ml_cluster import MlCluster, MlClusterProps, adls_oauth_spark_conf
 from constructs_lib.principals import Principal
@@ -23,7 +24,6 @@ from constructs_lib.serving_endpoint import (
 from constructs_lib.unity_catalog import UnityCatalog
 from constructs_lib.workspace_principal import WorkspaceServicePrincipal, WorkspaceServicePrincipalProps
 
-from .naming import key_vault_id, key_vault_uri, ml_cluster_name, ml_identity_name, secret_scope_name
 from .workflows import MlWorkflows
 
 

@@ -15,13 +15,13 @@ from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
 from config import CloudState, EnvironmentSettings, LocalState
+from config.naming import agent_identity_variable_set_name, bootstrap_stack_id, stack_ids
 from constructs_lib.principals import distinct_label
 from constructs_lib.tfc_agent_pool import TfcAgentPool, TfcAgentPoolProps
 from constructs_lib.tfc_variable_set import TfcVariableSet, TfcVariableSetProps
 from constructs_lib.tfc_workspace import TfcWorkspace, TfcWorkspaceProps
 
 from .backend import local_state_path
-from .naming import agent_identity_variable_set_name, bootstrap_stack_id, stack_ids
 
 
 def _label(name: str) -> str:

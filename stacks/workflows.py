@@ -12,6 +12,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from config import EnvironmentSettings
+from config.naming import ml_job_name, ml_job_policy_name
 from config.workflows import WorkflowsSettings
 from constructs_lib.cluster_policy import MlJobClusterPolicy, MlJobClusterPolicyProps
 from constructs_lib.ml_cluster import MlCluster
@@ -19,8 +20,6 @@ from constructs_lib.ml_job import GitSource, JobCluster, MlJob, MlJobProps, Sche
 from constructs_lib.principals import Principal
 from constructs_lib.registered_model import OwnedRegisteredModel, OwnedRegisteredModelProps
 from constructs_lib.unity_catalog import UnityCatalog
-
-from .naming import ml_job_name, ml_job_policy_name
 
 
 class MlWorkflows(Construct):

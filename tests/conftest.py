@@ -57,7 +57,18 @@ def pytest_collection_finish(session):
         _background.update(outdir=outdir, runs=start_lazy_and_eager_syntheses(outdir))
 
 
+def _cdktf_temp_folders() -> set[Path]:
+    """The `cdktf.outdir.*` folders the cdktf test helpers (Testing.app) leave in the temp folder."""
+    return set(Path(tempfile.gettempdir()).glob("cdktf.outdir.*"))
+
+
+_TEMP_BEFORE = _cdktf_temp_folders()
+
+
 def pytest_sessionfinish(session):
+    # Tests clean up what they create: cdktf's Testing.app() makes one folder per bare stack.
+    for folder in _cdktf_temp_folders() - _TEMP_BEFORE:
+        shutil.rmtree(folder, ignore_errors=True)
     for process in _background.get("runs", {}).values():
         if process.poll() is None:
             process.kill()

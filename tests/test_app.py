@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config import load_config
-from stacks.naming import state_key
+from config.naming import state_key
 from tests.helpers import DEFAULT_CONFIG_PATH, config_from, mutated, synth_stacks
 
 EXPECTED_STACKS = [

@@ -120,7 +120,7 @@ def test_dev_secret_uses_its_own_shorter_lifetime(dev):
 
 def test_vault_holds_azure_to_the_address_the_databricks_layer_derives(prod):
     """The databricks layer reads no state: it derives the vault id and URI from config
-    (stacks/naming.py); a postcondition fails the azure apply if Azure's differ."""
+    (config/naming.py); a postcondition fails the azure apply if Azure's differ."""
     ((local_name, expected),) = [(k, v) for k, v in prod["locals"].items() if "expected_address" in k]
     assert expected == {
         "id": "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-mlplatform-prod"

@@ -39,3 +39,52 @@ def test_every_grant_takes_a_typed_grantee_and_returns_what_it_made(name, method
     assert grantee.arg == "principal"
     assert ast.unparse(grantee.annotation) in ("Principal", "AzurePrincipal")
     assert method.returns is not None and ast.unparse(method.returns) != "None"
+
+
+def _imports(path):
+    """Modules `path` imports (absolute names; relative imports resolved against its package)."""
+    import ast
+
+    package = path.parent.name
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = f"{package}.{base}" if base else package
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+    return found
+
+
+LAYER_ORDER = {"config": 0, "constructs_lib": 0, "stacks": 1}
+
+
+def test_layers_import_downwards_only_and_config_and_constructs_stay_apart():
+    """main -> stacks -> constructs_lib / config; config and constructs_lib import no layer of this app."""
+    for folder, forbidden in (
+        ("config", ("stacks", "constructs_lib", "app_runtime", "tools", "main")),
+        ("constructs_lib", ("stacks", "config", "app_runtime", "tools", "main")),
+        ("stacks", ("app_runtime", "tools", "main")),
+    ):
+        for path in sorted((ROOT / folder).glob("*.py")):
+            upward = {name for name in _imports(path) if name.split(".")[0] in forbidden}
+            assert upward == set(), f"{folder}/{path.name} imports {sorted(upward)}"
+
+
+def test_no_import_cycle_between_modules_of_a_layer():
+    for folder in ("config", "constructs_lib", "stacks"):
+        modules = {path.stem: path for path in (ROOT / folder).glob("*.py")}
+        graph = {
+            name: {m.split(".")[1] for m in _imports(path) if m.startswith(f"{folder}.") and m.split(".")[1] in modules}
+            - {name}
+            for name, path in modules.items()
+        }
+
+        def reaches(start, target, graph=graph, seen=()):
+            return any(n == target or (n not in seen and reaches(n, target, graph, (*seen, n))) for n in graph[start])
+
+        cycles = sorted(name for name in graph if reaches(name, name))
+        assert cycles == [], f"{folder}: import cycle through {cycles}"

@@ -1,10 +1,10 @@
-"""stacks/naming.py: every derived name, spelled once."""
+"""config/naming.py: every derived name, spelled once."""
 
 from __future__ import annotations
 
 import pytest
 
-from stacks import naming
+from config import naming
 
 
 @pytest.mark.parametrize(

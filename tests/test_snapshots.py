@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config import load_config
-from stacks.naming import LAYERS, bootstrap_stack_id, stack_id
+from config.naming import LAYERS, bootstrap_stack_id, stack_id
 from tests.helpers import strip_metadata
 from tests.snapshot import TerraformJsonSnapshot, terraform_changes
 

@@ -17,7 +17,6 @@ Reads the config as main.py does (MLPLATFORM_CONFIG, MLPLATFORM_ENVIRONMENTS).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -28,21 +27,17 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from config import CloudState, ConfigError, EnvironmentSettings, PlatformConfig, load_from_environment  # noqa: E402
+from config import (  # noqa: E402
+    CloudState,
+    ConfigError,
+    EnvironmentSettings,
+    PlatformConfig,
+    load_from_environment,
+    naming,
+)
 
-
-def _load_naming():
-    """stacks/naming.py on its own: importing the `stacks` package would start cdktf and jsii."""
-    spec = importlib.util.spec_from_file_location("_mlplatform_naming", ROOT / "stacks" / "naming.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_naming = _load_naming()
-LAYERS: tuple[str, ...] = _naming.LAYERS
-stack_ids = _naming.stack_ids
+LAYERS: tuple[str, ...] = naming.LAYERS
+stack_ids = naming.stack_ids
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 DEFAULT_TERRAFORM_VERSION = "1.11.4"
