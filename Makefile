@@ -144,6 +144,11 @@ DATABRICKS_SHADOWING := DATABRICKS_TOKEN DATABRICKS_USERNAME DATABRICKS_PASSWORD
   DATABRICKS_CLIENT_SECRET DATABRICKS_CONFIG_PROFILE DATABRICKS_METADATA_SERVICE_URL DATABRICKS_OIDC_TOKEN_ENV \
   DATABRICKS_OIDC_TOKEN_FILEPATH
 
+# Entra ID through the Azure CLI unless the caller chose another Entra method (CI sets github-oidc-azure;
+# agents' provider blocks pin azure-msi): without an auth type the SDK would also try a cached
+# `databricks auth login` token (databricks-cli, before every Azure method), which no variable reveals.
+export DATABRICKS_AUTH_TYPE ?= azure-cli
+
 STACKS = $(shell MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --stacks $(LAYER))
 # One layer alone: the other layer's stack is not in the command (its state is read, not changed),
 # which the CLI refuses unless told; both layers together keep the CLI's dependency check.

@@ -34,9 +34,9 @@ class ApplicationSettings(Strict):
     """Object ids of owners who do not deploy (e.g. the team's app administrators). The `deployers` own
     the app already; the owners list is set as a whole from both."""
     secret_expiry_days: int = Field(default=90, ge=2, le=MAX_SECRET_EXPIRY_DAYS)
-    """Each of the two client passwords expires this many days after its rotation marker's base time.
-    At least 2 x `secret_rotation_days` (a password serves R days, then stays valid R days for
-    consumers that read it earlier); the excess is slack for a rotation that runs late."""
+    """E: each client password expires E days after it is created (its rotation marker's base, or the
+    plan time if earlier). At least 2 x `secret_rotation_days` + `plan_period_days`: a password serves
+    R days, stays valid R more for consumers that read it earlier, and a rotation can be a plan late."""
     secret_rotation_days: int = Field(default=30, ge=1, le=MAX_SECRET_EXPIRY_DAYS // 2)
     """R: every R days the Key Vault gets a new client secret (the two passwords renew alternately,
     each every 2R days); the previous one stays valid for R more days. Rotation happens when a plan

@@ -253,6 +253,17 @@ class PlatformConfig(Strict):
             for e in self.environments
             if e.azure.application.secret_rotation_days < 2 * self.plan_period_days
         ]
+        problems += [
+            f"environment '{e.name}': azure.application.secret_expiry_days ({e.azure.application.secret_expiry_days}) "
+            f"must be at least 2 x secret_rotation_days ({e.azure.application.secret_rotation_days}) + "
+            f"plan_period_days ({self.plan_period_days}) = "
+            f"{2 * e.azure.application.secret_rotation_days + self.plan_period_days}: a password is served R days "
+            "and must stay valid R more, and a rotation can be one plan period late"
+            for e in self.environments
+            if e.azure.application.secret_expiry_days
+            < 2 * e.azure.application.secret_rotation_days + self.plan_period_days
+            and e.azure.application.secret_rotation_days >= 2 * self.plan_period_days
+        ]
         if problems:
             raise CrossEnvironmentError(problems)
         return self

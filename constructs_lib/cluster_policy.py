@@ -2,7 +2,9 @@
 
 Fixed by the platform: the runtime (the ML LTS key the ML cluster uses), the access mode
 (SINGLE_USER: a cluster acts with exactly one identity's Unity Catalog rights), job clusters only,
-auto-termination and the platform's tags; bounded: the worker count; allow-listed: the VM sizes.
+and the platform's tags; bounded: the worker count; allow-listed: the VM sizes. No auto-termination
+rule: job clusters end with their run, and `autotermination_minutes` is not supported on them
+(databricks 1.99.0 docs/resources/job.md).
 The definition is kept as plain data in `locals` and encoded by Terraform (`jsonencode`), so no
 config value is ever spliced into an expression. Grant: `grant_use(principal)` (CAN_USE).
 """
@@ -30,7 +32,6 @@ class MlJobClusterPolicyProps:
     """Allowed VM sizes; the first is the default."""
     max_workers: int
     """Autoscale bounds: 0-max_workers."""
-    autotermination_minutes: int
     custom_tags: Mapping[str, str] = field(default_factory=dict)
     """Tags every cluster carries, fixed by the policy."""
 
@@ -48,7 +49,6 @@ def policy_definition(props: MlJobClusterPolicyProps) -> dict[str, dict]:
         },
         "autoscale.min_workers": {"type": "range", "minValue": 0, "maxValue": props.max_workers},
         "autoscale.max_workers": {"type": "range", "minValue": 1, "maxValue": props.max_workers},
-        "autotermination_minutes": {"type": "fixed", "value": props.autotermination_minutes, "hidden": True},
     }
     for key, value in sorted(props.custom_tags.items()):
         definition[f"custom_tags.{key}"] = {"type": "fixed", "value": value}

@@ -6,18 +6,21 @@ and rotating it must never break a consumer that read it a day earlier. With one
 creates the new one (azuread #1549), so a cluster or client holding the old value fails at once.
 
 So there are two passwords, `a` and `b`, each renewed every 2R days (R = rotation period) by its
-own `time_rotating` marker. Marker `b`'s base time is R days after marker `a`'s (with
-`ignore_changes` on it, so `b` does not move when `a` rotates; when `b` itself rotates, it is
-created again at `a`'s base + R). The passwords therefore renew alternately, every R days, and the
-Key Vault holds the one whose marker is newer. The password the vault held before stays valid for
-R more days, until its own marker rotates. README: "Client secret rotation" has the timeline.
+own `time_rotating` marker, staggered by R, and the Key Vault holds the one whose marker is newer.
+Marker `b`'s base is the later of `a`'s base - R and `a`'s base + R that is not after the plan: on the
+first apply that is R days *before* `a` (so `b`'s first password is never served and is renewed
+after R days), and every later renewal of `b` starts now, at `a`'s base + R. Every password the
+vault serves is therefore created at its own marker's base: it serves about R days, stays valid R
+more (until its marker rotates), and lives E days in all, so E >= 2R + P (P = the plan period: a
+rotation can be up to P late) is the whole rule. `ignore_changes` keeps `b` in place when `a`
+rotates. README: "Client secret rotation" has the timeline.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import Fn, Op, Precondition, TerraformLocal, TerraformResourceLifecycle, Token
+from cdktf import Fn, Op, Postcondition, Precondition, TerraformLocal, TerraformResourceLifecycle, TerraformSelf, Token
 from cdktf_cdktf_provider_azuread.application import Application
 from cdktf_cdktf_provider_azuread.application_password import ApplicationPasswordA
 from cdktf_cdktf_provider_azuread.data_azuread_application import DataAzureadApplication
@@ -107,9 +110,21 @@ class EntraApplicationIdentity(Construct):
             self,
             "secret_rotation_b",
             rotation_days=period_days,
-            # Staggered by R. Ignored after creation: `a` rotating must not replace `b` (rfc3339 forces
-            # a new resource); when `b`'s own period ends, it is created again at `a`'s base + R.
-            rfc3339=Fn.timeadd(rotation_a.rfc3339, f"{props.secret_rotation_days * 24}h"),
+            # Staggered by R (see the module docstring): a + R once that is not in the future, else a - R
+            # (the first apply, when a is created now). Ignored after creation: `a` rotating must not
+            # replace `b` (rfc3339 forces a new resource).
+            rfc3339=Token.as_string(
+                Fn.conditional(
+                    Op.gt(
+                        Fn.timecmp(
+                            Fn.timeadd(rotation_a.rfc3339, f"{props.secret_rotation_days * 24}h"), Fn.plantimestamp()
+                        ),
+                        Token.as_number("0"),
+                    ),
+                    Fn.timeadd(rotation_a.rfc3339, f"-{props.secret_rotation_days * 24}h"),
+                    Fn.timeadd(rotation_a.rfc3339, f"{props.secret_rotation_days * 24}h"),
+                )
+            ),
             lifecycle=TerraformResourceLifecycle(ignore_changes=["rfc3339", "rotation_days"]),
         )
         self.rotations = (rotation_a, rotation_b)
@@ -169,10 +184,36 @@ class EntraApplicationLookup(Construct):
     OData string). Reading needs Entra ID directory read access: member users have it by default; a
     service principal or managed identity needs Microsoft Graph `Application.Read.All` (README).
 
+    A postcondition requires the app found to be owned by one of `owned_by` (the deployers, who own
+    the app the azure stack creates): a same-named app someone else registered is refused.
+
     Attributes: `client_id`.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, display_name: str):
+    def __init__(self, scope: Construct, construct_id: str, *, display_name: str, owned_by: tuple[str, ...]):
         super().__init__(scope, construct_id)
-        self.application = DataAzureadApplication(self, "application", display_name=display_name)
+        # Anyone may register an app of the same name; the one found must be owned by a deployer
+        # (the creating stack makes every deployer an owner), or the plan stops here.
+        owners = TerraformLocal(self, "expected_owners", list(owned_by))
+        self.application = DataAzureadApplication(
+            self,
+            "application",
+            display_name=display_name,
+            lifecycle=TerraformResourceLifecycle(
+                postcondition=[
+                    Postcondition(
+                        condition=Op.gt(
+                            Fn.length_of(
+                                Fn.setintersection(Token.as_list(TerraformSelf.get_any("owners")), [owners.as_list])
+                            ),
+                            Token.as_number("0"),
+                        ),
+                        error_message=(
+                            "The app registration found by this display name is owned by none of the environment's "
+                            "azure.deployers: it is not the one the azure stack created. Rename one of them."
+                        ),
+                    )
+                ]
+            ),
+        )
         self.client_id: str = self.application.client_id

@@ -3,8 +3,9 @@
 `run_as` is the principal (its application id), so every run has exactly the principal's rights,
 whoever starts it. The job cluster is created under the platform's cluster policy, single-user as
 the principal. Setting `run_as` to a service principal needs the job owner (the deploying identity)
-to hold the Service Principal User role on it (Databricks: "Run a job as a service principal"); the
-deployer created the principal and is its manager, which includes that role. Grants go through one
+to hold the Service Principal User role on it, or to be a workspace admin while the workspace's
+RestrictWorkspaceAdmins setting is ALLOW_ALL, its default (Databricks: "Manage roles on a service
+principal"); README: ML workflows. Grants go through one
 authoritative `databricks_permissions`: `grant_run(principal)` (CAN_MANAGE_RUN: run, cancel, view),
 `grant_view(principal)` (CAN_VIEW). Nobody else manages the job.
 """

@@ -2,9 +2,11 @@
 
 In Unity Catalog only the owner of a registered model creates its versions and sets its aliases
 (Databricks: "Upgrade ML workflows to target models in Unity Catalog", required privileges), so the
-model's owner is the ML principal whose training and deployment jobs do exactly that. Creating it
-needs the deploying identity to hold USE_CATALOG, USE_SCHEMA and CREATE_MODEL on the schema; the
-owner reaches it through USE_CATALOG and USE_SCHEMA (granted with `UnityCatalog`).
+model's owner is the ML principal whose training and deployment jobs do exactly that. databricks
+1.99.0 creates the model and hands it to `owner` in one step (catalog/resource_registered_model.go),
+so the deploying identity keeps nothing as owner: it must hold, on the model's schema (inherited by
+the model), CREATE_MODEL to create it, EXECUTE to serve it and MANAGE to update and delete it later
+(README: Unity Catalog privileges). The owner reaches it through USE_CATALOG and USE_SCHEMA.
 """
 
 from __future__ import annotations

@@ -81,6 +81,7 @@ class DatabricksWorkspaceStack(TerraformStack):
             self,
             "ml_application",
             display_name=azure.application.display_name or ml_identity_name(prefix, environment.name),
+            owned_by=tuple(deployer.object_id for deployer in azure.deployers),
         )
 
         sp = settings.service_principal
@@ -190,8 +191,10 @@ class DatabricksWorkspaceStack(TerraformStack):
             if settings.workflows
             else None
         )
+        owned = settings.workflows.model.lower() if settings.workflows else None
         for model in serving.served_models:
-            self.unity_catalog.model(model.model).grant_execute(ml)
+            if model.model.lower() != owned:  # the principal owns the workflows' model: nothing to grant
+                self.unity_catalog.model(model.model).grant_execute(ml)
         # An inference table is written as the endpoint's creator too (README: Unity Catalog
         # privileges lists what the deploying identity must hold); the principal gets nothing there:
         # request and response payloads are not its business (least privilege).

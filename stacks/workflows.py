@@ -51,7 +51,6 @@ class MlWorkflows(Construct):
                 spark_version=cluster.spark_version,
                 node_type_ids=node_types,
                 max_workers=sizes.max_workers,
-                autotermination_minutes=environment.databricks.cluster.autotermination_minutes,
                 custom_tags=tags,
             ),
         )

@@ -54,9 +54,13 @@ def test_two_staggered_passwords_renew_every_two_rotation_periods(prod):
     rotations, passwords = _slots(prod)
     marker = {slot: resources(prod, "time_rotating")[address.split(".")[1]] for slot, address in rotations.items()}
     assert strip_metadata(marker["a"]) == {"rotation_days": 60, "lifecycle": {"ignore_changes": ["rotation_days"]}}
+    a = f"{rotations['a']}.rfc3339"
     assert strip_metadata(marker["b"]) == {
         "rotation_days": 60,
-        "rfc3339": f'${{timeadd({rotations["a"]}.rfc3339, "720h")}}',
+        # a + R once that is not after the plan, else a - R (first apply): b's first password is never
+        # served, and every later one starts now
+        "rfc3339": f'${{(timecmp(timeadd({a}, "720h"), plantimestamp()) > 0) ? timeadd({a}, "-720h") : '
+        f'timeadd({a}, "720h")}}',
         "lifecycle": {"ignore_changes": ["rfc3339", "rotation_days"]},
     }
     for slot, address in passwords.items():
@@ -115,7 +119,7 @@ def test_a_config_edit_replaces_neither_password_nor_marker(prod, edit):
 
 def test_dev_secret_uses_its_own_shorter_lifetime(dev):
     assert {r["rotation_days"] for r in resources(dev, "time_rotating").values()} == {28}  # 2 x 14
-    assert all(p["end_date"].endswith(', "720h")}') for p in resources(dev, "azuread_application_password").values())
+    assert all(p["end_date"].endswith(', "840h")}') for p in resources(dev, "azuread_application_password").values())
 
 
 def test_vault_holds_azure_to_the_address_the_databricks_layer_derives(prod):
@@ -262,7 +266,7 @@ def test_existing_resource_group_is_looked_up_not_created(knobs):
 def test_expiry_and_rotation_follow_config(knobs):
     assert {r["rotation_days"] for r in resources(knobs, "time_rotating").values()} == {150}
     rotation_b = next(r for k, r in resources(knobs, "time_rotating").items() if "_rotation_b_" in k)
-    assert rotation_b["rfc3339"].endswith(', "1800h")}')
+    assert rotation_b["rfc3339"].endswith(', "1800h")}') and '"-1800h"' in rotation_b["rfc3339"]
     assert all(p["end_date"].endswith(', "4320h")}') for p in resources(knobs, "azuread_application_password").values())
 
 

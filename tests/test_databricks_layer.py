@@ -201,7 +201,7 @@ def test_principal_gets_exactly_its_unity_catalog_privileges_non_authoritatively
         expected = [
             ("catalog", catalog, ("USE_CATALOG",)),  # once, though prod serves two versions
             ("schema", f"{catalog}.models", ("USE_SCHEMA",)),
-            ("model", f"{catalog}.models.churn_classifier", ("EXECUTE",)),
+            # no EXECUTE on the served model: the principal owns it (the ML workflows create it)
             # the ML workflows (tests/test_ml_workflows.py): read the input, write the output schema
             ("schema", f"{catalog}.raw", ("USE_SCHEMA",)),
             ("table", f"{catalog}.raw.customers", ("SELECT",)),
@@ -236,7 +236,12 @@ def test_the_client_id_is_looked_up_by_the_app_display_name(stacks):
     for env in ("dev", "staging", "prod"):
         databricks, azure = stacks[f"mlplatform-{env}-databricks"], stacks[f"mlplatform-{env}-azure"]
         lookup = strip_metadata(only(databricks, "azuread_application", section="data"))
+        (postcondition,) = lookup.pop("lifecycle")["postcondition"]
         assert lookup == {"display_name": only(azure, "azuread_application")["display_name"]}
+        # the app found must be owned by a deployer: a same-named app someone else registered is refused
+        ((owners_local, owners),) = [(k, v) for k, v in databricks["locals"].items() if "expected_owners" in k]
+        assert owners == only(azure, "azuread_application")["owners"]
+        assert postcondition["condition"] == f"${{(length(setintersection(self.owners, local.{owners_local})) > 0)}}"
         assert lookup["display_name"] == f"mlplatform-{env}-ml"
         assert databricks["provider"]["azuread"][0] == {"tenant_id": azure["provider"]["azuread"][0]["tenant_id"]}
         assert only(databricks, "databricks_cluster")["single_user_name"] == ref(

@@ -220,11 +220,19 @@ BAD_CONFIGS = [
     ("unknown-tier", _set("environments.dev.tier", "qa"), ["environment 'dev'", "tier", "'dev', 'staging' or 'prod'"]),
     (
         "rotation-overlap-past-expiry",
-        _set("environments.dev.azure.application.secret_rotation_days", 16),
+        _set("environments.dev.azure.application.secret_rotation_days", 18),
         [
             "environment 'dev'",
             "azure.application",
-            "secret_expiry_days (30) must be at least twice secret_rotation_days (16)",
+            "secret_expiry_days (35) must be at least twice secret_rotation_days (18)",
+        ],
+    ),
+    (
+        "expiry-without-room-for-a-late-rotation",
+        _set("environments.dev.azure.application.secret_expiry_days", 34),
+        [
+            "environment 'dev': azure.application.secret_expiry_days (34) must be at least 2 x "
+            "secret_rotation_days (14) + plan_period_days (7) = 35: a password is served R days"
         ],
     ),
     (

@@ -261,3 +261,46 @@ def test_a_plan_by_an_identity_that_is_not_a_deployer_stops_at_the_precondition(
         d.summary == "Resource precondition failed" and "is not one of this environment's azure.deployers" in d.detail
         for d in result.diagnostics
     ), result.output
+
+
+def test_on_the_first_apply_the_vault_serves_slot_a_and_slot_b_starts_r_days_earlier(
+    provider_cli_config, default_stacks, tmp_path
+):
+    """The first apply creates marker a now (here: a base after the plan time); b's base is then
+    a - R, so b's first password is never served and is renewed after R days."""
+    azure, databricks = default_stacks["mlplatform-dev-azure"], default_stacks["mlplatform-dev-databricks"]
+    test = mock_apply.environment_test(azure, databricks)
+    run = test["run"]["azure"]
+    rotation_a = mock_apply.only_id(azure, "time_rotating", "rotation_a")
+    rotation_b = mock_apply.only_id(azure, "time_rotating", "rotation_b")
+    secret = mock_apply.only_id(azure, "azurerm_key_vault_secret")
+    slot_a = mock_apply.only_id(azure, "azuread_application_password", "client_secret_a")
+    run["override_resource"].append({"target": rotation_a, "values": {"rfc3339": "2099-01-01T00:00:00Z"}})
+    run["assert"] += [
+        {
+            "condition": f'${{{rotation_b}.rfc3339 == "2098-12-18T00:00:00Z"}}',  # a - R, R = 14 days in dev
+            "error_message": "b's first marker must start R days before a's",
+        },
+        {
+            "condition": f"${{nonsensitive({secret}.value == {slot_a}.value)}}",
+            "error_message": "the first apply must serve slot a",
+        },
+    ]
+    mock_apply.prepare(tmp_path / "mock", {"azure": azure, "databricks": databricks}, test)
+    result = mock_apply.run_test("dev", tmp_path / "mock", provider_cli_config)
+    assert result.passed, "\n".join(map(str, result.diagnostics)) or result.output
+
+
+def test_a_same_named_app_that_no_deployer_owns_stops_the_databricks_plan(
+    provider_cli_config, default_stacks, tmp_path
+):
+    azure, databricks = default_stacks["mlplatform-dev-azure"], default_stacks["mlplatform-dev-databricks"]
+    test = mock_apply.environment_test(azure, databricks)
+    (lookup,) = test["run"]["databricks"]["override_data"]
+    lookup["values"]["owners"] = ["99999999-9999-4999-8999-999999999999"]
+    mock_apply.prepare(tmp_path / "mock", {"azure": azure, "databricks": databricks}, test)
+    result = mock_apply.run_test("dev", tmp_path / "mock", provider_cli_config)
+    assert not result.passed
+    assert any("owned by none of the environment's azure.deployers" in d.detail for d in result.diagnostics), (
+        result.output
+    )

@@ -30,6 +30,9 @@ from typing import Any
 from tools.terraform_check import Diagnostic, run_terraform, strip_metadata
 
 MOCKS = Path(__file__).resolve().parent.parent / "tests" / "mocks"
+APP_CLIENT_ID = "9f405162-0000-4000-8000-0000000000c2"
+"""The ML app's client id in the mocks (tests/mocks/azuread): the azure run creates the app with it,
+and the databricks run's lookup by display name finds the same app."""
 
 
 def testable(stack: Mapping[str, Any]) -> dict[str, Any]:
@@ -147,9 +150,16 @@ def _databricks_run(databricks: Mapping[str, Any]) -> dict[str, Any]:
                     f"{job}'s job cluster must use the platform's cluster policy",
                 ),
             ]
+    data_overrides = []
+    owners = local_value(databricks, "expected_owners")
+    if owners:
+        # The app found by display name is the azure stack's: its owners are the deployers.
+        lookup = only_id(databricks, "azuread_application", section="data")
+        data_overrides.append({"target": lookup, "values": {"owners": owners, "client_id": APP_CLIENT_ID}})
     return {
         "command": "apply",
         "module": {"source": "./databricks"},
+        "override_data": data_overrides,
         "assert": [
             *job_asserts,
             _assert(

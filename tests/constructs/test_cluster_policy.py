@@ -13,7 +13,6 @@ PROPS = MlJobClusterPolicyProps(
     spark_version="15.4.x-cpu-ml-scala2.12",
     node_type_ids=("Standard_D4ds_v5", "Standard_D8ds_v5"),
     max_workers=4,
-    autotermination_minutes=20,
     custom_tags={"environment": "dev"},
 )
 
@@ -30,7 +29,6 @@ def test_definition_fixes_runtime_access_mode_cluster_type_and_tags_and_bounds_w
         },
         "autoscale.min_workers": {"type": "range", "minValue": 0, "maxValue": 4},
         "autoscale.max_workers": {"type": "range", "minValue": 1, "maxValue": 4},
-        "autotermination_minutes": {"type": "fixed", "value": 20, "hidden": True},
         "custom_tags.environment": {"type": "fixed", "value": "dev"},
     }
 

@@ -74,7 +74,8 @@ def test_two_markers_renew_every_2r_days_the_second_staggered_by_r_and_never_mov
         },
         logical_id(stack, "time_rotating", "rotation_b"): {
             "rotation_days": 60,
-            "rfc3339": f'${{timeadd({marker_a}.rfc3339, "720h")}}',
+            "rfc3339": f'${{(timecmp(timeadd({marker_a}.rfc3339, "720h"), plantimestamp()) > 0) ? '
+            f'timeadd({marker_a}.rfc3339, "-720h") : timeadd({marker_a}.rfc3339, "720h")}}',
             "lifecycle": {"ignore_changes": ["rfc3339", "rotation_days"]},
         },
     }
