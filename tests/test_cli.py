@@ -52,6 +52,8 @@ def test_the_real_cli_synthesizes_all_then_one_environment_from_a_plain_shell(tm
         output = result.stdout + result.stderr
         assert "checkpoint" not in output.lower() and "ENOTFOUND" not in output  # telemetry is off
         assert "Node 20 is end-of-life" not in output
+        # written to a pipe (a file, a CI log): no spinner frames, no terminal escapes, a few plain lines
+        assert "\x1b" not in output and len(output.splitlines()) < 40, output[:2000]
     assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []
 
 
