@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from .addresses import IpRule
 from .monitoring import MonitoringSettings
-from .network import PrivateEndpointSettings, check_vault_access
+from .network import PrivateEndpointSettings, check_vault_access, subscription_of
 from .types import (
     ApplicationDisplayName,
     AzureRegion,
@@ -98,7 +98,7 @@ class KeyVaultSettings(Strict):
 
     @model_validator(mode="after")
     def _reachable(self) -> KeyVaultSettings:
-        check_vault_access(self.public_network_access_enabled, self.private_endpoint)
+        check_vault_access(self.public_network_access_enabled, self.private_endpoint, self.allowed_ip_ranges)
         return self
 
 
@@ -125,6 +125,18 @@ class AzureSettings(Strict):
     """Tags on the resource group and vault, next to `environment` and `managed-by`."""
     monitoring: MonitoringSettings = MonitoringSettings()
     """Vault audit logs and secret-expiry events; off unless set."""
+
+    @model_validator(mode="after")
+    def _endpoint_in_the_vault_subscription(self) -> AzureSettings:
+        endpoint = self.key_vault.private_endpoint
+        if endpoint is not None and subscription_of(endpoint.subnet_id) != self.subscription_id:
+            raise ValueError(
+                f"key_vault.private_endpoint.subnet_id is in subscription {subscription_of(endpoint.subnet_id)}, the "
+                f"vault and its endpoint in {self.subscription_id}: a private endpoint must be in its virtual "
+                "network's subscription; use a subnet of the vault's subscription (a DNS zone in a hub "
+                "subscription is fine)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _deployers_once(self) -> AzureSettings:

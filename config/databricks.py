@@ -101,7 +101,17 @@ class SecretScopeSettings(Strict):
     name: SecretScopeName | None = None
     """Default `<prefix>-<env>-keyvault`."""
     manage_group: GroupName | None = None
-    """A workspace group that gets MANAGE on the scope."""
+    """A workspace group that gets MANAGE on the scope; never `users` (every workspace user)."""
+
+    @field_validator("manage_group")
+    @classmethod
+    def _not_everyone(cls, value: str | None) -> str | None:
+        if value is not None and value.lower() == "users":
+            raise ValueError(
+                "'users' is every workspace user: MANAGE on the scope that holds the client secret would let "
+                "anyone read it or change its ACL; name the group of the platform's administrators"
+            )
+        return value
 
 
 class AdlsSettings(Strict):
@@ -214,7 +224,18 @@ class InferenceTableSettings(Strict):
     schema_name: UcIdentifier = Field(alias="schema")
     """Schema of the inference table (written `schema:`)."""
     table_prefix: UcIdentifier | None = None
-    """Table name prefix; default the endpoint name."""
+    """Table name prefix; default the endpoint name. Databricks names the table `<prefix>_payload`,
+    which must fit Unity Catalog's 255 characters: at most 247."""
+
+    @field_validator("table_prefix")
+    @classmethod
+    def _room_for_the_suffix(cls, value: str | None) -> str | None:
+        if value is not None and len(value) + len("_payload") > 255:
+            raise ValueError(
+                f"{len(value)} characters: Databricks names the table <prefix>_payload, which must fit Unity "
+                "Catalog's 255 characters; use at most 247"
+            )
+        return value
 
 
 class RateLimitSettings(Strict):

@@ -22,7 +22,8 @@ SubnetId = Annotated[
 VaultPrivateDnsZoneId = Annotated[
     str,
     azure_resource_id(
-        r"Microsoft\.Network/privateDnsZones/privatelink\.vaultcore\.[a-z0-9.]+",
+        # Exactly the public cloud's vault zone: the azurerm provider here runs in the public cloud.
+        r"Microsoft\.Network/privateDnsZones/privatelink\.vaultcore\.azure\.net",
         "Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net",
     ),
 ]
@@ -38,13 +39,28 @@ class PrivateEndpointSettings(Strict):
     resolve the vault privately); the endpoint registers its A record there."""
 
 
-def check_vault_access(public_network_access_enabled: bool, private_endpoint: PrivateEndpointSettings | None) -> None:
-    """Public access off is only reachable through a private endpoint (raises ValueError)."""
+def check_vault_access(
+    public_network_access_enabled: bool,
+    private_endpoint: PrivateEndpointSettings | None,
+    allowed_ip_ranges: list[str] | tuple[str, ...] = (),
+) -> None:
+    """Public access off is only reachable through a private endpoint, and leaves firewall ranges
+    nothing to do (raises ValueError)."""
     if not public_network_access_enabled and private_endpoint is None:
         raise ValueError(
             "public_network_access_enabled: false needs private_endpoint (subnet_id, private_dns_zone_id): "
             "otherwise nothing can reach the vault to write the secret"
         )
+    if not public_network_access_enabled and allowed_ip_ranges:
+        raise ValueError(
+            f"allowed_ip_ranges ({', '.join(allowed_ip_ranges)}) do nothing while public_network_access_enabled is "
+            "false (the default outside dev with a private endpoint): remove them, or turn public access on"
+        )
 
 
-__all__ = ["PrivateEndpointSettings", "SubnetId", "VaultPrivateDnsZoneId", "check_vault_access"]
+def subscription_of(resource_id: str) -> str:
+    """The subscription GUID of an Azure resource id, lowercase."""
+    return resource_id.split("/")[2].lower()
+
+
+__all__ = ["PrivateEndpointSettings", "SubnetId", "VaultPrivateDnsZoneId", "check_vault_access", "subscription_of"]

@@ -246,7 +246,7 @@ def knobs():
         }
         azure["key_vault"].update(
             network_default_action="Allow",
-            public_network_access_enabled=False,
+            public_network_access_enabled=True,
             allowed_ip_ranges=["198.51.100.7/32", "198.51.100.0/28"],
             prevent_destroy=True,
             secret_name="sp-secret",
@@ -299,7 +299,7 @@ def test_every_deployer_is_officer_once_with_its_own_wait_and_principal_type(def
 
 def test_network_rules_follow_config_and_single_addresses_drop_slash_32(knobs):
     vault = only(knobs, "azurerm_key_vault")
-    assert vault["public_network_access_enabled"] is False
+    assert vault["public_network_access_enabled"] is True
     assert vault["network_acls"] == {
         "bypass": "AzureServices",
         "default_action": "Allow",

@@ -212,6 +212,11 @@ SEMANTIC = [
         _both(
             _set("environments.staging.azure.subscription_id", "11111111-1111-1111-1111-111111111111"),
             _set("environments.staging.azure.resource_group", {"name": "rg-mlplatform-dev", "create": True}),
+            _set(  # the endpoint follows the vault into dev's subscription
+                "environments.staging.azure.key_vault.private_endpoint.subnet_id",
+                "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-network-dev/providers/"
+                "Microsoft.Network/virtualNetworks/vnet-mlplatform-dev/subnets/snet-private-endpoints",
+            ),
         ),
         ["environment 'staging': azure.resource_group.name", "also used by environment 'dev'"],
     ),

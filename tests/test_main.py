@@ -85,6 +85,44 @@ def _delete(path: str):
 BAD_CONFIGS = [
     # (case id, mutation, fragments every one of which the error line must contain)
     (
+        "vault-zone-not-exactly-the-vault-zone",
+        _set(
+            "environments.dev.azure.key_vault.private_endpoint.private_dns_zone_id",
+            "/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/rg-hub/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net.evil.example",
+        ),
+        ["environment 'dev'", "private_dns_zone_id", "privatelink.vaultcore.azure.net"],
+    ),
+    (
+        "endpoint-subnet-in-another-subscription",
+        _set(
+            "environments.prod.azure.key_vault.private_endpoint.subnet_id",
+            "/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/snet-pe",
+        ),
+        [
+            "environment 'prod'",
+            "subnet_id is in subscription 99999999-9999-9999-9999-999999999999",
+            "its virtual network's subscription",
+        ],
+    ),
+    (
+        "firewall-ranges-with-public-access-off",
+        _set("environments.staging.azure.key_vault.allowed_ip_ranges", ["203.0.113.0/24"]),
+        [
+            "environment 'staging'",
+            "allowed_ip_ranges (203.0.113.0/24) do nothing while public_network_access_enabled is false",
+        ],
+    ),
+    (
+        "scope-managed-by-every-user",
+        _set("environments.prod.databricks.secret_scope.manage_group", "Users"),
+        ["environment 'prod'", "secret_scope.manage_group", "'users' is every workspace user"],
+    ),
+    (
+        "inference-prefix-without-room-for-the-suffix",
+        _set("environments.prod.databricks.serving.ai_gateway.inference_table.table_prefix", "p" * 248),
+        ["environment 'prod'", "table_prefix", "248 characters", "at most 247"],
+    ),
+    (
         "workflows-without-git-source",
         _delete("environments.dev.databricks.workflows.git"),
         ["environment 'dev'", "databricks.workflows.git", "required field is missing"],
@@ -363,3 +401,34 @@ def test_admins_membership_outside_dev_is_warned(tmp_path):
 
 def test_default_raw_is_the_embedded_file():
     assert default_raw()["prefix"] == "mlplatform"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # a private DNS zone in a hub subscription (common): the endpoint stays in the vault's subscription
+        _set(
+            "environments.prod.azure.key_vault.private_endpoint.private_dns_zone_id",
+            "/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/rg-hub/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net",
+        ),
+        # a subnet id written with upper-case GUID letters
+        _set(
+            "environments.dev.azure.key_vault.private_endpoint.subnet_id",
+            "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-network-dev/providers/"
+            "Microsoft.Network/virtualNetworks/vnet-mlplatform-dev/subnets/snet-private-endpoints".upper()
+            .replace("/SUBSCRIPTIONS/", "/subscriptions/")
+            .replace("/RESOURCEGROUPS/", "/resourceGroups/")
+            .replace("/PROVIDERS/", "/providers/")
+            .replace("MICROSOFT.NETWORK/VIRTUALNETWORKS", "Microsoft.Network/virtualNetworks")
+            .replace("/SUBNETS/", "/subnets/"),
+        ),
+        # the longest inference table prefix that leaves room for `_payload`
+        _set("environments.prod.databricks.serving.ai_gateway.inference_table.table_prefix", "p" * 247),
+    ],
+    ids=["dns-zone-in-a-hub-subscription", "upper-case-subnet-id", "247-character-inference-prefix"],
+)
+def test_controls_stay_accepted(change):
+    from config import PlatformConfig
+    from tests.helpers import mutated
+
+    PlatformConfig.model_validate(mutated(change))
