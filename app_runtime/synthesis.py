@@ -10,8 +10,12 @@ binary here", which it returns as a note for the caller to show.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from cdktf import App
 
@@ -40,8 +44,47 @@ def stop_kernel() -> None:
     provider = getattr(getattr(sys.modules.get("jsii"), "kernel", None), "provider", None)
     process = getattr(getattr(provider, "_process", None), "_process", None)
     if isinstance(process, subprocess.Popen) and process.poll() is None:
+        # jsii's runtime script starts the real runtime as a child process: kill that too, or it
+        # goes on writing stack files for a moment after its parent is gone.
+        children = _descendants(process.pid)
         process.kill()
         process.wait(timeout=10)
+        for child in children:
+            try:
+                os.kill(child, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+        deadline = time.monotonic() + 10
+        while children and time.monotonic() < deadline:
+            children = [c for c in children if _alive(c)]
+            time.sleep(0.01)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc; empty elsewhere), children first."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: list[int] = []
+    queue = [pid]
+    while queue:
+        for child in parents.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 def new_app(outdir: str) -> App:
