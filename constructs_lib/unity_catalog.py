@@ -111,41 +111,48 @@ class UnityCatalogSchema(UnityCatalogSecurable):
         return catalog_grant, self.grant(principal, "SELECT")
 
 
-class UnityCatalogModel(UnityCatalogSecurable):
+class UnityCatalogSchemaObject(UnityCatalogSecurable):
+    """A securable inside a schema (`catalog.schema.name`): a registered model or a table."""
+
+    noun = ""
+    """How errors name this kind of securable."""
+
+    def __init__(self, scope: Construct, construct_id: str, full_name: str, schema: UnityCatalogSchema):
+        super().__init__(scope, construct_id, full_name)
+        self.schema = schema
+
+    def grant_with_parents(self, principal: Principal, privilege: str) -> tuple[Grant, Grant, Grant]:
+        """`privilege` here, with USE_SCHEMA and USE_CATALOG above it (without them it is unusable).
+
+        Returns (catalog grant, schema grant, this object's grant)."""
+        catalog_grant, schema_grant = self.schema.grant_use(principal)
+        return catalog_grant, schema_grant, self.grant(principal, privilege)
+
+
+class UnityCatalogModel(UnityCatalogSchemaObject):
     """A registered model (`catalog.schema.model`); `databricks_grant` names it with `model`."""
 
     securable_type = "model"
-
-    def __init__(self, scope: Construct, construct_id: str, full_name: str, schema: UnityCatalogSchema):
-        super().__init__(scope, construct_id, full_name)
-        self.schema = schema
+    noun = "a registered model"
 
     def grant_execute(self, principal: Principal) -> tuple[Grant, Grant, Grant]:
-        """Load and serve the model's versions (EXECUTE, with USE_SCHEMA and USE_CATALOG above it).
-
-        Returns (catalog grant, schema grant, model grant)."""
-        catalog_grant, schema_grant = self.schema.grant_use(principal)
-        return catalog_grant, schema_grant, self.grant(principal, "EXECUTE")
+        """Load and serve the model's versions (EXECUTE, with USE_SCHEMA and USE_CATALOG above it)."""
+        return self.grant_with_parents(principal, "EXECUTE")
 
 
-class UnityCatalogTable(UnityCatalogSecurable):
+class UnityCatalogTable(UnityCatalogSchemaObject):
     """A table (`catalog.schema.table`); `databricks_grant` names it with `table`."""
 
     securable_type = "table"
-
-    def __init__(self, scope: Construct, construct_id: str, full_name: str, schema: UnityCatalogSchema):
-        super().__init__(scope, construct_id, full_name)
-        self.schema = schema
+    noun = "a table"
 
     def grant_select(self, principal: Principal) -> tuple[Grant, Grant, Grant]:
-        """Read this table only (SELECT, with USE_SCHEMA and USE_CATALOG above it).
-
-        Returns (catalog grant, schema grant, table grant)."""
-        catalog_grant, schema_grant = self.schema.grant_use(principal)
-        return catalog_grant, schema_grant, self.grant(principal, "SELECT")
+        """Read this table only (SELECT, with USE_SCHEMA and USE_CATALOG above it)."""
+        return self.grant_with_parents(principal, "SELECT")
 
 
 S = TypeVar("S", bound=UnityCatalogSecurable)
+InSchema = TypeVar("InSchema", bound=UnityCatalogSchemaObject)
 
 
 class UnityCatalog(Construct):
@@ -178,22 +185,20 @@ class UnityCatalog(Construct):
             "schema", full_name, lambda child_id: UnityCatalogSchema(self, child_id, full_name, self.catalog(parts[0]))
         )
 
-    def table(self, full_name: str) -> UnityCatalogTable:
-        """`catalog.schema.table`."""
+    def _in_schema(self, kind: type[InSchema], full_name: str) -> InSchema:
+        """The one `kind` (model or table) named `catalog.schema.name`, with its schema's construct."""
         parts = full_name.split(".")
         if len(parts) != 3:
-            raise ValueError(f"a table is named catalog.schema.table, got {full_name!r}")
+            raise ValueError(f"{kind.noun} is named catalog.schema.{kind.securable_type}, got {full_name!r}")
         schema = ".".join(parts[:2])
         return self._one(
-            "table", full_name, lambda child_id: UnityCatalogTable(self, child_id, full_name, self.schema(schema))
+            kind.securable_type, full_name, lambda child_id: kind(self, child_id, full_name, self.schema(schema))
         )
+
+    def table(self, full_name: str) -> UnityCatalogTable:
+        """`catalog.schema.table`."""
+        return self._in_schema(UnityCatalogTable, full_name)
 
     def model(self, full_name: str) -> UnityCatalogModel:
         """`catalog.schema.model`."""
-        parts = full_name.split(".")
-        if len(parts) != 3:
-            raise ValueError(f"a registered model is named catalog.schema.model, got {full_name!r}")
-        schema = ".".join(parts[:2])
-        return self._one(
-            "model", full_name, lambda child_id: UnityCatalogModel(self, child_id, full_name, self.schema(schema))
-        )
+        return self._in_schema(UnityCatalogModel, full_name)
