@@ -12,38 +12,16 @@ validates each with the pinned providers (identical stacks once).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
-from tests.helpers import default_raw
+from tests.helpers import mutated
+from tests.test_main import _delete, _set
 
 Change = Callable[[dict[str, Any]], None]
 
 _SUB = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups"
 _PROD_SUB = "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups"
-
-
-def _set(path: str, value: Any) -> Change:
-    def change(raw: dict[str, Any]) -> None:
-        node = raw
-        keys = path.split(".")
-        for key in keys[:-1]:
-            node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
-        node[int(keys[-1]) if isinstance(node, list) else keys[-1]] = value
-
-    return change
-
-
-def _drop(path: str) -> Change:
-    def change(raw: dict[str, Any]) -> None:
-        node = raw
-        keys = path.split(".")
-        for key in keys[:-1]:
-            node = node[key]
-        node.pop(keys[-1], None)
-
-    return change
 
 
 def _local_everywhere(raw: dict[str, Any]) -> None:
@@ -136,7 +114,7 @@ AZURERM_STATE: list[Change] = [
         },
     ),
     _local_everywhere,
-    _drop("environments.dev.azure.key_vault.private_endpoint"),
+    _delete("environments.dev.azure.key_vault.private_endpoint"),
     _set("ci", {"github": {"repository": "my-org/mlplatform-cdktf"}, "create_identity": True}),
 ]
 
@@ -144,10 +122,13 @@ LOCAL_STATE: list[Change] = [_set("state", {"backend": "local"}), _local_everywh
 
 
 def _apply(changes: list[Change]) -> dict[str, Any]:
-    raw = copy.deepcopy(default_raw())
-    for change in changes:
-        change(raw)
-    return raw
+    """The default config with `changes` made, in order (a fresh copy)."""
+
+    def all_of(raw: dict[str, Any]) -> None:
+        for change in changes:
+            change(raw)
+
+    return mutated(all_of)
 
 
 def variants() -> dict[str, dict[str, Any]]:

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from config import DEFAULT_CONFIG_PATH, PlatformConfig
+from tools.terraform_check import strip_metadata  # noqa: F401  (drop cdktf's '//' metadata; one definition)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,15 +74,6 @@ def ref(stack: dict[str, Any], kind: str, attribute: str, section: str = "resour
     assert len(found) == 1, f"expected exactly one {kind}, found {sorted(found)}"
     prefix = "data." if section == "data" else ""
     return f"${{{prefix}{kind}.{next(iter(found))}.{attribute}}}"
-
-
-def strip_metadata(value: Any) -> Any:
-    """Drop cdktf's '//' metadata blocks so tests compare Terraform attributes only."""
-    if isinstance(value, dict):
-        return {k: strip_metadata(v) for k, v in value.items() if k != "//"}
-    if isinstance(value, list):
-        return [strip_metadata(v) for v in value]
-    return value
 
 
 def logical_id(stack: dict[str, Any], kind: str, fragment: str, section: str = "resource") -> str:
