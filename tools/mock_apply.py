@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.terraform_check import Diagnostic, run_terraform, strip_metadata
+from tools.terraform_check import Diagnostic, run_terraform
 
 MOCKS = Path(__file__).resolve().parent.parent / "tests" / "mocks"
 APP_CLIENT_ID = "9f405162-0000-4000-8000-0000000000c2"
@@ -279,7 +279,3 @@ def run_test(name: str, folder: Path, cli_config: Path) -> TestRun:
             )
     passed = result.returncode == 0 and not any(d.severity == "error" for d in diagnostics)
     return TestRun(name, passed, diagnostics, (result.stdout + result.stderr)[-6000:])
-
-
-def canonical(*stacks: Mapping[str, Any]) -> str:
-    return json.dumps([strip_metadata(testable(stack)) for stack in stacks], sort_keys=True)

@@ -284,7 +284,8 @@ def ensure(pins: list[ProviderPin], source: str, root: Path | None = None, log=s
         needed = missing(mirror, pins)
         if needed and source == "registry":
             why = mirror_from_registry(needed, mirror, log)
-            problems += [f"{pin}: {why}" for pin in missing(mirror, needed)] if why else []
+            if why:
+                problems += [f"{pin}: {why}" for pin in missing(mirror, needed)]
         elif needed and source == "source":
             for pin in needed:
                 why = build_from_source(pin, mirror, log)

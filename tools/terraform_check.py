@@ -16,6 +16,7 @@ provider is missing.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -68,14 +69,23 @@ class Diagnostic:
 
 
 def terraform_binary(environ: Mapping[str, str] = os.environ) -> Path:
-    """The Terraform on PATH, if it is at least MINIMUM_TERRAFORM; else TerraformUnavailable."""
+    """The Terraform on PATH, if it is at least MINIMUM_TERRAFORM; else TerraformUnavailable.
+
+    Its version is asked once per binary (every init, validate and test calls this)."""
     found = shutil.which("terraform", path=environ.get("PATH"))
-    wanted = ".".join(map(str, MINIMUM_TERRAFORM))
     if found is None:
         raise TerraformUnavailable(
-            f"terraform is not on PATH: the real-provider checks need Terraform >= {wanted} (e.g. 1.11.4 from "
+            f"terraform is not on PATH: the real-provider checks need Terraform >= {_WANTED} (e.g. 1.11.4 from "
             "your package manager or HashiCorp's releases)"
         )
+    return _checked(found)
+
+
+_WANTED = ".".join(map(str, MINIMUM_TERRAFORM))
+
+
+@functools.cache
+def _checked(found: str) -> Path:
     result = subprocess.run([found, "version", "-json"], capture_output=True, text=True, env=_env())
     try:
         version = json.loads(result.stdout)["terraform_version"]
@@ -83,7 +93,7 @@ def terraform_binary(environ: Mapping[str, str] = os.environ) -> Path:
     except (ValueError, KeyError):
         raise TerraformUnavailable(f"{found} did not report its version: {result.stderr.strip()[:200]}") from None
     if numbers < MINIMUM_TERRAFORM:
-        raise TerraformUnavailable(f"{found} is Terraform {version}; the real-provider checks need >= {wanted}")
+        raise TerraformUnavailable(f"{found} is Terraform {version}; the real-provider checks need >= {_WANTED}")
     return Path(found)
 
 
