@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_databricks.grant import Grant
 from constructs import Construct
 
@@ -40,16 +39,6 @@ class UnityCatalogSecurable(Construct):
         self.full_name = full_name
         self._grants: dict[Principal, Grant] = {}
         self._privileges: dict[Principal, list[str]] = {}
-        self._created_by: list[ITerraformDependable] = []
-
-    def created_by(self, resource: ITerraformDependable) -> None:
-        """This securable is created by `resource` in the same apply: every grant on it waits for it.
-        Call before granting anything on it (a ValueError otherwise)."""
-        if self._grants:
-            raise ValueError(
-                f"{self.full_name}: created_by(...) after grants were made on it; declare its creation first"
-            )
-        self._created_by.append(resource)
 
     def grant(self, principal: Principal, *privileges: str) -> Grant:
         """Give `principal` these privileges (added to what it already holds here, for this app).
@@ -65,7 +54,6 @@ class UnityCatalogSecurable(Construct):
                 principal.label,
                 principal=principal.name,
                 privileges=list(held),
-                depends_on=list(self._created_by) or None,
                 **securable_argument(self.securable_type, self.full_name),
             )
         else:

@@ -176,7 +176,7 @@ class DatabricksWorkspaceStack(TerraformStack):
         # The endpoint reaches its models as its creator (the deploying identity); the ML principal
         # needs its own Unity Catalog privileges for what its cluster and jobs do with the models.
         self.unity_catalog = UnityCatalog(self, "unity_catalog")
-        # The workflows create their registered model: declared before any grant on it.
+        # The workflows create their registered model, owned by the principal (no grant on it below).
         self.workflows = (
             MlWorkflows(
                 self,

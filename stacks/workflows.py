@@ -66,8 +66,6 @@ class MlWorkflows(Construct):
                 comment=f"Trained and promoted by the {environment.name} ML workflows (mlplatform-cdktf)",
             ),
         )
-        # Grants on the model (EXECUTE for serving, if it is served) wait for its creation.
-        unity_catalog.model(settings.model).created_by(self.model.model)
         # The owner needs to reach its model, read its inputs and write its outputs; nothing more.
         unity_catalog.schema(".".join(settings.model.split(".")[:2])).grant_use(principal)
         for table in settings.input_tables:
