@@ -28,7 +28,7 @@ VENV_PYTHON := .venv/bin/python
 STEP := tools/step.sh
 BENCH_RUNS ?= 3
 
-# Deploy flow: ENV names one environment of the config; LAYER (azure or databricks) narrows to one
+# Deploy flow: ENV names one environment of the config; LAYER (azure, databricks or serving) narrows to one
 # stack; AUTO_APPROVE=1 skips the CLI's own confirmation (CI); CONFIRM=<env> answers `make destroy`.
 # ENV and LAYER count only when given on the command line: ENV is also a shell startup variable.
 override ENV := $(if $(filter command line,$(origin ENV)),$(ENV))
@@ -44,7 +44,7 @@ help:
 	@echo "make test    install (with test tools), lint (ruff, mypy), run the whole test suite"
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make check   validate the config only (MLPLATFORM_CONFIG, MLPLATFORM_ENVIRONMENTS apply)"
-	@echo "make deploy ENV=dev [LAYER=azure|databricks] [AUTO_APPROVE=1]   deploy one environment (azure first)"
+	@echo "make deploy ENV=dev [LAYER=azure|databricks|serving] [AUTO_APPROVE=1]   deploy one environment (azure first)"
 	@echo "make diff ENV=dev [LAYER=...]        plan one environment's stacks without changing anything"
 	@echo "make output ENV=dev                  print one environment's stack outputs"
 	@echo "make destroy ENV=dev [CONFIRM=dev]   destroy one environment (asks you to type its name)"
@@ -128,7 +128,7 @@ bench: install
 require-env: install
 	@if [ -z "$(ENV)" ]; then echo "error: ENV is required, e.g. make $(MAKECMDGOALS) ENV=dev" >&2; exit 2; fi
 	@case '$(ENV)' in *[!a-z0-9]*) echo "error: ENV names one environment (got '$(ENV)'); deploy them one at a time, in order" >&2; exit 2;; esac
-	@case '$(LAYER)' in ''|azure|databricks) ;; *) echo "error: LAYER must be azure or databricks (got '$(LAYER)')" >&2; exit 2;; esac
+	@case '$(LAYER)' in ''|azure|databricks|serving) ;; *) echo "error: LAYER must be azure, databricks or serving (got '$(LAYER)')" >&2; exit 2;; esac
 	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --check --quiet
 	@for variable in $(DATABRICKS_SHADOWING); do \
 	  if [ -n "$${!variable:-}" ]; then \

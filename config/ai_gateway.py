@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .types import Strict, UcIdentifier
 
@@ -51,6 +51,14 @@ class AiGatewaySettings(Strict):
     """Track usage in system tables."""
     rate_limits: list[RateLimitSettings] = Field(default_factory=list)
     """Rate limits."""
+
+    @model_validator(mode="after")
+    def _something_on(self) -> AiGatewaySettings:
+        # An empty gateway would be an `ai_gateway {}` block the API reads back as absent: drift on
+        # every plan, and databricks 1.99.0 dereferences a missing gateway when it updates one.
+        if self.inference_table is None and not self.usage_tracking and not self.rate_limits:
+            raise ValueError("turns nothing on: set inference_table, usage_tracking or rate_limits, or omit ai_gateway")
+        return self
 
 
 __all__ = ["AiGatewaySettings", "InferenceTableSettings", "RateLimitSettings"]

@@ -17,6 +17,7 @@ from .types import (
     EnvVarName,
     GroupName,
     LowerGuid,
+    ModelAlias,
     ModelVersion,
     PipRequirement,
     RuntimeKey,
@@ -164,24 +165,48 @@ class ClusterSettings(Strict):
 
 
 class ServedModelSettings(Strict):
-    """One Unity Catalog model version the endpoint serves."""
+    """One Unity Catalog model the endpoint serves: a version that follows an alias, or a pinned version."""
 
     model: UcModelName
     """catalog.schema.model."""
-    version: ModelVersion
-    """The model version (write it as a number or as text)."""
+    alias: ModelAlias | None = None
+    """Serve the version this alias points at, looked up at every plan (e.g. `champion`, moved by the
+    deployment job). Exactly one of alias and version."""
+    version: ModelVersion | None = None
+    """Serve this version (write it as a number or as text). Exactly one of alias and version."""
     workload_size: Literal["Small", "Medium", "Large"] = "Small"
     """Concurrency of the served model."""
-    scale_to_zero: bool = True
-    """Scale to zero when idle."""
+    scale_to_zero: Literal[True] = True
+    """Scale to zero when idle. Only true: databricks 1.99.0 never sends a false `scale_to_zero_enabled`
+    (omitempty in databricks-sdk-go v0.93.0), and the API then refuses every update
+    (terraform-provider-databricks #3946, open)."""
     traffic_percentage: int | None = Field(default=None, ge=0, le=100)
     """Share of traffic; required on every model when there are several, summing to 100."""
     name: EndpointName | None = None
-    """Served entity name; default `<model>-<version>`."""
+    """Served entity name; default `<model>-<alias>` or `<model>-<version>`."""
     environment_vars: dict[EnvVarName, Annotated[str, StringConstraints(max_length=1024)]] = Field(default_factory=dict)
     """Plain environment variables of the model server (never secrets)."""
     secret_environment_vars: dict[EnvVarName, SecretName] = Field(default_factory=dict)
     """Environment variable -> secret key in this environment's Key Vault-backed scope."""
+
+    @field_validator("scale_to_zero", mode="before")
+    @classmethod
+    def _scale_to_zero_reaches_the_api(cls, value: Any) -> Any:
+        if value is False:
+            raise ValueError(
+                "false never reaches the API with databricks provider 1.99.0 (it drops false booleans; the API "
+                "then refuses every update of the endpoint: terraform-provider-databricks #3946); keep true, and "
+                "size the warm capacity with workload_size"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _alias_or_version(self) -> ServedModelSettings:
+        if (self.alias is None) == (self.version is None):
+            raise ValueError(
+                "give exactly one of alias (follow a Unity Catalog alias, e.g. champion) and version (pin one)"
+            )
+        return self
 
     @field_validator("version", mode="before")
     @classmethod
@@ -207,13 +232,13 @@ class ServedModelSettings(Strict):
     def _default_name_fits(self) -> ServedModelSettings:
         if self.name is None and len(self.served_name) > 63:
             raise ValueError(
-                f"the default served name {shorten(self.served_name)} (model-version) is longer than 63 characters; set name"
+                f"the default served name {shorten(self.served_name)} (model-alias or model-version) is longer than 63 characters; set name"
             )
         return self
 
     @property
     def served_name(self) -> str:
-        return self.name or f"{self.model.split('.')[-1]}-{self.version}"
+        return self.name or f"{self.model.split('.')[-1]}-{self.alias or self.version}"
 
 
 class ServingSettings(Strict):
@@ -222,7 +247,8 @@ class ServingSettings(Strict):
     name: EndpointName
     """Unique within the workspace."""
     served_models: list[ServedModelSettings] = Field(min_length=1, max_length=15)
-    """1-15 model versions, with their traffic split."""
+    """1-15 models (each by alias or pinned version), with their traffic split. The endpoint is created
+    once every one of them resolves to an existing version (README: First deploy)."""
     principal_permission: Literal["CAN_QUERY", "CAN_MANAGE"] = "CAN_QUERY"
     """CAN_QUERY calls the endpoint; CAN_MANAGE also deploys new model versions."""
     ai_gateway: AiGatewaySettings | None = None

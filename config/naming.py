@@ -5,7 +5,7 @@ bootstrap and `main.py --stacks` all call these, and a name set in config always
 default derived here (the stacks do `configured or default(...)`).
 """
 
-LAYERS = ("azure", "databricks")
+LAYERS = ("azure", "databricks", "serving")
 
 KEY_VAULT_DNS_SUFFIX = "vault.azure.net"
 """The public cloud's vault DNS suffix: the azurerm provider here runs with its default `environment`
@@ -18,7 +18,7 @@ def stack_id(prefix: str, environment: str, layer: str) -> str:
 
 
 def stack_ids(prefix: str, environment: str) -> dict[str, str]:
-    """Both layers' stack ids of one environment, by layer."""
+    """Every layer's stack id of one environment, by layer."""
     return {layer: stack_id(prefix, environment, layer) for layer in LAYERS}
 
 

@@ -150,6 +150,28 @@ UcModelName = Annotated[
 UcIdentifier = Annotated[str, pattern(r"\w[\w-]{0,254}", "a Unity Catalog name: letters, digits, '_' and '-'")]
 EnvVarName = Annotated[str, pattern(r"[A-Za-z_][A-Za-z0-9_]*", "letters, digits and '_', not starting with a digit")]
 ModelVersion = Annotated[str, pattern(r"[1-9][0-9]*", "a model version number such as 3")]
+
+
+def _check_model_alias(value: str) -> str:
+    # MLflow reserves `latest` and `v<number>` (they name versions in models:/ URIs); Unity Catalog
+    # names the alias in a URL path segment (PUT .../models/{full_name}/aliases/{alias}).
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,254}", value, re.ASCII):
+        raise ValueError(
+            f"invalid alias {shorten(value)}: 1-255 letters, digits and '_', starting with a letter, e.g. champion"
+        )
+    if value.lower() == "latest" or re.fullmatch(r"[vV][0-9]+", value):
+        raise ValueError(f"{value!r} is reserved by MLflow for versions; name the alias, e.g. champion")
+    return value
+
+
+ModelAlias = Annotated[
+    str,
+    checked(
+        _check_model_alias,
+        "a Unity Catalog model alias such as champion: 1-255 letters, digits and '_', starting with a letter, "
+        "not `latest` or `v<number>`",
+    ),
+]
 RuntimeKey = Annotated[
     str, pattern(r"[0-9]+\.[0-9]+\.x-[a-z0-9-]+-scala[0-9.]+", "a runtime key such as 15.4.x-cpu-ml-scala2.12")
 ]

@@ -18,8 +18,10 @@ from .principals import Principal
 class ObjectPermissions(Construct):
     """Accumulates (principal -> level) grants for one object, e.g. `cluster_id=...`."""
 
-    def __init__(self, scope: Construct, construct_id: str, **object_reference: Any):
+    def __init__(self, scope: Construct, construct_id: str, *, count: Any = None, **object_reference: Any):
+        """`count`: the object's own `count` (0 or 1) when the object may not exist yet."""
         super().__init__(scope, construct_id)
+        self._count = count
         if len(object_reference) != 1:
             raise ValueError("ObjectPermissions takes exactly one object reference, e.g. cluster_id=...")
         self._object_reference = object_reference
@@ -33,7 +35,9 @@ class ObjectPermissions(Construct):
         self._grants[principal] = permission_level
         access_control = [p.access_control(level) for p, level in self._grants.items()]
         if self.resource is None:
-            self.resource = Permissions(self, "permissions", access_control=access_control, **self._object_reference)
+            self.resource = Permissions(
+                self, "permissions", count=self._count, access_control=access_control, **self._object_reference
+            )
         else:
             self.resource.put_access_control(access_control)
         return self.resource

@@ -61,4 +61,10 @@ class KeyVaultBackedSecretScope(Construct):
 
     def reference(self, key: str) -> str:
         """`{{secrets/<scope>/<key>}}`: Databricks resolves it at run time; the value never appears here."""
-        return f"{{{{secrets/{self.scope.name}/{key}}}}}"
+        return secret_reference(self.scope.name, key)
+
+
+def secret_reference(scope_name: str, key: str) -> str:
+    """`{{secrets/<scope>/<key>}}`, for a scope named in config (e.g. from another stack): Databricks
+    resolves it in Spark conf and serving environment variables at run time."""
+    return f"{{{{secrets/{scope_name}/{key}}}}}"

@@ -11,11 +11,12 @@ from .azure import AzureIdentityStack
 from .backend import attach_backend
 from .ci import GitHubCiStack
 from .databricks import DatabricksWorkspaceStack
+from .serving import ServingStack
 from .tfc import TfcBootstrapStack
 
 
 def build_app(app: App, config: PlatformConfig) -> None:
-    """Add both layers' stacks for every configured environment to `app`, the Terraform Cloud
+    """Add the three layers' stacks for every configured environment to `app`, the Terraform Cloud
     bootstrap stack when the global state is `cloud` with a `bootstrap` section, and the CI
     identity stack when `ci.create_identity` is set."""
     for environment in config.environments:
@@ -26,7 +27,10 @@ def build_app(app: App, config: PlatformConfig) -> None:
         # No cross-stack reference (it would read the azure state, which holds the client passwords):
         # the order is a plain stack dependency, so `cdktf deploy` applies azure first.
         databricks.add_dependency(azure)
-        for stack, layer in ((azure, "azure"), (databricks, "databricks")):
+        # The serving stack reads the model the databricks stack creates (stacks/serving.py).
+        serving = ServingStack(app, ids["serving"], prefix=config.prefix, environment=environment)
+        serving.add_dependency(databricks)
+        for stack, layer in ((azure, "azure"), (databricks, "databricks"), (serving, "serving")):
             attach_backend(stack, state, prefix=config.prefix, environment=environment.name, layer=layer)
     if isinstance(config.state, CloudState) and has_bootstrap(config):
         TfcBootstrapStack(

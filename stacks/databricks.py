@@ -13,28 +13,35 @@ from constructs_lib.entra_application import EntraApplicationLookup
 from constructs_lib.ml_cluster import MlCluster, MlClusterProps, adls_oauth_spark_conf
 from constructs_lib.principals import Principal
 from constructs_lib.secret_scope import KeyVaultBackedSecretScope, KeyVaultBackedSecretScopeProps
-from constructs_lib.serving_endpoint import (
-    AiGateway,
-    InferenceTable,
-    RateLimit,
-    ServedEntity,
-    ServingEndpoint,
-    ServingEndpointProps,
-)
 from constructs_lib.unity_catalog import UnityCatalog
 from constructs_lib.workspace_principal import WorkspaceServicePrincipal, WorkspaceServicePrincipalProps
 
 from .workflows import MlWorkflows
 
 
-def _ai_gateway(settings) -> AiGateway | None:
-    if settings is None:
-        return None
-    table = settings.inference_table
-    return AiGateway(
-        inference_table=InferenceTable(table.catalog, table.schema_name, table.table_prefix) if table else None,
-        usage_tracking=settings.usage_tracking,
-        rate_limits=tuple(RateLimit(r.calls, r.key, r.renewal_period) for r in settings.rate_limits),
+def workspace_providers(
+    stack: TerraformStack, *, prefix: str, environment: EnvironmentSettings
+) -> EntraApplicationLookup:
+    """The databricks provider on the environment's workspace with Entra ID auth, azuread for the
+    lookup of the ML app, and the lookup itself (its `client_id` binds and names the principal)."""
+    azure = environment.azure
+    DatabricksProvider(
+        stack,
+        "databricks",
+        host=environment.databricks.workspace.host,
+        azure_workspace_resource_id=environment.databricks.workspace.resource_id,
+        azure_tenant_id=azure.tenant_id,
+        # On agents the managed identity is the only credential: pinned, no other method can win.
+        # Where it runs locally (laptop: azure-cli, CI: github-oidc-azure) the deploy targets
+        # refuse the Databricks variables that would shadow Entra ID (Makefile: require-env).
+        auth_type="azure-msi" if environment.execution_mode == "agent" else None,
+    )
+    AzureadProvider(stack, "azuread", tenant_id=azure.tenant_id)
+    return EntraApplicationLookup(
+        stack,
+        "ml_application",
+        display_name=azure.application.display_name or ml_identity_name(prefix, environment.name),
+        owned_by=tuple(deployer.object_id for deployer in azure.deployers),
     )
 
 
@@ -60,29 +67,11 @@ class DatabricksWorkspaceStack(TerraformStack):
     ):
         super().__init__(scope, stack_id)
         settings = environment.databricks
-        host = settings.workspace.host
         azure = environment.azure
         vault = azure.key_vault
         tenant_id = azure.tenant_id
 
-        DatabricksProvider(
-            self,
-            "databricks",
-            host=host,
-            azure_workspace_resource_id=settings.workspace.resource_id,
-            azure_tenant_id=tenant_id,
-            # On agents the managed identity is the only credential: pinned, no other method can win.
-            # Where it runs locally (laptop: azure-cli, CI: github-oidc-azure) the deploy targets
-            # refuse the Databricks variables that would shadow Entra ID (Makefile: require-env).
-            auth_type="azure-msi" if environment.execution_mode == "agent" else None,
-        )
-        AzureadProvider(self, "azuread", tenant_id=tenant_id)
-        application = EntraApplicationLookup(
-            self,
-            "ml_application",
-            display_name=azure.application.display_name or ml_identity_name(prefix, environment.name),
-            owned_by=tuple(deployer.object_id for deployer in azure.deployers),
-        )
+        application = workspace_providers(self, prefix=prefix, environment=environment)
 
         sp = settings.service_principal
         self.principal = WorkspaceServicePrincipal(
@@ -147,34 +136,9 @@ class DatabricksWorkspaceStack(TerraformStack):
             self.cluster.grant_attach(Principal.group(cluster.users_group))
 
         serving = settings.serving
-        self.endpoint = ServingEndpoint(
-            self,
-            "serving_endpoint",
-            ServingEndpointProps(
-                name=serving.name,
-                served_entities=tuple(
-                    ServedEntity(
-                        name=m.served_name,
-                        entity_name=m.model,
-                        entity_version=m.version,
-                        workload_size=m.workload_size,
-                        scale_to_zero_enabled=m.scale_to_zero,
-                        environment_vars={
-                            **m.environment_vars,
-                            **{var: self.secret_scope.reference(key) for var, key in m.secret_environment_vars.items()},
-                        },
-                    )
-                    for m in serving.served_models
-                ),
-                routes=tuple(serving.traffic()),
-                ai_gateway=_ai_gateway(serving.ai_gateway),
-                tags={"environment": environment.name, **serving.tags},
-            ),
-        )
-        self.endpoint.grant(ml, serving.principal_permission)
 
-        # The endpoint reaches its models as its creator (the deploying identity); the ML principal
-        # needs its own Unity Catalog privileges for what its cluster and jobs do with the models.
+        # The endpoint (the serving stack) reaches its models as its creator, the deploying identity;
+        # the ML principal needs its own Unity Catalog privileges for what its cluster and jobs do.
         self.unity_catalog = UnityCatalog(self, "unity_catalog")
         # The workflows create their registered model, owned by the principal (no grant on it below).
         self.workflows = (
@@ -200,8 +164,6 @@ class DatabricksWorkspaceStack(TerraformStack):
         # request and response payloads are not its business (least privilege).
 
         outputs = {
-            "serving_endpoint_url": (self.endpoint.invocation_url(host), "POST scoring requests here"),
-            "serving_endpoint_name": (self.endpoint.name, "Name of the model serving endpoint"),
             "cluster_id": (self.cluster.cluster_id, "Id of the ML cluster that runs as the ML principal"),
             "secret_scope_name": (self.secret_scope.name, "Key Vault-backed secret scope holding the client secret"),
             "principal_application_id": (self.principal.application_id, "Application id of the ML principal"),

@@ -9,7 +9,7 @@ from config.naming import state_key
 from tests.helpers import DEFAULT_CONFIG_PATH, config_from, mutated, synth_stacks
 
 EXPECTED_STACKS = [
-    f"mlplatform-{env}-{layer}" for env in ("dev", "staging", "prod") for layer in ("azure", "databricks")
+    f"mlplatform-{env}-{layer}" for env in ("dev", "staging", "prod") for layer in ("azure", "databricks", "serving")
 ]
 
 
@@ -45,7 +45,7 @@ def test_azurerm_backend_uses_one_key_per_environment_and_layer():
             }
         )
     )
-    for layer in ("azure", "databricks"):
+    for layer in ("azure", "databricks", "serving"):
         assert stacks[f"mlplatform-dev-{layer}"]["terraform"]["backend"] == {
             "azurerm": {
                 "container_name": "tfstate",

@@ -42,11 +42,16 @@ def test_the_real_cli_synthesizes_all_then_one_environment_from_a_plain_shell(tm
     stale.mkdir()
     everything = cdktf(tmp_path, "synth", "--output", str(outdir))
     assert everything.returncode == 0, everything.stdout + everything.stderr
-    assert len(stacks_in(outdir)) == 7
+    assert len(stacks_in(outdir)) == 10
     assert not stale.exists()
     one = cdktf(tmp_path, "synth", "--output", str(outdir), MLPLATFORM_ENVIRONMENTS="dev")
     assert one.returncode == 0, one.stdout + one.stderr  # used to fail: ENOENT lstat ...staging-azure
-    assert stacks_in(outdir) == ["mlplatform-dev-azure", "mlplatform-dev-databricks", "mlplatform-tfc"]
+    assert stacks_in(outdir) == [
+        "mlplatform-dev-azure",
+        "mlplatform-dev-databricks",
+        "mlplatform-dev-serving",
+        "mlplatform-tfc",
+    ]
     assert sorted(p.name for p in (outdir / "stacks").iterdir()) == stacks_in(outdir)
     for result in (everything, one):
         output = result.stdout + result.stderr
@@ -60,7 +65,9 @@ def test_the_real_cli_synthesizes_all_then_one_environment_from_a_plain_shell(tm
 @pytest.mark.skipif(not CDKTF.exists(), reason="node_modules is not installed")
 def test_a_config_mistake_through_the_cli_exits_2_and_is_printed_once(tmp_path):
     config = tmp_path / "environments.yaml"
-    config.write_text((ROOT / "config" / "environments.yaml").read_text().replace("version: 7", "version: 010"))
+    config.write_text(
+        (ROOT / "config" / "environments.yaml").read_text().replace("max_workers: 4\n", "max_workers: 010\n", 1)
+    )
     result = cdktf(tmp_path, "synth", "--output", str(tmp_path / "cdktf.out"), MLPLATFORM_CONFIG=str(config))
     assert result.returncode == 2
     output = result.stdout + result.stderr

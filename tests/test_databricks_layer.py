@@ -1,4 +1,4 @@
-"""The databricks layer: principal and role, Key Vault-backed scope, ML cluster, serving endpoint."""
+"""The databricks layer: principal and role, Key Vault-backed scope, ML cluster, Unity Catalog grants."""
 
 from __future__ import annotations
 
@@ -124,66 +124,6 @@ def test_cluster_permissions_restart_for_principal_attach_for_users(prod):
     ]
 
 
-def test_serving_endpoint_serves_unity_catalog_versions_with_a_traffic_split(prod):
-    endpoint = strip_metadata(only(prod, "databricks_model_serving"))
-    assert endpoint["name"] == "mlplatform-prod-churn"
-    assert endpoint["config"] == {
-        "served_entities": [
-            {
-                "name": "churn_classifier-7",
-                "entity_name": "ml_prod.models.churn_classifier",
-                "entity_version": "7",
-                "workload_size": "Medium",
-                "scale_to_zero_enabled": False,
-            },
-            {
-                "name": "churn_classifier-8",
-                "entity_name": "ml_prod.models.churn_classifier",
-                "entity_version": "8",
-                "workload_size": "Small",
-                "scale_to_zero_enabled": False,
-            },
-        ],
-        "traffic_config": {
-            "routes": [
-                {"served_entity_name": "churn_classifier-7", "traffic_percentage": 90},
-                {"served_entity_name": "churn_classifier-8", "traffic_percentage": 10},
-            ]
-        },
-    }
-    assert endpoint["ai_gateway"] == {
-        "inference_table_config": {
-            "catalog_name": "ml_prod",
-            "enabled": True,
-            "schema_name": "monitoring",
-            "table_name_prefix": "churn",
-        },
-        "rate_limits": [{"calls": 1000, "key": "endpoint", "renewal_period": "minute"}],
-        "usage_tracking_config": {"enabled": True},
-    }
-    assert endpoint["tags"] == [{"key": "environment", "value": "prod"}]
-
-
-def test_dev_endpoint_scales_to_zero_with_one_route(stacks):
-    dev = stacks["mlplatform-dev-databricks"]
-    config = only(dev, "databricks_model_serving")["config"]
-    assert config["served_entities"][0]["scale_to_zero_enabled"] is True
-    assert config["traffic_config"] == {
-        "routes": [{"served_entity_name": "churn_classifier-1", "traffic_percentage": 100}]
-    }
-
-
-def test_principal_may_query_the_endpoint(prod):
-    permissions = _permissions(prod, "serving_endpoint_id")
-    assert permissions["serving_endpoint_id"] == ref(prod, "databricks_model_serving", "serving_endpoint_id")
-    assert permissions["access_control"] == [
-        {
-            "permission_level": "CAN_QUERY",
-            "service_principal_name": ref(prod, "databricks_service_principal", "application_id"),
-        },
-    ]
-
-
 def _uc_grants(stack):
     """(securable type, name, principal, privileges) of every databricks_grant in the stack."""
     found = []
@@ -211,13 +151,10 @@ def test_principal_gets_exactly_its_unity_catalog_privileges_non_authoritatively
         assert "databricks_grants" not in stack["resource"], env
 
 
-def test_outputs_give_the_invocation_url_and_names(prod):
+def test_outputs_give_the_cluster_scope_and_principal(prod):
     outputs = {k: v["value"] for k, v in prod["output"].items()}
-    endpoint_name = ref(prod, "databricks_model_serving", "name")
+    assert "databricks_model_serving" not in prod["resource"]  # the serving stack has it
     assert outputs == {
-        "serving_endpoint_url": f"https://adb-3333333333333333.13.azuredatabricks.net/serving-endpoints/"
-        f"{endpoint_name}/invocations",
-        "serving_endpoint_name": endpoint_name,
         "cluster_id": ref(prod, "databricks_cluster", "id"),
         "secret_scope_name": ref(prod, "databricks_secret_scope", "name"),
         "principal_application_id": ref(prod, "databricks_service_principal", "application_id"),
@@ -364,12 +301,5 @@ def test_adls_oauth_reads_the_client_secret_as_a_scope_reference(knobs):
     )
 
 
-def test_endpoint_secrets_are_scope_references_and_manage_is_granted(knobs):
-    entity = only(knobs, "databricks_model_serving")["config"]["served_entities"][0]
-    scope = ref(knobs, "databricks_secret_scope", "name")
-    assert entity["environment_vars"] == {
-        "LOG_LEVEL": "INFO",
-        "FEATURE_STORE_KEY": f"{{{{secrets/{scope}/feature-key}}}}",
-    }
-    assert _permissions(knobs, "serving_endpoint_id")["access_control"][0]["permission_level"] == "CAN_MANAGE"
+def test_the_configured_scope_name_is_used(knobs):
     assert only(knobs, "databricks_secret_scope")["name"] == "churn-kv"

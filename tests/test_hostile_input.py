@@ -392,13 +392,15 @@ _DEFAULT_TEXT = (ROOT / "config" / "environments.yaml").read_text()
 TEXT = [
     (
         "octal-looking-version",
-        _DEFAULT_TEXT.replace("version: 7\n", "version: 010\n"),
+        _DEFAULT_TEXT.replace("min_cores: 4\n", "min_cores: 010\n")
+        if "min_cores: 4\n" in _DEFAULT_TEXT
+        else _DEFAULT_TEXT.replace("max_workers: 4\n", "max_workers: 010\n", 1),
         "'010' is ambiguous (a YAML 1.1 octal",
         "or quote it ('010')",
     ),
     (
         "yes-for-a-switch",
-        _DEFAULT_TEXT.replace("scale_to_zero: true", "scale_to_zero: yes", 1),
+        _DEFAULT_TEXT.replace("usage_tracking: true", "usage_tracking: yes", 1),
         "'yes' is ambiguous",
         "write true or false",
     ),
@@ -579,7 +581,7 @@ def test_every_accepted_config_synthesizes(tmp_path):
         build_app(app, config)
     synth(app)
     stacks = sorted(p.name for p in (tmp_path / "out" / "stacks").iterdir())
-    assert len(stacks) == 7 * len(ACCEPTED)
+    assert len(stacks) == 10 * len(ACCEPTED)  # three environments of three layers, and the bootstrap
 
 
 def test_merge_keys_are_accepted_and_explicit_keys_override(tmp_path):

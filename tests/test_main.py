@@ -219,9 +219,34 @@ BAD_CONFIGS = [
         ["environment 'dev'", "databricks.cluster", "min_workers (9) must be <= max_workers (2)"],
     ),
     (
+        "scale-to-zero-off-never-reaches-the-api",
+        _set("environments.prod.databricks.serving.served_models.0.scale_to_zero", False),
+        ["environment 'prod'", "databricks.serving.served_models[0].scale_to_zero", "#3946"],
+    ),
+    (
+        "alias-and-version",
+        _set("environments.prod.databricks.serving.served_models.0.version", 3),
+        ["environment 'prod'", "databricks.serving.served_models[0]", "exactly one of alias"],
+    ),
+    (
+        "alias-reserved-by-mlflow",
+        _set("environments.dev.databricks.serving.served_models.0.alias", "v2"),
+        ["environment 'dev'", "databricks.serving.served_models[0].alias", "reserved by MLflow"],
+    ),
+    (
+        "alias-not-an-identifier",
+        _set("environments.dev.databricks.serving.served_models.0.alias", "champion/prod"),
+        ["environment 'dev'", "databricks.serving.served_models[0].alias", "letters, digits and '_'"],
+    ),
+    (
+        "gateway-that-turns-nothing-on",
+        _set("environments.staging.databricks.serving.ai_gateway", {}),
+        ["environment 'staging'", "databricks.serving.ai_gateway", "turns nothing on"],
+    ),
+    (
         "traffic-not-100",
-        _set("environments.prod.databricks.serving.served_models.1.traffic_percentage", 20),
-        ["environment 'prod'", "databricks.serving", "must sum to 100 (got 110)"],
+        _set("environments.prod.databricks.serving.served_models.0.traffic_percentage", 90),
+        ["environment 'prod'", "databricks.serving", "must sum to 100 (got 90)"],
     ),
     (
         "unknown-key",
@@ -384,7 +409,12 @@ def test_selected_environments_are_the_only_stacks_synthesized(tmp_path, previou
     result = run_main(tmp_path, selection="prod")
     assert result.returncode == 0, result.stderr
     manifest = json.loads((previous_output / "manifest.json").read_text())
-    assert sorted(manifest["stacks"]) == ["mlplatform-prod-azure", "mlplatform-prod-databricks", "mlplatform-tfc"]
+    assert sorted(manifest["stacks"]) == [
+        "mlplatform-prod-azure",
+        "mlplatform-prod-databricks",
+        "mlplatform-prod-serving",
+        "mlplatform-tfc",
+    ]
     # a stack no longer configured is removed, as `cdktf synth` does; nothing of staging is left behind
     assert not (previous_output / "stacks" / "mlplatform-dev-azure").exists()
     assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []

@@ -40,12 +40,12 @@ def commands(result: subprocess.CompletedProcess) -> list[str]:
         (
             ("deploy", "ENV=dev"),
             False,
-            "MLPLATFORM_ENVIRONMENTS='dev' cdktf deploy mlplatform-dev-azure mlplatform-dev-databricks",
+            "MLPLATFORM_ENVIRONMENTS='dev' cdktf deploy mlplatform-dev-azure mlplatform-dev-databricks mlplatform-dev-serving",
         ),
         (
             ("deploy", "ENV=prod"),
             True,
-            "MLPLATFORM_ENVIRONMENTS='prod' cdktf deploy mlplatform-prod-azure mlplatform-prod-databricks --auto-approve",
+            "MLPLATFORM_ENVIRONMENTS='prod' cdktf deploy mlplatform-prod-azure mlplatform-prod-databricks mlplatform-prod-serving --auto-approve",
         ),
         (
             ("deploy", "ENV=dev", "LAYER=databricks"),
@@ -55,7 +55,7 @@ def commands(result: subprocess.CompletedProcess) -> list[str]:
         (
             ("output", "ENV=staging"),
             False,
-            "MLPLATFORM_ENVIRONMENTS='staging' cdktf output mlplatform-staging-azure mlplatform-staging-databricks",
+            "MLPLATFORM_ENVIRONMENTS='staging' cdktf output mlplatform-staging-azure mlplatform-staging-databricks mlplatform-staging-serving",
         ),
     ],
     ids=["both-layers", "ci-auto-approves", "one-layer", "output"],
@@ -84,7 +84,7 @@ def test_env_is_required(target):
 def test_an_unknown_layer_is_an_error_before_anything_runs():
     result = make("diff", "ENV=dev", "LAYER=azur")
     assert result.returncode != 0
-    assert "error: LAYER must be azure or databricks (got 'azur')" in result.stderr
+    assert "error: LAYER must be azure, databricks or serving (got 'azur')" in result.stderr
     assert "cdktf" not in result.stdout
 
 

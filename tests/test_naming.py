@@ -27,8 +27,12 @@ def test_each_name(function, arguments, expected):
     assert function(*arguments) == expected
 
 
-def test_stack_ids_name_both_layers_in_order():
-    assert naming.stack_ids("ml", "dev") == {"azure": "ml-dev-azure", "databricks": "ml-dev-databricks"}
+def test_stack_ids_name_every_layer_in_order():
+    assert naming.stack_ids("ml", "dev") == {
+        "azure": "ml-dev-azure",
+        "databricks": "ml-dev-databricks",
+        "serving": "ml-dev-serving",
+    }
 
 
 def test_every_public_function_says_what_it_makes():

@@ -52,7 +52,7 @@ def _scan(paths: list[Path]) -> list[str]:
 
 def test_synthesized_stacks_hold_no_secret_literal(default_outdir):
     files = _files(default_outdir)
-    assert len(files) == 8  # manifest + seven stacks
+    assert len(files) == 11  # manifest + ten stacks
     assert _scan(files) == []
 
 

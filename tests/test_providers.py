@@ -46,7 +46,7 @@ def test_output_is_byte_identical_with_and_without_lazy_loading(lazy_and_eager_s
         assert process.returncode == 0, f"{mode}: {stderr}"
         assert "importing it the normal (slow) way" not in stderr
     lazy, eager = _tree(outdir / "lazy"), _tree(outdir / "eager")
-    assert len(lazy) == 8  # manifest + seven stacks
+    assert len(lazy) == 11  # manifest + ten stacks
     assert sorted(lazy) == sorted(eager)
     for name in lazy:
         assert lazy[name] == eager[name], f"{name} differs between lazy and eager provider loading"

@@ -120,15 +120,13 @@ def test_accepted_warnings_still_occur(validation):
 
 
 def _environment_run(stacks, env, prefix, cli_config, folder: Path):
-    azure, databricks = stacks[f"{prefix}-{env}-azure"], stacks[f"{prefix}-{env}-databricks"]
-    mock_apply.prepare(
-        folder, {"azure": azure, "databricks": databricks}, mock_apply.environment_test(azure, databricks)
-    )
+    modules = {layer: stacks[f"{prefix}-{env}-{layer}"] for layer in ("azure", "databricks", "serving")}
+    mock_apply.prepare(folder, modules, mock_apply.environment_test(**modules))
     return mock_apply.run_test(env, folder, cli_config)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_mock_apply_of_both_layers(provider_cli_config, default_stacks, env):
+def test_mock_apply_of_every_layer(provider_cli_config, default_stacks, env):
     result = _environment_run(
         default_stacks, env, "mlplatform", provider_cli_config, terraform_check.work_root() / "mock" / env
     )
@@ -210,7 +208,7 @@ def test_make_validate_fails_on_a_planted_defect_naming_stack_resource_and_messa
     assert any(line.startswith(f"error: {stack}: {kind}.{name}: error: ") and message in line for line in errors), (
         errors
     )
-    assert "terraform validate: 7 stacks (7 distinct), " in result.stdout
+    assert "terraform validate: 10 stacks (10 distinct), " in result.stdout
 
 
 def test_mock_apply_fails_when_the_layers_disagree(provider_cli_config, default_stacks, tmp_path):
@@ -226,6 +224,21 @@ def test_mock_apply_fails_when_the_layers_disagree(provider_cli_config, default_
         "the secret scope must point at the vault the azure stack created (resource id)" in str(d)
         for d in result.diagnostics
     ), result.output
+
+
+@pytest.mark.parametrize("guard", ["readiness", "gateway"])
+def test_mock_apply_fails_when_a_serving_guard_is_removed(provider_cli_config, default_stacks, tmp_path, guard):
+    """Without the readiness precondition a removed alias would be planned (no expected failure);
+    without the gateway guards, switching off a deployed gateway feature would be too."""
+    stacks = json.loads(json.dumps(default_stacks))
+    _, endpoint = _only(stacks["mlplatform-dev-serving"]["resource"], "databricks_model_serving")
+    preconditions = endpoint["lifecycle"]["precondition"]
+    endpoint["lifecycle"]["precondition"] = preconditions[1:] if guard == "readiness" else preconditions[:1]
+    result = _environment_run(stacks, "dev", "mlplatform", provider_cli_config, tmp_path / "mock")
+    assert not result.passed
+    run = "serving_alias_removed" if guard == "readiness" else "serving_gateway_guard"
+    failed = [d for d in result.diagnostics if run in d.stack]
+    assert failed and all(d.severity == "error" for d in failed), result.output
 
 
 def test_the_vault_postcondition_fails_when_azure_returns_another_address(

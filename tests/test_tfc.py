@@ -25,7 +25,7 @@ def test_one_workspace_per_stack_named_exactly_as_the_stack_backend(default_stac
         if stack_id != "mlplatform-tfc"
     }
     assert set(_workspace_ids(tfc)) == backend_names
-    assert len(backend_names) == 6
+    assert len(backend_names) == 9
 
 
 def test_workspaces_live_in_the_project_with_pinned_terraform_and_tags(tfc):
@@ -49,10 +49,13 @@ def test_execution_mode_per_environment_never_remote_and_no_auto_apply_in_prod(t
     assert modes == {
         "mlplatform-dev-azure": "local",
         "mlplatform-dev-databricks": "local",
+        "mlplatform-dev-serving": "local",
         "mlplatform-staging-azure": "agent",
         "mlplatform-staging-databricks": "agent",
+        "mlplatform-staging-serving": "agent",
         "mlplatform-prod-azure": "agent",
         "mlplatform-prod-databricks": "agent",
+        "mlplatform-prod-serving": "agent",
     }
     for name, workspace_id in ids.items():
         settings = by_workspace[workspace_id]
@@ -85,7 +88,7 @@ def test_agent_workspaces_name_their_pool_and_are_exactly_the_ones_allowed_on_it
     by_workspace = {s["workspace_id"]: s for s in resources(tfc, "tfe_workspace_settings").values()}
     for env in ("staging", "prod"):
         _, allowed_key, allowed_ids = pools[f"mlplatform-{env}"]
-        layers = [ids[f"mlplatform-{env}-azure"], ids[f"mlplatform-{env}-databricks"]]
+        layers = [ids[f"mlplatform-{env}-{layer}"] for layer in ("azure", "databricks", "serving")]
         assert allowed_ids == layers
         for workspace_id in layers:
             # Through the allowed-workspaces resource: the permission exists before the assignment.
@@ -102,7 +105,7 @@ def test_no_run_triggers(tfc):
 def test_no_workspace_shares_its_state(tfc):
     """The azure workspaces' state holds the client passwords; no stack reads another's state."""
     settings = resources(tfc, "tfe_workspace_settings").values()
-    assert len(settings) == 2 * len(ENVIRONMENTS)
+    assert len(settings) == 3 * len(ENVIRONMENTS)
     for each in settings:
         assert each["global_remote_state"] is False
         assert each["remote_state_consumer_ids"] == []
@@ -147,6 +150,7 @@ def test_agent_environments_get_managed_identity_identifiers_only(tfc):
     assert {w for s, w in attached if s == prod_set} == {
         ids["mlplatform-prod-azure"],
         ids["mlplatform-prod-databricks"],
+        ids["mlplatform-prod-serving"],
     }
     assert not {w for _, w in attached} & {ids["mlplatform-dev-azure"], ids["mlplatform-dev-databricks"]}
 
@@ -194,7 +198,7 @@ def test_an_existing_pool_is_looked_up_once_and_allows_every_environment_on_it(a
     assert allowed["agent_pool_id"] == ref(stack, "tfe_agent_pool", "id", section="data")
     ids = _workspace_ids(stack)
     assert allowed["allowed_workspace_ids"] == [
-        ids[f"mlplatform-{env}-{layer}"] for env in ("staging", "prod") for layer in ("azure", "databricks")
+        ids[f"mlplatform-{env}-{layer}"] for env in ("staging", "prod") for layer in ("azure", "databricks", "serving")
     ]
 
 
@@ -203,7 +207,11 @@ def test_no_bootstrap_stack_without_a_bootstrap_section():
         raw["environments"] = {"dev": raw["environments"]["dev"]}
         del raw["state"]["bootstrap"]
 
-    assert sorted(synth_stacks(config_from(mutated(change)))) == ["mlplatform-dev-azure", "mlplatform-dev-databricks"]
+    assert sorted(synth_stacks(config_from(mutated(change)))) == [
+        "mlplatform-dev-azure",
+        "mlplatform-dev-databricks",
+        "mlplatform-dev-serving",
+    ]
 
 
 def test_a_selection_narrows_the_environment_stacks_never_the_bootstrap(tmp_path):
@@ -213,6 +221,13 @@ def test_a_selection_narrows_the_environment_stacks_never_the_bootstrap(tmp_path
     from tests.helpers import synth_into
 
     stacks = synth_into(load_config(selection="dev").config, tmp_path)
-    assert sorted(stacks) == ["mlplatform-dev-azure", "mlplatform-dev-databricks", "mlplatform-tfc"]
+    assert sorted(stacks) == [
+        "mlplatform-dev-azure",
+        "mlplatform-dev-databricks",
+        "mlplatform-dev-serving",
+        "mlplatform-tfc",
+    ]
     names = sorted(w["name"] for w in resources(stacks["mlplatform-tfc"], "tfe_workspace").values())
-    assert names == sorted(f"mlplatform-{e}-{layer}" for e in ENVIRONMENTS for layer in ("azure", "databricks"))
+    assert names == sorted(
+        f"mlplatform-{e}-{layer}" for e in ENVIRONMENTS for layer in ("azure", "databricks", "serving")
+    )

@@ -11,9 +11,12 @@ import pytest
 import yaml
 
 from config import load_config
+from config.naming import LAYERS
 from tests.helpers import ROOT, config_from, mutated
 from tools import actionlint
 from tools import generate_workflows as generator
+
+ENVIRONMENTS = ("dev", "staging", "prod")
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 ZIZMOR = ROOT / ".venv" / "bin" / "zizmor"
@@ -181,16 +184,9 @@ def test_generated_workflows_are_up_to_date_with_the_config():
         assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: run `make workflows`"
 
 
-def test_promotion_is_one_chain_in_config_order_azure_before_databricks(workflows):
+def test_promotion_is_one_chain_in_config_order_azure_databricks_serving(workflows):
     jobs = workflows["deploy"]["jobs"]
-    assert deploy_chain(jobs) == [
-        "dev-azure",
-        "dev-databricks",
-        "staging-azure",
-        "staging-databricks",
-        "prod-azure",
-        "prod-databricks",
-    ]
+    assert deploy_chain(jobs) == [f"{env}-{layer}" for env in ENVIRONMENTS for layer in LAYERS]
     assert set(jobs) == {"test", *deploy_chain(jobs)}  # nothing runs outside the chain
     assert workflows["deploy"]["on"] == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
 
@@ -219,7 +215,7 @@ def test_prod_has_its_own_github_environment(workflows):
 def test_local_mode_jobs_use_github_oidc_from_environment_variables(workflows):
     jobs = workflows["deploy"]["jobs"]
     local = [job_id for job_id in deploy_chain(jobs) if job_id.startswith("dev-")]  # dev: local, the rest: agents
-    assert local == ["dev-azure", "dev-databricks"]
+    assert local == ["dev-azure", "dev-databricks", "dev-serving"]
     for job_id in local:
         job = jobs[job_id]
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
@@ -230,7 +226,7 @@ def test_local_mode_jobs_use_github_oidc_from_environment_variables(workflows):
             "ARM_SUBSCRIPTION_ID": "${{ vars.ARM_SUBSCRIPTION_ID }}",
             "TF_TOKEN_app_terraform_io": "${{ secrets.TF_API_TOKEN }}",
         }
-        if job_id.endswith("-databricks"):
+        if not job_id.endswith("-azure"):  # the databricks and serving layers
             expected["DATABRICKS_AUTH_TYPE"] = "github-oidc-azure"
         assert job["env"] == expected
 
@@ -393,6 +389,6 @@ def test_environment_listing_for_the_make_targets(tmp_path):
 
     assert run_main(tmp_path, args=["--environments"]).stdout == "dev\nstaging\nprod\n"
     prod = run_main(tmp_path, selection="prod", args=["--stacks"])
-    assert prod.stdout == "mlplatform-prod-azure\nmlplatform-prod-databricks\n"
+    assert prod.stdout == "mlplatform-prod-azure\nmlplatform-prod-databricks\nmlplatform-prod-serving\n"
     unknown = run_main(tmp_path, selection="qa", args=["--stacks"])
     assert unknown.returncode == 2 and "unknown environment 'qa'" in unknown.stderr

@@ -150,7 +150,7 @@ def _credentials(
                 "ARM_SUBSCRIPTION_ID": "${{ vars.ARM_SUBSCRIPTION_ID }}",
             }
         )
-        if "databricks" in layers:
+        if {"databricks", "serving"} & set(layers):
             # databricks-sdk-go (provider 1.99.0): the same exchange, an Entra ID token for the workspace.
             env["DATABRICKS_AUTH_TYPE"] = "github-oidc-azure"
     state = config.state_for(environment)

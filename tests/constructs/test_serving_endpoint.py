@@ -1,4 +1,4 @@
-"""ServingEndpoint on its own: Unity Catalog entities, traffic routes, AI gateway, one permissions list."""
+"""ServingEndpoint on its own: Unity Catalog entities, traffic routes, AI gateway, when it exists, one permissions list."""
 
 from __future__ import annotations
 
@@ -29,12 +29,22 @@ CHURN = ServedEntity(
 PROPS = ServingEndpointProps(name="churn-dev", served_entities=(CHURN,), routes=(("churn-3", 100),), ai_gateway=None)
 
 
-def test_one_entity_takes_all_traffic_and_nothing_else_is_set(bare_stack, synth):
+def _local(stack, fragment):
+    (name,) = [n for n in stack["locals"] if fragment in n]
+    return name
+
+
+def test_one_entity_takes_all_traffic_and_exists_once_ready_or_deployed(bare_stack, synth):
     endpoint = ServingEndpoint(bare_stack, "serving_endpoint", PROPS)
     TerraformOutput(bare_stack, "url", value=endpoint.invocation_url("https://adb-1.2.azuredatabricks.net/"))
     stack = synth(bare_stack)
     assert sorted(stack["resource"]) == ["databricks_model_serving"]
-    assert strip_metadata(only(stack, "databricks_model_serving")) == {
+    assert sorted(stack["data"]) == ["databricks_serving_endpoints"]  # what the workspace has deployed
+    ready, deployed = _local(stack, "_ready_"), _local(stack, "_deployed_")
+    serving = strip_metadata(only(stack, "databricks_model_serving"))
+    lifecycle = serving.pop("lifecycle")
+    assert serving == {
+        "count": f"${{(local.{ready} || local.{deployed}.exists) ? 1 : 0}}",
         "name": "churn-dev",
         "config": {
             "served_entities": [
@@ -49,12 +59,35 @@ def test_one_entity_takes_all_traffic_and_nothing_else_is_set(bare_stack, synth)
             "traffic_config": {"routes": [{"served_entity_name": "churn-3", "traffic_percentage": 100}]},
         },
     }
+    assert stack["locals"][ready] is True
+    conditions = [p["condition"] for p in lifecycle["precondition"]]
+    # no gateway configured: a deployed gateway, inference table or usage tracking stops the plan
+    assert conditions == [
+        f"${{local.{ready}}}",
+        f"${{!local.{deployed}.gateway}}",
+        f"${{!local.{deployed}.inference_table}}",
+        f"${{!local.{deployed}.usage_tracking}}",
+    ]
+    assert "#5504" in lifecycle["precondition"][2]["error_message"]
     # Not the resource's endpoint_url, which provider 1.99.0 sets for route-optimized endpoints only.
-    assert stack["output"]["url"]["value"] == (
-        "https://adb-1.2.azuredatabricks.net/serving-endpoints/"
-        + ref(stack, "databricks_model_serving", "name")
-        + "/invocations"
+    url_format, host = _local(stack, "invocation_url_format"), _local(stack, "workspace_host")
+    assert (stack["locals"][url_format], stack["locals"][host]) == (
+        "%s/serving-endpoints/%s/invocations",
+        "https://adb-1.2.azuredatabricks.net",
     )
+    names = ref(stack, "databricks_model_serving", "name").replace(".name}", "[*].name}")[2:-1]
+    assert stack["output"]["url"]["value"] == f"${{one(formatlist(local.{url_format}, local.{host}, {names}))}}"
+
+
+def test_a_gateway_feature_the_config_keeps_on_has_no_guard(bare_stack, synth):
+    gateway = AiGateway(
+        inference_table=InferenceTable("main", "monitoring", None), usage_tracking=False, rate_limits=()
+    )
+    ServingEndpoint(bare_stack, "serving_endpoint", dataclasses.replace(PROPS, ai_gateway=gateway))
+    stack = synth(bare_stack)
+    deployed = _local(stack, "_deployed_")
+    guards = [p["condition"] for p in only(stack, "databricks_model_serving")["lifecycle"]["precondition"][1:]]
+    assert guards == [f"${{!local.{deployed}.usage_tracking}}"]
 
 
 def test_split_traffic_environment_variables_tags_and_gateway(bare_stack, synth):
@@ -128,10 +161,17 @@ def test_each_shortcut_grants_its_level_on_this_endpoint(bare_stack, synth, gran
     endpoint = ServingEndpoint(bare_stack, "serving_endpoint", PROPS)
     made = grant(endpoint, ML)
     stack = synth(bare_stack)
-    assert strip_metadata(only(stack, "databricks_permissions")) == {
-        "serving_endpoint_id": ref(stack, "databricks_model_serving", "serving_endpoint_id"),
-        "access_control": [{"permission_level": level, "service_principal_name": "${var.app_id}"}],
-    }
+    endpoint_ids = ref(stack, "databricks_model_serving", "serving_endpoint_id").replace(
+        ".serving_endpoint_id", "[*].serving_endpoint_id"
+    )
+    assert (
+        strip_metadata(only(stack, "databricks_permissions"))
+        == {
+            "count": only(stack, "databricks_model_serving")["count"],  # exists with the endpoint
+            "serving_endpoint_id": f"${{one({endpoint_ids[2:-1]})}}",
+            "access_control": [{"permission_level": level, "service_principal_name": "${var.app_id}"}],
+        }
+    )
     assert made.friendly_unique_id in resources(stack, "databricks_permissions")
 
 
