@@ -70,6 +70,15 @@ class MlClusterProps:
             )
 
 
+ML_RUNTIME_SCALA = "2.13"
+"""The lookup's Scala line, set explicitly: databricks 1.99.0 defaults `scala` to "2.12"
+(clusters/data_spark_version.go) and matches keys containing `-scala<version>` (databricks-sdk-go
+v0.93.0, service/compute/ext_spark_version.go), so with the default no Scala-2.13-only LTS (17.3 LTS
+onward) would ever match. The lookup takes the latest ML LTS: when Databricks releases a newer one,
+the next plan shows `spark_version` changing on the ML cluster (restarted on apply) and the policy
+(job clusters use it from their next run). Pin `cluster.spark_version` to hold a runtime."""
+
+
 class MlCluster(Construct):
     """Attributes: `cluster_id`, `spark_version`, `node_type_id` (the resolved runtime and VM size). Grants: `grant_attach`, `grant_restart`, `grant_manage`."""
 
@@ -77,7 +86,9 @@ class MlCluster(Construct):
         super().__init__(scope, construct_id)
         spark_version = (
             props.spark_version
-            or DataDatabricksSparkVersion(self, "ml_lts_runtime", ml=True, long_term_support=True, latest=True).id
+            or DataDatabricksSparkVersion(
+                self, "ml_lts_runtime", ml=True, long_term_support=True, latest=True, scala=ML_RUNTIME_SCALA
+            ).id
         )
         node_type_id = (
             props.node_type_id

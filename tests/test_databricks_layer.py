@@ -102,6 +102,7 @@ def test_cluster_runs_as_the_principal_on_the_latest_ml_lts_runtime(prod):
         "latest": True,
         "long_term_support": True,
         "ml": True,
+        "scala": "2.13",
     }
     assert strip_metadata(only(prod, "databricks_node_type", section="data")) == {"local_disk": True, "min_cores": 4}
 

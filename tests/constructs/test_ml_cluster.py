@@ -31,6 +31,7 @@ def test_cluster_runs_as_its_principal_on_the_latest_ml_lts_runtime_and_smallest
         "ml": True,
         "long_term_support": True,
         "latest": True,
+        "scala": "2.13",  # explicit: the provider's default 2.12 never matches 17.3 LTS onward
     }
     assert strip_metadata(only(stack, "databricks_node_type", section="data")) == {"local_disk": True, "min_cores": 4}
     assert strip_metadata(only(stack, "databricks_cluster")) == {

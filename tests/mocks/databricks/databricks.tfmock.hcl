@@ -1,7 +1,7 @@
 # Computed attributes of the databricks 1.99.0 resources and data sources the databricks stacks use.
 mock_data "databricks_spark_version" {
   defaults = {
-    id = "15.4.x-cpu-ml-scala2.12"
+    id = "17.3.x-cpu-ml-scala2.13"
   }
 }
 
