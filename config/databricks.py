@@ -128,8 +128,7 @@ class ClusterSettings(Strict):
     name: DisplayName | None = None
     """Default `<prefix>-<env>-ml`."""
     spark_version: RuntimeKey | None = None
-    """Pin a runtime; by default the latest ML LTS runtime on Scala 2.13 is looked up at every plan
-    (a new LTS then shows as a `spark_version` change: README: ML runtime)."""
+    """Pin a runtime; default: the latest ML LTS on Scala 2.13, looked up at every plan (README: ML runtime)."""
     node_type_id: VmSize | None = None
     """Pin a VM size; by default the smallest with local disk and `min_cores` cores is looked up."""
     min_cores: int = Field(default=4, ge=1, le=128)
