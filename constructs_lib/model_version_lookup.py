@@ -16,7 +16,7 @@ databricks stack, applied before the serving stack reads it).
 
 from __future__ import annotations
 
-from cdktf import Fn, TerraformLocal, Token
+from cdktf import Fn, Op, TerraformLocal, Token
 from cdktf_cdktf_provider_databricks.data_databricks_registered_model import DataDatabricksRegisteredModel
 from cdktf_cdktf_provider_databricks.data_databricks_registered_model_versions import (
     DataDatabricksRegisteredModelVersions,
@@ -28,7 +28,8 @@ UNRESOLVED = ""
 
 
 class ModelVersionLookup(Construct):
-    """Attributes: `version`, an expression: the version number as text, or `UNRESOLVED` ("").
+    """Attributes: `version`, an expression: the version number as text, or `UNRESOLVED` ("");
+    `resolved`, a boolean expression: `version` names an existing version.
 
     Exactly one of `alias` and `version`. The alias and the pinned number are plain values in a
     local (config strings never become expression code); the lookup expression is built here."""
@@ -52,3 +53,4 @@ class ModelVersionLookup(Construct):
             numbers = Token.as_list(Fn.lookup_nested(versions.model_versions, ["*", "version"]))
             resolved = Fn.conditional(Fn.contains(numbers, Fn.tonumber(wanted.as_string)), wanted.as_string, UNRESOLVED)
         self.version: str = Token.as_string(resolved)
+        self.resolved: str = Token.as_string(Op.gt(Fn.length_of(self.version), Token.as_number("0")))

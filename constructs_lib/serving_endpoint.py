@@ -219,7 +219,7 @@ class ServingEndpoint(Construct):
         )
         self.name: str = props.name
         self.endpoint_id: str = Token.as_string(Fn.one(Fn.lookup_nested(self.endpoint, ["*", "serving_endpoint_id"])))
-        self._host = TerraformLocal(self, "invocation_url_format", "%s/serving-endpoints/%s/invocations")
+        self._url_format = TerraformLocal(self, "invocation_url_format", "%s/serving-endpoints/%s/invocations")
         self._permissions = ObjectPermissions(
             self, "permissions", count=self.endpoint.count, serving_endpoint_id=self.endpoint_id
         )
@@ -245,6 +245,8 @@ class ServingEndpoint(Construct):
         host = TerraformLocal(self, "workspace_host", workspace_host.rstrip("/"))
         return Token.as_string(
             Fn.one(
-                Fn.formatlist(self._host.as_string, [host.as_string, Fn.lookup_nested(self.endpoint, ["*", "name"])])
+                Fn.formatlist(
+                    self._url_format.as_string, [host.as_string, Fn.lookup_nested(self.endpoint, ["*", "name"])]
+                )
             )
         )

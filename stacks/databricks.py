@@ -135,8 +135,6 @@ class DatabricksWorkspaceStack(TerraformStack):
         if cluster.users_group:
             self.cluster.grant_attach(Principal.group(cluster.users_group))
 
-        serving = settings.serving
-
         # The endpoint (the serving stack) reaches its models as its creator, the deploying identity;
         # the ML principal needs its own Unity Catalog privileges for what its cluster and jobs do.
         self.unity_catalog = UnityCatalog(self, "unity_catalog")
@@ -156,7 +154,7 @@ class DatabricksWorkspaceStack(TerraformStack):
             else None
         )
         owned = settings.workflows.model.lower() if settings.workflows else None
-        for model in serving.served_models:
+        for model in settings.serving.served_models:
             if model.model.lower() != owned:  # the principal owns the workflows' model: nothing to grant
                 self.unity_catalog.model(model.model).grant_execute(ml)
         # An inference table is written as the endpoint's creator too (README: Unity Catalog

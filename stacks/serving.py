@@ -10,7 +10,7 @@ creates it (README: First deploy). Reads no other stack's state.
 
 from __future__ import annotations
 
-from cdktf import Fn, Op, TerraformOutput, TerraformStack, Token
+from cdktf import Fn, TerraformOutput, TerraformStack, Token
 from constructs import Construct
 
 from config import EnvironmentSettings
@@ -81,7 +81,7 @@ class ServingStack(TerraformStack):
                 routes=tuple(serving.traffic()),
                 ai_gateway=_ai_gateway(serving.ai_gateway),
                 tags={"environment": environment.name, **serving.tags},
-                ready=Token.as_string(Fn.alltrue([Op.gt(Fn.length_of(v), Token.as_number("0")) for v in versions])),
+                ready=Token.as_string(Fn.alltrue([lookup.resolved for lookup in self.lookups])),
                 not_ready_message=(
                     "A served model's alias is unset or its pinned version does not exist (see the "
                     "serving_versions output); the deployed endpoint keeps serving. Set the alias again "
