@@ -239,15 +239,19 @@ def _registry(serving: Mapping[str, Any], version: int | None) -> dict[str, Any]
     return variables
 
 
+def _configured_gateway(serving: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The endpoint's synthesized `ai_gateway` block ({} without one)."""
+    (endpoint,) = serving["resource"]["databricks_model_serving"].values()
+    return endpoint.get("ai_gateway") or {}
+
+
 def _deployed(serving: Mapping[str, Any], *, everything_on: bool = False) -> dict[str, Any]:
     """Run variables for the listing of the workspace's endpoints with this endpoint deployed: with
     the AI gateway features its config has on (what the previous apply left), or with all of them on."""
     listing = only_id(serving, "databricks_serving_endpoints", section="data").split(".")[-1]
-    endpoint = only_id(serving, "databricks_model_serving").split(".", 1)[1]
-    configured = serving["resource"]["databricks_model_serving"][endpoint].get("ai_gateway")
+    configured = _configured_gateway(serving)
     gateway = []
     if configured or everything_on:
-        configured = configured or {}
         gateway = [
             {
                 "inference_table_config": [{"enabled": everything_on or "inference_table_config" in configured}],
@@ -268,81 +272,96 @@ def _application(stack: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{"target": lookup, "values": {"owners": owners, "client_id": APP_CLIENT_ID}}]
 
 
+def _serving_run(
+    serving: Mapping[str, Any],
+    command: str,
+    variables: dict[str, Any],
+    *,
+    asserts: list[dict[str, str]] | None = None,
+    expect_failures: list[str] | None = None,
+) -> dict[str, Any]:
+    """One run of the serving module: the app lookup overridden, the registry and listing from
+    `variables`; then its asserts, or the resources whose conditions must fail."""
+    run: dict[str, Any] = {
+        "command": command,
+        "module": {"source": "./serving"},
+        "override_data": _application(serving),
+        "variables": variables,
+    }
+    if asserts is not None:
+        run["assert"] = asserts
+    if expect_failures is not None:
+        run["expect_failures"] = expect_failures
+    return run
+
+
 def _serving_runs(serving: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """A fresh environment, the first version, the alias moving, the alias removed, and (where config
-    has a gateway feature off) a deployed gateway with everything on."""
+    has a gateway feature off) a deployed gateway with everything on. Without `_deployed` the listing
+    variable keeps its default: no endpoint in the workspace."""
     endpoint = only_id(serving, "databricks_model_serving")
     permissions = only_id(serving, "databricks_permissions")
-    nothing_deployed: dict[str, Any] = {}  # the variable's default: no endpoint in the workspace
     pinned = bool(serving.get("data", {}).get("databricks_registered_model_versions"))
-    runs: dict[str, dict[str, Any]] = {
-        "serving_fresh": {
-            "command": "apply",
-            "module": {"source": "./serving"},
-            "variables": {**_registry(serving, None), **nothing_deployed},
-            "assert": [
+    first_version_asserts = [
+        _assert(f"length({endpoint}) == 1", "the endpoint is created once every served version exists"),
+        _assert(
+            f'alltrue([for e in {endpoint}[0].config[0].served_entities : e.entity_version != ""])',
+            "every served entity names a version",
+        ),
+        _assert(
+            f"contains([for a in one({permissions}[*].access_control) : a.service_principal_name], run.azure.client_id)",
+            "the ML principal's endpoint permission names the azure stack's app",
+        ),
+        _assert(
+            f'output.serving_endpoint_url == "{local_value(serving, "workspace_host")}/serving-endpoints/'
+            f'${{{endpoint}[0].name}}/invocations"',
+            "the invocation URL is the workspace's /serving-endpoints/<name>/invocations",
+        ),
+    ]
+    runs = {
+        "serving_fresh": _serving_run(
+            serving,
+            "apply",
+            _registry(serving, None),
+            asserts=[
                 _assert(f"length({endpoint}) == 0", "no endpoint while no served version exists"),
                 _assert(f"length({permissions}) == 0", "no endpoint permissions while there is no endpoint"),
                 _assert("output.serving_endpoint_url == null", "no invocation URL while there is no endpoint"),
             ],
-        },
-        "serving_first_version": {
-            "command": "apply",
-            "module": {"source": "./serving"},
-            "variables": {**_registry(serving, FIRST_VERSION), **nothing_deployed},
-            "assert": [
-                _assert(f"length({endpoint}) == 1", "the endpoint is created once every served version exists"),
-                _assert(
-                    f'alltrue([for e in {endpoint}[0].config[0].served_entities : e.entity_version != ""])',
-                    "every served entity names a version",
-                ),
-                _assert(
-                    f"contains([for a in one({permissions}[*].access_control) : a.service_principal_name], run.azure.client_id)",
-                    "the ML principal's endpoint permission names the azure stack's app",
-                ),
-                _assert(
-                    f'output.serving_endpoint_url == "{local_value(serving, "workspace_host")}/serving-endpoints/'
-                    f'${{{endpoint}[0].name}}/invocations"',
-                    "the invocation URL is the workspace's /serving-endpoints/<name>/invocations",
-                ),
-            ],
-        },
+        ),
+        "serving_first_version": _serving_run(
+            serving, "apply", _registry(serving, FIRST_VERSION), asserts=first_version_asserts
+        ),
     }
     if not pinned:
-        runs["serving_first_version"]["assert"].append(
+        first_version_asserts.append(
             _assert(
                 f'{endpoint}[0].config[0].served_entities[0].entity_version == "{FIRST_VERSION}"',
                 "the endpoint serves the version the alias names",
             )
         )
-        runs["serving_alias_moved"] = {
-            "command": "apply",
-            "module": {"source": "./serving"},
-            "variables": {**_registry(serving, FIRST_VERSION + 1), **_deployed(serving)},
-            "assert": [
+        runs["serving_alias_moved"] = _serving_run(
+            serving,
+            "apply",
+            {**_registry(serving, FIRST_VERSION + 1), **_deployed(serving)},
+            asserts=[
                 _assert(
                     f'{endpoint}[0].config[0].served_entities[0].entity_version == "{FIRST_VERSION + 1}"',
                     "after the deployment job moves the alias, the next apply serves where it points",
                 )
             ],
-        }
-    runs["serving_alias_removed"] = {
-        "command": "plan",
-        "module": {"source": "./serving"},
-        "variables": {**_registry(serving, None), **_deployed(serving)},
-        "expect_failures": [endpoint],
-    }
-    gateway = serving["resource"]["databricks_model_serving"][endpoint.split(".", 1)[1]].get("ai_gateway") or {}
-    if not {"inference_table_config", "usage_tracking_config"} <= set(gateway):
+        )
+    runs["serving_alias_removed"] = _serving_run(
+        serving, "plan", {**_registry(serving, None), **_deployed(serving)}, expect_failures=[endpoint]
+    )
+    if not {"inference_table_config", "usage_tracking_config"} <= set(_configured_gateway(serving)):
         # Config has an AI gateway feature off: a deployed endpoint with it on must stop the plan.
-        runs["serving_gateway_guard"] = {
-            "command": "plan",
-            "module": {"source": "./serving"},
-            "variables": {**_registry(serving, FIRST_VERSION + 1), **_deployed(serving, everything_on=True)},
-            "expect_failures": [endpoint],
-        }
-    for run in runs.values():
-        run["override_data"] = _application(serving)
+        runs["serving_gateway_guard"] = _serving_run(
+            serving,
+            "plan",
+            {**_registry(serving, FIRST_VERSION + 1), **_deployed(serving, everything_on=True)},
+            expect_failures=[endpoint],
+        )
     return runs
 
 
