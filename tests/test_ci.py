@@ -25,14 +25,14 @@ def test_without_a_ci_section_nothing_ci_related_is_created(default_config, defa
             assert "token.actions.githubusercontent.com" not in credential["issuer"]
 
 
-def test_ci_without_create_identity_creates_nothing():
+def test_ci_without_create_identity_creates_nothing(tmp_path):
     config = config_from(mutated(with_ci({"github": {"repository": REPOSITORY}})))
     assert config.ci is not None and config.ci.create_identity is False
     from cdktf import App
 
     from stacks.app import build_app
 
-    app = App(outdir="unused")
+    app = App(outdir=str(tmp_path / "cdktf.out"))
     build_app(app, config)
     assert not any(child.node.id.endswith("-ci") for child in app.node.children)
 
