@@ -37,7 +37,7 @@ AUTO_APPROVE ?=
 CONFIRM ?=
 
 .PHONY: help install install-dev synth test lint check docs bench snapshot-update scan clean providers validate \
-        deploy diff output destroy bootstrap require-env
+        deploy diff output destroy bootstrap preflight require-env
 
 help:
 	@echo "make synth   install, validate config/environments.yaml, synthesize every stack into cdktf.out/"
@@ -47,6 +47,7 @@ help:
 	@echo "make deploy ENV=dev [LAYER=azure|databricks|serving] [AUTO_APPROVE=1]   deploy one environment (azure first)"
 	@echo "make diff ENV=dev [LAYER=...]        plan one environment's stacks without changing anything"
 	@echo "make output ENV=dev                  print one environment's stack outputs"
+	@echo "make preflight ENV=dev               ask the workspace what a plan cannot check (credentials needed; read-only)"
 	@echo "make destroy ENV=dev [CONFIRM=dev]   destroy one environment (asks you to type its name)"
 	@echo "make bootstrap       deploy the Terraform Cloud bootstrap stack (<prefix>-tfc), once, first"
 	@echo "make scan    synthesize, then checkov (offline) over every stack"
@@ -164,6 +165,12 @@ diff: require-env
 
 output: require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf output $(STACKS)
+
+# Read-only checks with the Databricks SDK for Python and the same Entra ID method as the deploy
+# (README: Preflight): the workspace answers, the Unity Catalog securables, served aliases and
+# versions exist, the deployer holds what it uses and may grant what the plan grants. Exit 2 on a problem.
+preflight: require-env
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m tools.preflight
 
 destroy: require-env
 	@answer='$(CONFIRM)'; if [ -z "$$answer" ] && [ ! -t 0 ]; then echo "error: no terminal to confirm on; pass CONFIRM=$(ENV)" >&2; exit 2; fi; \

@@ -74,11 +74,17 @@ def test_diff_plans_each_stack_of_the_environment_after_one_synthesis():
     assert "cdktf diff --skip-synth" in lines[1]
 
 
-@pytest.mark.parametrize("target", ["deploy", "diff", "output", "destroy"])
+@pytest.mark.parametrize("target", ["deploy", "diff", "output", "destroy", "preflight"])
 def test_env_is_required(target):
     result = make(target)
     assert result.returncode != 0
     assert f"error: ENV is required, e.g. make {target} ENV=dev" in result.stderr
+
+
+def test_preflight_checks_the_one_environment_with_the_deploys_entra_id_method():
+    result = make("-n", "preflight", "ENV=staging")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "MLPLATFORM_ENVIRONMENTS='staging' .venv/bin/python -m tools.preflight"
 
 
 def test_an_unknown_layer_is_an_error_before_anything_runs():
@@ -97,7 +103,7 @@ def test_auto_approve_means_yes_only(value):
 @pytest.mark.parametrize(
     "variable", ["DATABRICKS_TOKEN", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_CLIENT_ID", "DATABRICKS_CONFIG_PROFILE"]
 )
-@pytest.mark.parametrize("target", ["deploy", "diff", "destroy"])
+@pytest.mark.parametrize("target", ["deploy", "diff", "destroy", "preflight"])
 def test_databricks_credentials_that_would_shadow_entra_id_are_refused(variable, target):
     result = make(target, "ENV=dev", "CONFIRM=dev", extra_env={variable: "x"})
     assert result.returncode == 2

@@ -1,0 +1,255 @@
+"""`make preflight`: the checks against a local fake of the workspace (tests/fake_databricks.py).
+
+Each test arranges what the workspace holds, runs the preflight of one environment of the default
+config (or a variant) through the Databricks SDK with the `azure-cli` Entra ID method (a fake `az`
+first on PATH), and asserts the exact lines and exit code. Nothing here reaches a network.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fake_databricks import DEPLOYER, TOKEN, FakeWorkspace, install_fake_az, serving
+from tests.helpers import config_from, mutated, resources
+from tools.preflight.__main__ import preflight, run
+from tools.preflight.needs import needs
+
+MODEL = "ml_prod.models.churn_classifier"
+EXTERNAL = "shared.models.fraud"
+
+
+@pytest.fixture(autouse=True)
+def azure_cli(tmp_path, monkeypatch):
+    """A logged-in fake `az`, and no Databricks or Azure setting of the machine running the tests."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("DATABRICKS_", "ARM_", "AZURE_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.databrickscfg, no ~/.azure
+    bin_folder = install_fake_az(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{bin_folder}{os.pathsep}{os.environ['PATH']}")
+    return bin_folder
+
+
+def everything_granted(workspace: FakeWorkspace, environment) -> FakeWorkspace:
+    """The deployer owns every securable the environment needs (the usual platform setup)."""
+    for need in needs(environment):
+        workspace.add(need.kind, need.full_name, owner=DEPLOYER)
+    return workspace
+
+
+def environment_of(config, name: str):
+    return next(e for e in config.environments if e.name == name)
+
+
+def check(environment, workspace: FakeWorkspace, capsys, auth_type: str = "azure-cli"):
+    with serving(workspace) as url:
+        code = preflight(environment, auth_type, base_url=url)
+    out, err = capsys.readouterr()
+    return code, out.splitlines(), err.splitlines()
+
+
+def test_a_fresh_environment_passes_and_says_the_endpoint_waits_for_training(default_config, capsys):
+    prod = environment_of(default_config, "prod")
+    workspace = everything_granted(FakeWorkspace(), prod)
+    code, out, err = check(prod, workspace, capsys)
+    assert (code, err) == (0, [])
+    assert (
+        f"ok: preflight prod: workspace {prod.databricks.workspace.host} answers the azure-cli token of {DEPLOYER}"
+        in out
+    )
+    assert (
+        "note: preflight prod: model 'ml_prod.models.churn_classifier' alias 'champion' does not exist yet "
+        "(Registered model 'ml_prod.models.churn_classifier' does not exist.): the serving stack creates no "
+        "endpoint until the training and deployment jobs produce it (README: First deploy)"
+    ) in out
+    assert out[-1] == "preflight prod: 7 checks passed, nothing missing"
+
+
+def test_it_only_reads(default_config, capsys):
+    prod = environment_of(default_config, "prod")
+    workspace = everything_granted(FakeWorkspace(), prod)
+    check(prod, workspace, capsys)
+    assert {method for method, _ in workspace.requests} == {"GET"}
+    assert "/api/2.1/unity-catalog/effective-permissions/schema/ml_prod.models" in {p for _, p in workspace.requests}
+
+
+def test_the_alias_once_set_is_reported_with_its_version(default_config, capsys):
+    prod = environment_of(default_config, "prod")
+    workspace = everything_granted(FakeWorkspace(), prod)
+    workspace.add("function", MODEL, owner="ml-principal-app-id")
+    workspace.aliases[(MODEL, "champion")] = 7
+    code, out, _ = check(prod, workspace, capsys)
+    assert code == 0
+    assert f"ok: preflight prod: model '{MODEL}' alias 'champion' exists (version 7)" in out
+
+
+def test_a_missing_catalog_is_one_line(default_config, capsys):
+    prod = environment_of(default_config, "prod")
+    workspace = everything_granted(FakeWorkspace(), prod)
+    for kind, name in list(workspace.owners):
+        if name.split(".")[0] == "ml_prod":
+            del workspace.owners[(kind, name)]  # the catalog and what it holds
+    code, _, err = check(prod, workspace, capsys)
+    assert code == 2
+    assert err == [f"error: preflight prod: catalog 'ml_prod' does not exist (or {DEPLOYER} cannot see it)"]
+
+
+def test_privileges_missing_on_the_models_schema_are_named(default_config, capsys):
+    prod = environment_of(default_config, "prod")
+    workspace = everything_granted(FakeWorkspace(), prod)
+    workspace.owners[("schema", "ml_prod.models")] = "data-platform"  # the catalog owner may still grant here
+    workspace.grant("schema", "ml_prod.models", "admins", "ALL_PRIVILEGES")  # through a group: all but MANAGE
+    code, _, err = check(prod, workspace, capsys)
+    assert code == 2
+    assert err == [
+        f"error: preflight prod: schema 'ml_prod.models': {DEPLOYER} lacks MANAGE (README: Unity Catalog privileges)"
+    ]
+
+
+def test_a_table_the_deployer_cannot_grant_on(default_config, capsys):
+    prod = environment_of(default_config, "prod")
+    workspace = everything_granted(FakeWorkspace(), prod)
+    for kind, name in [("catalog", "ml_prod"), ("schema", "ml_prod.raw"), ("table", "ml_prod.raw.customers")]:
+        workspace.owners[(kind, name)] = "data-platform"
+    workspace.grant("catalog", "ml_prod", DEPLOYER, "USE_CATALOG")
+    workspace.grant("schema", "ml_prod.raw", DEPLOYER, "USE_SCHEMA", "SELECT")
+    workspace.grant("table", "ml_prod.raw.customers", DEPLOYER, "USE_SCHEMA", "SELECT")
+    code, _, err = check(prod, workspace, capsys)
+    assert code == 2
+    right = (
+        "the right to grant the ML principal its privileges here (ownership of it or of its catalog or schema, "
+        "or MANAGE) (README: Unity Catalog privileges)"
+    )
+    assert err == [
+        f"error: preflight prod: catalog 'ml_prod': {DEPLOYER} lacks {right}",
+        f"error: preflight prod: schema 'ml_prod.raw': {DEPLOYER} lacks {right}",
+        f"error: preflight prod: table 'ml_prod.raw.customers': {DEPLOYER} lacks {right}",
+    ]
+
+
+def test_manage_inherited_from_the_catalog_or_the_metastore_admin_role_is_enough(default_config, capsys):
+    prod = environment_of(default_config, "prod")
+    workspace = everything_granted(FakeWorkspace(), prod)
+    workspace.owners[("table", "ml_prod.raw.customers")] = "data-platform"
+    workspace.owners[("schema", "ml_prod.raw")] = "data-platform"
+    workspace.owners[("catalog", "ml_prod")] = "data-platform"
+    workspace.grant("catalog", "ml_prod", DEPLOYER, "USE_CATALOG", "MANAGE")
+    workspace.grant("schema", "ml_prod.raw", DEPLOYER, "USE_SCHEMA", "MANAGE")
+    workspace.grant("table", "ml_prod.raw.customers", DEPLOYER, "MANAGE")
+    assert check(prod, workspace, capsys)[0] == 0
+    workspace.privileges.clear()
+    workspace.metastore_owner = "admins"  # a group the deployer is in
+    code, _, err = check(prod, workspace, capsys)
+    assert code == 2  # the admin may grant, but uses no privilege it does not hold
+    assert err == [
+        f"error: preflight prod: catalog 'ml_prod': {DEPLOYER} lacks USE_CATALOG (README: Unity Catalog privileges)",
+        f"error: preflight prod: schema 'ml_prod.raw': {DEPLOYER} lacks USE_SCHEMA (README: Unity Catalog privileges)",
+    ]
+
+
+def _serve_external(version: str | None = None):
+    def change(raw):
+        served = {"model": EXTERNAL, "traffic_percentage": 20}
+        served.update({"version": version} if version else {"alias": "champion"})
+        models = raw["environments"]["prod"]["databricks"]["serving"]["served_models"]
+        models[0]["traffic_percentage"] = 80
+        models.append(served)
+
+    return environment_of(config_from(mutated(change)), "prod")
+
+
+def test_a_served_model_of_another_team_must_have_its_alias(capsys):
+    prod = _serve_external()
+    workspace = everything_granted(FakeWorkspace(), prod)
+    code, _, err = check(prod, workspace, capsys)
+    assert code == 2
+    assert err == [
+        f"error: preflight prod: model '{EXTERNAL}' alias 'champion' does not exist (Alias 'champion' of registered "
+        f"model '{EXTERNAL}' does not exist.): the endpoint cannot serve it; create it or change serving.served_models"
+    ]
+    workspace.aliases[(EXTERNAL, "champion")] = 3
+    assert check(prod, workspace, capsys)[0] == 0
+
+
+def test_a_pinned_version_is_looked_up(capsys):
+    prod = _serve_external(version="4")
+    workspace = everything_granted(FakeWorkspace(), prod)
+    workspace.versions.add((EXTERNAL, 4))
+    code, out, _ = check(prod, workspace, capsys)
+    assert code == 0
+    assert f"ok: preflight prod: model '{EXTERNAL}' version 4 exists (version 4)" in out
+    workspace.grant("function", EXTERNAL, DEPLOYER, "EXECUTE")
+    workspace.owners[("function", EXTERNAL.lower())] = "fraud-team"  # EXECUTE is held, but the grant right is not
+    assert check(prod, workspace, capsys)[0] == 0  # the schema's owner (the deployer here) may grant on the model
+
+
+def test_a_token_the_workspace_refuses_stops_at_the_first_line(default_config, capsys, monkeypatch):
+    prod = environment_of(default_config, "prod")
+    monkeypatch.setattr("tests.fake_databricks.TOKEN", "another-token")  # the fake now expects another
+    code, out, err = check(prod, FakeWorkspace(), capsys)
+    assert (code, out) == (2, [])
+    assert err == [
+        f"error: preflight prod: workspace {prod.databricks.workspace.host} does not answer the azure-cli "
+        "Entra ID token: Invalid access token."
+    ]
+
+
+def test_no_azure_cli_login_is_one_line(default_config, capsys, tmp_path):
+    prod = environment_of(default_config, "prod")
+    install_fake_az(tmp_path / "bin", logged_in=False)
+    code, out, err = check(prod, FakeWorkspace(), capsys)
+    assert (code, out, len(err)) == (2, [], 1)
+    assert err[0].startswith(
+        f"error: preflight prod: no azure-cli Entra ID token for {prod.databricks.workspace.host}: "
+    )
+
+
+def test_a_databricks_credential_is_refused_before_any_call(default_config, capsys):
+    prod = environment_of(default_config, "prod")
+    workspace = FakeWorkspace()
+    code, _, err = check(prod, workspace, capsys, auth_type="pat")
+    assert (code, workspace.requests) == (2, [])
+    assert err == [
+        "error: preflight prod: DATABRICKS_AUTH_TYPE=pat is not an Entra ID method (azure-cli, azure-msi, "
+        "github-oidc-azure, azure-client-secret): a Key Vault-backed secret scope needs an Entra ID token"
+    ]
+
+
+def test_one_environment_at_a_time(capsys):
+    assert run({}) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: preflight checks one environment; select it with ENV=<name> (configured: dev, staging, prod)"
+    ]
+
+
+def test_a_config_mistake_is_reported_as_check_does(capsys):
+    assert run({"MLPLATFORM_ENVIRONMENTS": "qa"}) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: MLPLATFORM_ENVIRONMENTS: unknown environment 'qa'; config/environments.yaml defines: dev, staging, prod"
+    ]
+
+
+def test_the_token_never_appears_in_the_output(default_config, capsys):
+    prod = environment_of(default_config, "prod")
+    workspace = everything_granted(FakeWorkspace(), prod)
+    with serving(workspace) as url:
+        preflight(prod, "azure-cli", base_url=url)
+    captured = capsys.readouterr()
+    assert TOKEN.split(".")[1] not in captured.out + captured.err
+
+
+def test_what_it_checks_grantable_is_what_the_plan_grants(default_config, default_stacks):
+    """The securables the databricks stacks grant on are exactly those the preflight checks the right to grant."""
+    for environment in default_config.environments:
+        stack = default_stacks[f"mlplatform-{environment.name}-databricks"]
+        kinds = {"catalog": "catalog", "schema": "schema", "table": "table", "model": "function"}
+        granted = {
+            (kinds[kind], grant[kind].lower())
+            for grant in resources(stack, "databricks_grant").values()
+            for kind in kinds
+            if kind in grant
+        }
+        checked = {(n.kind, n.full_name.lower()) for n in needs(environment) if n.grants}
+        assert granted == checked, environment.name
