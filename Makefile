@@ -37,7 +37,7 @@ AUTO_APPROVE ?=
 CONFIRM ?=
 
 .PHONY: help install install-dev synth test lint check docs bench snapshot-update scan clean providers validate \
-        deploy diff output destroy bootstrap preflight require-env
+        deploy diff output destroy bootstrap preflight require-env require-layer plan apply
 
 help:
 	@echo "make synth   install, validate config/environments.yaml, synthesize every stack into cdktf.out/"
@@ -46,6 +46,8 @@ help:
 	@echo "make check   validate the config only (MLPLATFORM_CONFIG, MLPLATFORM_ENVIRONMENTS apply)"
 	@echo "make deploy ENV=dev [LAYER=azure|databricks|serving] [AUTO_APPROVE=1]   deploy one environment (azure first)"
 	@echo "make diff ENV=dev [LAYER=...]        plan one environment's stacks without changing anything"
+	@echo "make plan ENV=dev LAYER=azure        save one stack's plan, sealed with PLAN_PASSPHRASE, into plans/"
+	@echo "make apply ENV=dev LAYER=azure       apply exactly that saved plan (no new plan; refused if stale)"
 	@echo "make output ENV=dev                  print one environment's stack outputs"
 	@echo "make preflight ENV=dev               ask the workspace what a plan cannot check (credentials needed; read-only)"
 	@echo "make destroy ENV=dev [CONFIRM=dev]   destroy one environment (asks you to type its name)"
@@ -162,6 +164,24 @@ deploy: require-env
 diff: require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf synth
 	for stack in $(STACKS); do MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf diff --skip-synth "$$stack"; done
+
+# The reviewed plan is the applied plan (README: CI/CD, "Approve, then apply"): `plan` saves one stack's plan,
+# shows it and seals it into plans/<stack>.tfplan.enc (the clear plan file holds the state's client passwords and
+# is deleted); `apply` unseals that file in the same stack folder and applies exactly it, with no plan of its own.
+# Both need PLAN_PASSPHRASE; both synthesize at the commit checked out (`terraform init` needs the folder).
+PLAN_DIR := plans
+SAVED_PLAN = tools/saved_plan.sh $(1) cdktf.out/stacks/$(STACKS) $(PLAN_DIR)/$(STACKS).tfplan.enc
+
+require-layer:
+	@if [ -z "$(LAYER)" ]; then echo "error: LAYER is required: a saved plan is one stack's, e.g. make $(MAKECMDGOALS) ENV=dev LAYER=azure" >&2; exit 2; fi
+
+plan: require-layer require-env
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf synth
+	$(call SAVED_PLAN,plan)
+
+apply: require-layer require-env
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf synth
+	$(call SAVED_PLAN,apply)
 
 output: require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf output $(STACKS)

@@ -45,8 +45,9 @@ class GitHubSettings(Strict):
     """The repository whose GitHub Actions deploy the app."""
 
     repository: GitHubRepository
-    """`owner/name`. Each environment's federated credential trusts exactly
-    `repo:<owner>/<name>:environment:<env>`: only a job of that GitHub environment can act as it."""
+    """`owner/name`. Each environment's federated credentials trust exactly
+    `repo:<owner>/<name>:environment:<env>` and `...:environment:<env>-plan` (its plan jobs): only a job of those
+    GitHub environments can act as it."""
 
 
 class CiSettings(Strict):
@@ -56,8 +57,8 @@ class CiSettings(Strict):
     """Where the workflows run."""
     create_identity: bool = False
     """true: the `<prefix>-ci` stack creates one Entra app per environment whose `execution_mode` is
-    `local`, trusted by GitHub's OIDC token of that environment only. false: bring your own app
-    and put its client id in the GitHub environment's `ARM_CLIENT_ID` variable."""
+    `local`, trusted by GitHub's OIDC token of that environment and of its `<env>-plan` environment only.
+    false: bring your own app and put its client id in both GitHub environments' `ARM_CLIENT_ID` variable."""
     state: StateSettings | None = None
     """Where the `<prefix>-ci` stack keeps its state; default: a local file `state/<prefix>-ci.tfstate`
     (it is applied once, from a laptop, by someone who may create Entra apps)."""

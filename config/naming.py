@@ -96,3 +96,9 @@ def github_actions_identity_name(prefix: str, environment: str) -> str:
 def agent_identity_variable_set_name(prefix: str, environment: str) -> str:
     """`<prefix>-<env>-agent-identity`: the TFC variable set of the agents' managed-identity identifiers."""
     return f"{environment_label(prefix, environment)}-agent-identity"
+
+
+def plan_environment_name(environment: str) -> str:
+    """`<env>-plan`: the GitHub environment whose jobs save a local-mode environment's plans (no reviewers;
+    its jobs act as the same CI identity as `<env>`'s, whose reviewers approve applying those plans)."""
+    return f"{environment}-plan"

@@ -7,6 +7,10 @@ when a federated credential matches issuer, audience and subject exactly. So the
 secret at all, and only jobs of that one environment (with its protection rules: reviewers, branch
 policy) can act as it; a pull-request job, which has no environment, cannot.
 
+With a plan environment (`<env>-plan`, README: CI/CD) a second credential trusts that environment's
+subject too: its jobs save the plans `<env>`'s reviewers approve, and a plan must refresh and lock the
+same state as the apply. Two of the 20 federated credentials Entra ID allows per application.
+
 What the app may do (Azure roles, Entra ID permissions, Databricks workspace admin) is granted
 outside this app: those are tenant decisions (README: CI/CD).
 """
@@ -43,10 +47,12 @@ class GitHubActionsIdentityProps:
     """`owner/name` (validated by the config model)."""
     environment: str
     """The GitHub environment whose jobs may act as the app (an environment name, validated by the config model)."""
+    plan_environment: str | None = None
+    """A second GitHub environment trusted as well: the one whose jobs save the plans `environment` applies."""
 
 
 class GitHubActionsIdentity(Construct):
-    """One app, its service principal and exactly one federated credential.
+    """One app, its service principal and one federated credential per trusted GitHub environment.
 
     Attributes: `client_id` (what the GitHub environment's `ARM_CLIENT_ID` variable holds),
     `object_id` (of the service principal) and `principal` (what Azure RBAC grants to).
@@ -84,6 +90,24 @@ class GitHubActionsIdentity(Construct):
             subject=github_environment_subject(props.repository, props.environment),
             provider=provider,
         )
+        self.plan_credential: ApplicationFederatedIdentityCredential | None = None
+        if props.plan_environment is not None:
+            # The suffix survives truncation: two credentials of one app must not share a name.
+            suffix = f"-{props.plan_environment}"
+            self.plan_credential = ApplicationFederatedIdentityCredential(
+                self,
+                "github_plan_environment",
+                application_id=self.application.id,
+                display_name=f"github-{props.repository.replace('/', '-')}"[: 120 - len(suffix)] + suffix,
+                description=(
+                    f"GitHub Actions jobs of environment {props.plan_environment} in {props.repository}: "
+                    f"the plans environment {props.environment} applies once reviewed"
+                ),
+                audiences=[TOKEN_EXCHANGE_AUDIENCE],
+                issuer=GITHUB_ACTIONS_ISSUER,
+                subject=github_environment_subject(props.repository, props.plan_environment),
+                provider=provider,
+            )
         self.client_id: str = self.application.client_id
         self.object_id: str = self.service_principal.object_id
         self.principal = AzurePrincipal.service_principal(self.object_id, construct_id)

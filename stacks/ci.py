@@ -14,14 +14,15 @@ from constructs import Construct
 
 from config import EnvironmentSettings, LocalState
 from config.ci import CiSettings
-from config.naming import github_actions_identity_name
+from config.naming import github_actions_identity_name, plan_environment_name
 from constructs_lib.github_identity import GitHubActionsIdentity, GitHubActionsIdentityProps
 
 from .backend import attach_backend
 
 
 class GitHubCiStack(TerraformStack):
-    """One `GitHubActionsIdentity` per environment that CI deploys itself (`execution_mode: local`).
+    """One `GitHubActionsIdentity` per environment that CI deploys itself (`execution_mode: local`),
+    trusted by that environment's GitHub environment `<env>` and its plan environment `<env>-plan`.
 
     Environments on Terraform Cloud agents get none: their jobs only start runs, the agents hold
     the Azure identity. Output `<env>_client_id` is the GitHub environment's `ARM_CLIENT_ID`.
@@ -52,6 +53,8 @@ class GitHubCiStack(TerraformStack):
                     display_name=github_actions_identity_name(prefix, environment.name),
                     repository=ci.github.repository,
                     environment=environment.name,
+                    # its plan jobs (README: CI/CD, "Approve, then apply") refresh and lock the same state
+                    plan_environment=plan_environment_name(environment.name),
                 ),
                 provider=provider,
             )

@@ -50,7 +50,7 @@ def ci_stack():
     return synth_stacks(config_from(mutated(change)))["mlplatform-ci"]
 
 
-def test_one_identity_per_local_mode_environment_with_exactly_its_subject(ci_stack):
+def test_one_identity_per_local_mode_environment_trusted_by_exactly_its_and_its_plan_subject(ci_stack):
     credentials = resources(ci_stack, "azuread_application_federated_identity_credential")
     apps = resources(ci_stack, "azuread_application")
     assert sorted(a["display_name"] for a in apps.values()) == [
@@ -59,10 +59,12 @@ def test_one_identity_per_local_mode_environment_with_exactly_its_subject(ci_sta
     ]  # prod runs on Terraform Cloud agents: CI holds no Azure identity for it
     assert sorted(c["subject"] for c in credentials.values()) == [
         "repo:acme/ml-platform:environment:dev",
+        "repo:acme/ml-platform:environment:dev-plan",  # its plan jobs (README: CI/CD, "Approve, then apply")
         "repo:acme/ml-platform:environment:staging",
+        "repo:acme/ml-platform:environment:staging-plan",
     ]
     for credential in credentials.values():
-        env = credential["subject"].rsplit(":", 1)[1]
+        env = credential["subject"].rsplit(":", 1)[1].removesuffix("-plan")
         assert credential["issuer"] == "https://token.actions.githubusercontent.com"
         assert credential["audiences"] == ["api://AzureADTokenExchange"]
         assert (

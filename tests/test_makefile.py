@@ -172,3 +172,25 @@ def test_env_from_the_shell_is_not_taken_for_an_environment():
     )
     assert result.returncode != 0
     assert "error: ENV is required, e.g. make deploy ENV=dev" in result.stderr
+
+
+@pytest.mark.parametrize("action", ["plan", "apply"])
+def test_plan_and_apply_handle_one_stack_sealed_plan_after_synthesis(action):
+    result = make("-n", action, "ENV=prod", "LAYER=databricks")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    synth = lines.index("MLPLATFORM_ENVIRONMENTS='prod' cdktf synth")
+    assert lines[synth + 1 :] == [
+        f"tools/saved_plan.sh {action} cdktf.out/stacks/mlplatform-prod-databricks "
+        "plans/mlplatform-prod-databricks.tfplan.enc"
+    ]
+
+
+@pytest.mark.parametrize("action", ["plan", "apply"])
+def test_a_saved_plan_needs_one_layer(action):
+    result = make(action, "ENV=dev")
+    assert result.returncode != 0
+    assert f"error: LAYER is required: a saved plan is one stack's, e.g. make {action} ENV=dev LAYER=azure" in (
+        result.stderr
+    )
+    assert "cdktf" not in result.stdout

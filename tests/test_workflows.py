@@ -54,17 +54,48 @@ def workflows() -> dict[str, dict[str, Any]]:
     return {path.stem: load(path) for path in workflow_files()}
 
 
-def deploy_chain(jobs: dict[str, Any]) -> list[str]:
-    """Job ids in the order their `needs` force, starting from the job nothing else needs first."""
-    order = []
-    current = "test"
-    while True:
-        following = [job_id for job_id, job in jobs.items() if job.get("needs") == [current]]
-        assert len(following) <= 1, f"{current} is needed by {following}: the promotion must be one chain"
-        if not following:
-            return order
-        current = following[0]
-        order.append(current)
+LOCAL = ("dev",)  # the default config: dev runs Terraform on the runner, staging and prod on agents
+
+
+def promotion(local: tuple[str, ...] = LOCAL) -> list[list[str]]:
+    """The deploy workflow's stages in order: one stack each, a saved plan and its apply in local mode."""
+    return [
+        [f"{env}-{layer}-plan", f"{env}-{layer}-apply"] if env in local else [f"{env}-{layer}"]
+        for env in ENVIRONMENTS
+        for layer in LAYERS
+    ]
+
+
+def passed(stage: list[str]) -> tuple[list[str], str | None]:
+    """(needs, if) of the job after `stage`: the plan passed and its apply passed or had nothing to apply."""
+    if len(stage) == 1:
+        return stage, None
+    plan, apply, *also = stage
+    checks = [
+        f"needs.{plan}.result == 'success'",
+        f"(needs.{apply}.result == 'success' || needs.{apply}.result == 'skipped')",
+        *(f"needs.{job}.result == 'success'" for job in also),
+    ]
+    return stage, "${{ !cancelled() && " + " && ".join(checks) + " }}"
+
+
+def runs(job: dict[str, Any]) -> list[str]:
+    return [step["run"] for step in job["steps"] if "run" in step]
+
+
+def step_using(job: dict[str, Any], action: str) -> dict[str, Any]:
+    (step,) = [s for s in job["steps"] if s.get("uses", "").startswith(f"{action}@")]
+    return step
+
+
+def saved_plan_pairs(jobs: dict[str, Any]) -> list[tuple[str, str]]:
+    """(plan job, apply job) of every saved plan: the jobs that run `make apply`, with the one job each needs."""
+    pairs = []
+    for job_id, job in jobs.items():
+        if any(run.startswith("make apply ") for run in runs(job)):
+            assert len(job["needs"]) == 1, job_id
+            pairs.append((job["needs"][0], job_id))
+    return pairs
 
 
 # --- actionlint -----------------------------------------------------------------------------------
@@ -186,22 +217,89 @@ def test_generated_workflows_are_up_to_date_with_the_config():
 
 def test_promotion_is_one_chain_in_config_order_azure_databricks_serving(workflows):
     jobs = workflows["deploy"]["jobs"]
-    assert deploy_chain(jobs) == [f"{env}-{layer}" for env in ENVIRONMENTS for layer in LAYERS]
-    assert set(jobs) == {"test", *deploy_chain(jobs)}  # nothing runs outside the chain
+    stages = promotion()
+    assert list(jobs) == ["test", *(job_id for stage in stages for job_id in stage)]  # nothing outside the chain
+    previous = ["test"]
+    for stage in stages:
+        needs, condition = passed(previous)
+        assert (jobs[stage[0]]["needs"], jobs[stage[0]].get("if")) == (needs, condition), stage[0]
+        if len(stage) == 2:  # the apply needs only its plan, and runs only when that plan has changes
+            assert jobs[stage[1]]["needs"] == [stage[0]]
+            assert jobs[stage[1]]["if"] == f"${{{{ needs.{stage[0]}.outputs.changes == 'true' }}}}"
+        previous = stage
     assert workflows["deploy"]["on"] == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
 
 
-def test_each_deploy_job_plans_then_deploys_its_layer_in_its_own_environment(workflows):
+def test_each_agent_mode_job_plans_then_deploys_its_layer_in_its_own_environment(workflows):
     jobs = workflows["deploy"]["jobs"]
-    for job_id in deploy_chain(jobs):
+    for (job_id,) in [stage for stage in promotion() if len(stage) == 1]:
         env, layer = job_id.split("-")
         job = jobs[job_id]
         assert job["environment"] == env
-        assert [s["run"] for s in job["steps"] if "run" in s] == [
-            f"make diff ENV={env} LAYER={layer}",
-            f"make deploy ENV={env} LAYER={layer}",
-        ]
+        assert runs(job) == [f"make diff ENV={env} LAYER={layer}", f"make deploy ENV={env} LAYER={layer}"]
         assert job["runs-on"] == f"${{{{ vars.DEPLOY_RUNNER_{env.upper()} || vars.DEPLOY_RUNNER || 'ubuntu-latest' }}}}"
+
+
+# --- the reviewed plan is the applied plan (local mode) ---------------------------------------------
+
+
+def assert_applies_exactly_the_saved_plan(jobs: dict[str, Any], plan_id: str, apply_id: str, env: str, layer: str):
+    plan, apply = jobs[plan_id], jobs[apply_id]
+    stack = f"mlplatform-{env}-{layer}"
+    # the plan job: no reviewers, its plan in the summary; the apply job: the environment with the reviewers
+    assert (plan["environment"], apply["environment"]) == (f"{env}-plan", env)
+    assert runs(plan) == [f"make plan ENV={env} LAYER={layer}"]
+    assert plan["outputs"] == {"changes": "${{ steps.plan.outputs.changes }}"}
+    (make_plan,) = [s for s in plan["steps"] if "run" in s]
+    (make_apply,) = [s for s in apply["steps"] if "run" in s]
+    assert make_plan["id"] == "plan"
+    upload = step_using(plan, "actions/upload-artifact")
+    assert upload["if"] == "steps.plan.outputs.changes == 'true'"
+    # ciphertext only: the sealed file `make plan` writes, never a plan file in clear
+    assert upload["with"]["path"] == f"plans/{stack}.tfplan.enc"
+    assert upload["with"]["if-no-files-found"] == "error"
+    assert 1 <= upload["with"]["retention-days"] <= 5
+    # the apply job consumes that artifact: same stack, same commit, into the folder `make apply` reads
+    download = step_using(apply, "actions/download-artifact")
+    assert upload["with"]["name"] == download["with"]["name"] == f"sealed-plan-{stack}-${{{{ github.sha }}}}"
+    assert download["with"]["path"] == "plans"
+    assert apply["needs"] == [plan_id]
+    # ... and runs no plan of its own
+    assert runs(apply) == [f"make apply ENV={env} LAYER={layer}"]
+    assert apply["steps"].index(download) < apply["steps"].index(make_apply)
+    text = yaml.safe_dump(apply)
+    for planning in ("make plan", "make diff", "make deploy", "make rotate", "terraform plan", "cdktf diff"):
+        assert planning not in text, (apply_id, planning)
+    # the passphrase reaches only the steps that seal and unseal
+    secret = {"PLAN_PASSPHRASE": "${{ secrets.PLAN_ENCRYPTION_KEY }}"}
+    assert make_plan["env"] == secret and make_apply["env"] == secret
+    assert "PLAN_PASSPHRASE" not in plan["env"] and "PLAN_PASSPHRASE" not in apply["env"]
+
+
+def test_each_local_mode_stack_applies_exactly_the_plan_its_plan_job_saved(workflows):
+    jobs = workflows["deploy"]["jobs"]
+    pairs = [tuple(stage) for stage in promotion() if len(stage) == 2]
+    assert saved_plan_pairs(jobs) == pairs == [(f"dev-{layer}-plan", f"dev-{layer}-apply") for layer in LAYERS]
+    for (plan_id, apply_id), layer in zip(pairs, LAYERS, strict=True):
+        assert_applies_exactly_the_saved_plan(jobs, plan_id, apply_id, "dev", layer)
+
+
+def test_every_uploaded_artifact_of_a_deploying_workflow_is_a_sealed_plan(workflows):
+    for name in ("deploy", "maintenance"):
+        for job in workflows[name]["jobs"].values():
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("actions/upload-artifact@"):
+                    assert re.fullmatch(r"plans/[\w-]+\.tfplan\.enc", step["with"]["path"]), step
+
+
+def test_where_the_reviewers_are_only_a_saved_plan_is_applied(workflows):
+    """In a local-mode environment's own GitHub environment, no job plans or deploys anew."""
+    for name in ("deploy", "maintenance"):
+        for job_id, job in workflows[name]["jobs"].items():
+            if job.get("environment") in LOCAL:
+                assert [re.fullmatch(r"make apply ENV=dev LAYER=[a-z]+", run) is not None for run in runs(job)] == [
+                    True
+                ], job_id
 
 
 def test_prod_has_its_own_github_environment(workflows):
@@ -209,13 +307,13 @@ def test_prod_has_its_own_github_environment(workflows):
         jobs = workflows[name]["jobs"]
         prod = {job["environment"] for job_id, job in jobs.items() if job_id.startswith("prod-")}
         others = {job.get("environment") for job_id, job in jobs.items() if not job_id.startswith("prod-")}
-        assert prod == {"prod"} and "prod" not in others
+        assert prod == {"prod"} and not others & {"prod", "prod-plan"}
 
 
 def test_local_mode_jobs_use_github_oidc_from_environment_variables(workflows):
     jobs = workflows["deploy"]["jobs"]
-    local = [job_id for job_id in deploy_chain(jobs) if job_id.startswith("dev-")]  # dev: local, the rest: agents
-    assert local == ["dev-azure", "dev-databricks", "dev-serving"]
+    local = [job_id for job_id in jobs if job_id.startswith("dev-")]  # dev: local, the rest: agents
+    assert local == [f"dev-{layer}-{step}" for layer in LAYERS for step in ("plan", "apply")]
     for job_id in local:
         job = jobs[job_id]
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
@@ -226,33 +324,49 @@ def test_local_mode_jobs_use_github_oidc_from_environment_variables(workflows):
             "ARM_SUBSCRIPTION_ID": "${{ vars.ARM_SUBSCRIPTION_ID }}",
             "TF_TOKEN_app_terraform_io": "${{ secrets.TF_API_TOKEN }}",
         }
-        if not job_id.endswith("-azure"):  # the databricks and serving layers
+        if "-azure-" not in job_id:  # the databricks and serving layers
             expected["DATABRICKS_AUTH_TYPE"] = "github-oidc-azure"
         assert job["env"] == expected
+
+
+HEARTBEAT = ["dev-rotation-plan", "dev-rotation-apply", "dev-drift", "staging-heartbeat", "prod-heartbeat"]
 
 
 def test_heartbeat_is_scheduled_weekly_and_rotates_then_checks_drift_everywhere(workflows):
     maintenance = workflows["maintenance"]
     assert maintenance["on"] == {"schedule": [{"cron": "17 4 * * 1"}], "workflow_dispatch": None}
     jobs = maintenance["jobs"]
-    assert list(jobs) == ["dev-heartbeat", "staging-heartbeat", "prod-heartbeat"]
-    for job_id, job in jobs.items():
-        env = job_id.removesuffix("-heartbeat")
+    assert list(jobs) == HEARTBEAT
+    for env in ("staging", "prod"):  # agents: Terraform Cloud plans and applies each run
+        job = jobs[f"{env}-heartbeat"]
         assert job["environment"] == env
-        runs = [s for s in job["steps"] if "run" in s]
-        assert [s["run"] for s in runs] == [f"make rotate ENV={env}", f"make drift ENV={env}"]
-        assert runs[1]["if"] == "${{ !cancelled() }}"  # a failed rotation does not hide drift
+        steps = [s for s in job["steps"] if "run" in s]
+        assert [s["run"] for s in steps] == [f"make rotate ENV={env}", f"make drift ENV={env}"]
+        assert steps[1]["if"] == "${{ !cancelled() }}"  # a failed rotation does not hide drift
     # in promotion order: main's azure stack never reaches an environment past one it failed in
-    assert [jobs[j].get("needs") for j in jobs] == [None, ["dev-heartbeat"], ["staging-heartbeat"]]
+    assert jobs["dev-rotation-plan"].get("needs") is None
+    assert (jobs["staging-heartbeat"]["needs"], jobs["staging-heartbeat"]["if"]) == passed(HEARTBEAT[:3])
+    assert jobs["prod-heartbeat"]["needs"] == ["staging-heartbeat"]
+
+
+def test_local_mode_heartbeat_rotates_by_a_reviewed_saved_plan_then_checks_drift_without_reviewers(workflows):
+    jobs = workflows["maintenance"]["jobs"]
+    assert saved_plan_pairs(jobs) == [("dev-rotation-plan", "dev-rotation-apply")]
+    assert_applies_exactly_the_saved_plan(jobs, "dev-rotation-plan", "dev-rotation-apply", "dev", "azure")
+    drift = jobs["dev-drift"]
+    assert (drift["environment"], runs(drift)) == ("dev-plan", ["make drift ENV=dev"])
+    # after the rotation, even a failed one, so a due rotation is not reported as drift
+    assert drift["needs"] == ["dev-rotation-plan", "dev-rotation-apply"]
+    assert drift["if"] == "${{ !cancelled() && needs.dev-rotation-plan.result != 'skipped' }}"
 
 
 def test_promotion_and_heartbeat_never_run_terraform_on_one_environment_at_the_same_time(workflows):
     for name in ("deploy", "maintenance"):
         assert "concurrency" not in workflows[name]  # per job: a prod approval holds prod only
         for job_id, job in workflows[name]["jobs"].items():
-            if job_id != "test":
+            if job_id != "test":  # a plan job holds its environment's state too
                 assert job["concurrency"] == {
-                    "group": f"mlplatform-terraform-{job['environment']}",
+                    "group": f"mlplatform-terraform-{job['environment'].removesuffix('-plan')}",
                     "cancel-in-progress": False,
                 }
 
@@ -286,7 +400,7 @@ def test_no_workflow_mentions_a_client_secret_or_a_databricks_token(path):
         "pull_request_target",
     ):
         assert forbidden.lower() not in text.lower(), forbidden
-    assert set(re.findall(r"secrets\.(\w+)", text)) <= {"TF_API_TOKEN"}
+    assert set(re.findall(r"secrets\.(\w+)", text)) <= {"TF_API_TOKEN", "PLAN_ENCRYPTION_KEY"}
 
 
 def makefile_targets() -> set[str]:
@@ -314,7 +428,7 @@ def test_every_make_target_a_workflow_runs_exists(path):
 
 def test_the_workflows_run_the_documented_targets_and_nothing_else():
     called = set().union(*(make_targets_run_by(path) for path in workflow_files()))
-    assert called == {"test", "synth", "scan", "validate", "diff", "deploy", "rotate", "drift"}
+    assert called == {"test", "synth", "scan", "validate", "diff", "deploy", "plan", "apply", "rotate", "drift"}
 
 
 def test_the_ci_makefile_targets_exist():
@@ -367,6 +481,23 @@ def test_agent_mode_jobs_only_start_runs_with_no_azure_credential(prod_on_agents
                 assert job["permissions"]["id-token"] == "write"
     text = (prod_on_agents / "deploy.yml").read_text()
     assert "runs on Terraform Cloud agents" in text
+
+
+def test_every_local_mode_environment_applies_exactly_its_saved_plans(prod_on_agents):
+    deploy = load(prod_on_agents / "deploy.yml")["jobs"]
+    maintenance = load(prod_on_agents / "maintenance.yml")["jobs"]
+    expected = [(f"{env}-{layer}-plan", f"{env}-{layer}-apply") for env in ("dev", "staging") for layer in LAYERS]
+    assert saved_plan_pairs(deploy) == expected
+    for plan_id, apply_id in expected:
+        env, layer, _ = plan_id.split("-")
+        assert_applies_exactly_the_saved_plan(deploy, plan_id, apply_id, env, layer)
+    assert saved_plan_pairs(maintenance) == [
+        (f"{env}-rotation-plan", f"{env}-rotation-apply") for env in ("dev", "staging")
+    ]
+    assert list(deploy)[-3:] == [f"prod-{layer}" for layer in LAYERS]  # agents: unchanged
+    assert (deploy["prod-azure"]["needs"], deploy["prod-azure"]["if"]) == passed(
+        ["staging-serving-plan", "staging-serving-apply"]
+    )
 
 
 def test_agent_mode_workflows_pass_actionlint(prod_on_agents):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from config import (  # noqa: E402
 
 LAYERS: tuple[str, ...] = naming.LAYERS
 stack_ids = naming.stack_ids
+plan_environment_name = naming.plan_environment_name
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 DEFAULT_TERRAFORM_VERSION = "1.11.4"
@@ -100,7 +102,41 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "actions/setup-node": ("49933ea5288caeca8642d1e84afbd3f7d6820020", "v4.4.0"),
     "hashicorp/setup-terraform": ("b9cd54a3c349d3f38e8881555d616ced269862dd", "v3.1.2"),
     "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
+    "actions/download-artifact": ("d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"),
 }
+
+# The reviewed plan is the applied plan (local mode; README: CI/CD, "Approve, then apply"). A saved plan embeds
+# the state, client passwords included: only `make plan`'s sealed file is uploaded, kept a few days (a plan that
+# waited longer is most likely stale anyway), and unsealed with this environment secret.
+PLAN_SECRET = "PLAN_ENCRYPTION_KEY"
+PLAN_RETENTION_DAYS = 3
+PLAN_DIR = "plans"
+
+
+@dataclass(frozen=True)
+class _After:
+    """What a job waits for: the jobs it `needs`, and the condition that they passed (None: GitHub's default)."""
+
+    needs: list[str]
+    condition: str | None = None
+
+
+def _after_saved_plan(plan_id: str, apply_id: str, *also: str) -> _After:
+    """Passed: the plan succeeded and its apply either succeeded or was skipped (the plan had no changes)."""
+    checks = [f"needs.{plan_id}.result == 'success'"]
+    checks.append(f"(needs.{apply_id}.result == 'success' || needs.{apply_id}.result == 'skipped')")
+    checks += [f"needs.{job_id}.result == 'success'" for job_id in also]
+    return _After([plan_id, apply_id, *also], "${{ !cancelled() && " + " && ".join(checks) + " }}")
+
+
+def sealed_plan_path(stack: str) -> str:
+    """Where `make plan` leaves a stack's sealed plan (Makefile PLAN_DIR): the only file the artifact holds."""
+    return f"{PLAN_DIR}/{stack}.tfplan.enc"
+
+
+def plan_artifact(stack: str) -> str:
+    """One stack's sealed plan of one commit; a re-run of its plan job overwrites it within the run."""
+    return f"sealed-plan-{stack}-${{{{ github.sha }}}}"
 
 
 def uses(action: str) -> str:
@@ -130,6 +166,9 @@ def _setup_steps(terraform_version: str) -> list[dict[str, Any]]:
 def _runner(environment: EnvironmentSettings) -> str:
     variable = f"DEPLOY_RUNNER_{environment.name.upper()}"
     return f"${{{{ vars.{variable} || vars.DEPLOY_RUNNER || 'ubuntu-latest' }}}}"
+
+
+ID_TOKEN_WHY = "GitHub's OIDC token, exchanged for the CI identity's Entra ID token (no stored secret)"
 
 
 def _credentials(
@@ -166,26 +205,92 @@ def _job(
     name: str,
     layers: tuple[str, ...],
     steps: list[dict[str, Any]],
-    needs: list[str],
+    after: _After,
+    github_environment: str | None = None,
+    outputs: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     permissions, env = _credentials(config, environment, layers)
     job: dict[str, Any] = {"name": name}
-    if needs:
-        job["needs"] = needs
+    if after.needs:
+        job["needs"] = after.needs
+    if after.condition:
+        job["if"] = after.condition
     job.update(
         {
             "runs-on": _runner(environment),
             # The GitHub environment: its protection rules (prod: required reviewers) and variables,
             # and the only subject the environment's federated credential trusts.
-            "environment": environment.name,
+            "environment": github_environment or environment.name,
             "concurrency": _concurrency(environment),
             "permissions": permissions,
         }
     )
+    if outputs:
+        job["outputs"] = outputs
     if env:
         job["env"] = env
     job["steps"] = [*_setup_steps(_terraform_version(config)), *steps]
     return job
+
+
+def _plan_job(config: PlatformConfig, environment: EnvironmentSettings, layer: str, after: _After, what: str):
+    """Save, show and seal one stack's plan, in `<env>-plan` (no reviewers; main only, by its branch rule)."""
+    stack = stack_ids(config.prefix, environment.name)[layer]
+    make = f"make plan ENV={environment.name} LAYER={layer}"
+    return _job(
+        config,
+        environment,
+        name=f"{environment.name}: {what} plan (runs on this runner; the plan is in the job summary)",
+        layers=(layer,),
+        after=after,
+        github_environment=plan_environment_name(environment.name),
+        outputs={"changes": "${{ steps.plan.outputs.changes }}"},
+        steps=[
+            {"name": "plan, show, seal", "id": "plan", "run": make, "env": _passphrase()},
+            {
+                "name": "upload the sealed plan (ciphertext only)",
+                "if": "steps.plan.outputs.changes == 'true'",
+                "uses": uses("actions/upload-artifact"),
+                "with": {
+                    "name": plan_artifact(stack),
+                    "path": sealed_plan_path(stack),
+                    "if-no-files-found": "error",
+                    "retention-days": PLAN_RETENTION_DAYS,
+                    "overwrite": True,
+                },
+            },
+        ],
+    )
+
+
+def _apply_job(config: PlatformConfig, environment: EnvironmentSettings, layer: str, plan_id: str, what: str):
+    """Apply exactly the plan `plan_id` saved, in `<env>` (its reviewers approve it); skipped with no changes."""
+    stack = stack_ids(config.prefix, environment.name)[layer]
+    return _job(
+        config,
+        environment,
+        name=f"{environment.name}: {what} apply of the reviewed plan",
+        layers=(layer,),
+        after=_After([plan_id], f"${{{{ needs.{plan_id}.outputs.changes == 'true' }}}}"),
+        steps=[
+            {
+                "name": "download the sealed plan",
+                "uses": uses("actions/download-artifact"),
+                "with": {"name": plan_artifact(stack), "path": PLAN_DIR},
+            },
+            # No plan of its own: Terraform refuses the saved plan if the state moved since ("Saved plan is stale").
+            {
+                "name": "apply the reviewed plan",
+                "run": f"make apply ENV={environment.name} LAYER={layer}",
+                "env": _passphrase(),
+            },
+        ],
+    )
+
+
+def _passphrase() -> dict[str, str]:
+    # Step-level: only the steps that seal or unseal see it.
+    return {"PLAN_PASSPHRASE": f"${{{{ secrets.{PLAN_SECRET} }}}}"}
 
 
 def deploy_workflow(config: PlatformConfig) -> dict[str, Any]:
@@ -202,23 +307,29 @@ def deploy_workflow(config: PlatformConfig) -> dict[str, Any]:
             ],
         }
     }
-    previous = "test"
+    after = _After(["test"])
     for environment in config.environments:
         for layer in LAYERS:
             job_id = f"{environment.name}-{layer}"
-            mode = "Terraform Cloud agents" if environment.execution_mode == "agent" else "this runner"
+            if environment.execution_mode == "local":
+                # Plan, then apply exactly that plan once the environment's reviewers approve it.
+                jobs[f"{job_id}-plan"] = _plan_job(config, environment, layer, after, layer)
+                jobs[f"{job_id}-apply"] = _apply_job(config, environment, layer, f"{job_id}-plan", layer)
+                after = _after_saved_plan(f"{job_id}-plan", f"{job_id}-apply")
+                continue
+            # Agents: each Terraform Cloud run plans and applies on the agents (its plan on the run's page).
             jobs[job_id] = _job(
                 config,
                 environment,
-                name=f"{environment.name}: {layer} (runs on {mode})",
+                name=f"{environment.name}: {layer} (runs on Terraform Cloud agents)",
                 layers=(layer,),
-                needs=[previous],
+                after=after,
                 steps=[
                     {"name": "plan", "run": f"make diff ENV={environment.name} LAYER={layer}"},
                     {"name": "deploy", "run": f"make deploy ENV={environment.name} LAYER={layer}"},
                 ],
             )
-            previous = job_id  # a failed job stops every later one: the promotion halts there
+            after = _After([job_id])  # a failed job stops every later one: the promotion halts there
     return {
         "name": "deploy",
         "on": {"push": {"branches": ["main"]}, "workflow_dispatch": None},
@@ -228,19 +339,37 @@ def deploy_workflow(config: PlatformConfig) -> dict[str, Any]:
 
 
 def maintenance_workflow(config: PlatformConfig) -> dict[str, Any]:
-    jobs = {}
-    previous: list[str] = []
+    jobs: dict[str, Any] = {}
+    after = _After([])
     for environment in config.environments:
         name = environment.name
         # In promotion order, each after the one before: the heartbeat deploys main's azure stack, so
         # it must not carry a change past an environment where main is not fully deployed (a failed
         # rotation or any drift there stops the later environments, as a failed promotion does).
+        if environment.execution_mode == "local":
+            # The rotation is a saved plan of the azure stack, applied once approved (skipped when nothing is
+            # due); the drift check only plans, so it runs in `<env>-plan` without asking the reviewers.
+            plan_id, apply_id, drift_id = f"{name}-rotation-plan", f"{name}-rotation-apply", f"{name}-drift"
+            jobs[plan_id] = _plan_job(config, environment, "azure", after, "rotation heartbeat (azure)")
+            jobs[apply_id] = _apply_job(config, environment, "azure", plan_id, "rotation heartbeat (azure)")
+            jobs[drift_id] = _job(
+                config,
+                environment,
+                name=f"{name}: drift check",
+                layers=LAYERS,
+                # after the rotation, even a failed one; not when this environment's heartbeat never started
+                after=_After([plan_id, apply_id], f"${{{{ !cancelled() && needs.{plan_id}.result != 'skipped' }}}}"),
+                github_environment=plan_environment_name(name),
+                steps=[{"name": "drift check", "run": f"make drift ENV={name}"}],
+            )
+            after = _after_saved_plan(plan_id, apply_id, drift_id)
+            continue
         jobs[f"{name}-heartbeat"] = _job(
             config,
             environment,
             name=f"{name}: rotation heartbeat and drift check",
             layers=LAYERS,
-            needs=previous,
+            after=after,
             steps=[
                 # A plan of the azure stack is what lets time_rotating replace a due client secret.
                 {"name": "rotate (deploy the azure stack)", "run": f"make rotate ENV={name}"},
@@ -248,7 +377,7 @@ def maintenance_workflow(config: PlatformConfig) -> dict[str, Any]:
                 {"name": "drift check", "if": "${{ !cancelled() }}", "run": f"make drift ENV={name}"},
             ],
         )
-        previous = [f"{name}-heartbeat"]
+        after = _After([f"{name}-heartbeat"])
     return {
         "name": "maintenance",
         "on": {"schedule": [{"cron": HEARTBEAT_CRONS[config.plan_period_days]}], "workflow_dispatch": None},
@@ -272,6 +401,8 @@ def render(workflow: dict[str, Any]) -> str:
     text = yaml.dump(workflow, Dumper=_Dumper, sort_keys=False, width=200, default_flow_style=False)
     # PyYAML quotes the key `on` (a YAML 1.1 boolean); GitHub reads it as the trigger key either way.
     text = text.replace("'on':", "on:", 1).replace("workflow_dispatch: null", "workflow_dispatch:")
+    # Why a job may ask for GitHub's OIDC token, next to the permission (zizmor's pedantic persona asks for it).
+    text = text.replace("      id-token: write\n", f"      id-token: write  # {ID_TOKEN_WHY}\n")
     for action, (sha, release) in ACTIONS.items():
         text = text.replace(f"uses: {action}@{sha}\n", f"uses: {action}@{sha}  # {release}\n")
     return HEADER + text

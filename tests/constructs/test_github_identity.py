@@ -1,4 +1,4 @@
-"""GitHubActionsIdentity on its own: one app, its service principal, exactly one federated credential."""
+"""GitHubActionsIdentity on its own: one app, its service principal, one federated credential per trusted environment."""
 
 from __future__ import annotations
 
@@ -61,3 +61,48 @@ def test_a_given_provider_is_used_by_every_resource(bare_stack, synth):
     GitHubActionsIdentity(bare_stack, "prod_github_actions", PROPS, provider=provider)
     stack = synth(bare_stack)
     assert {r["provider"] for kind in stack["resource"].values() for r in kind.values()} == {"azuread.prod"}
+
+
+def test_a_plan_environment_is_trusted_by_a_second_credential_of_the_same_app(bare_stack, synth):
+    import dataclasses
+
+    identity = GitHubActionsIdentity(
+        bare_stack, "prod_github_actions", dataclasses.replace(PROPS, plan_environment="prod-plan")
+    )
+    stack = synth(bare_stack)
+    credentials = stack["resource"]["azuread_application_federated_identity_credential"]
+    assert len(credentials) == 2 and len(stack["resource"]["azuread_application"]) == 1
+    by_subject = {c["subject"]: strip_metadata(c) for c in credentials.values()}
+    assert sorted(by_subject) == [
+        "repo:acme/ml-platform:environment:prod",
+        "repo:acme/ml-platform:environment:prod-plan",
+    ]
+    assert by_subject["repo:acme/ml-platform:environment:prod-plan"] == {
+        "application_id": ref(stack, "azuread_application", "id"),
+        "display_name": "github-acme-ml-platform-prod-plan",
+        "description": "GitHub Actions jobs of environment prod-plan in acme/ml-platform: "
+        "the plans environment prod applies once reviewed",
+        "audiences": ["api://AzureADTokenExchange"],
+        "issuer": "https://token.actions.githubusercontent.com",
+        "subject": "repo:acme/ml-platform:environment:prod-plan",
+    }
+    assert identity.plan_credential is not None
+
+
+def test_credential_names_stay_distinct_and_within_120_characters_for_long_repositories(bare_stack, synth):
+    import dataclasses
+
+    props = dataclasses.replace(PROPS, repository="o" * 39 + "/" + "r" * 100, plan_environment="prod-plan")
+    GitHubActionsIdentity(bare_stack, "prod_github_actions", props)
+    names = [
+        c["display_name"]
+        for c in synth(bare_stack)["resource"]["azuread_application_federated_identity_credential"].values()
+    ]
+    assert len(set(names)) == 2 and all(len(name) <= 120 for name in names)
+    assert any(name.endswith("-prod-plan") for name in names)
+
+
+def test_without_a_plan_environment_there_is_one_credential(bare_stack, synth):
+    identity = GitHubActionsIdentity(bare_stack, "prod_github_actions", PROPS)
+    assert identity.plan_credential is None
+    assert len(synth(bare_stack)["resource"]["azuread_application_federated_identity_credential"]) == 1

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The reviewed plan is the applied plan (README: CI/CD, "Approve, then apply"); `make plan` and `make apply`.
+#
+#   tools/saved_plan.sh plan  <stack folder> <sealed file>   terraform plan -out; the plan as text to the job
+#                                                            summary (or stdout); the plan file sealed
+#   tools/saved_plan.sh apply <stack folder> <sealed file>   unseal; terraform apply of exactly that plan file
+#
+# Why sealed: a saved plan holds the prior state and the planned values, and the azure stack's state holds the
+# Entra client passwords (azuread 3.7.0 has no write-only form). Anyone who can read a repository can download
+# its workflow artifacts, so the plan file in clear never leaves the stack folder and is deleted on exit; only
+# the sealed file (AES-256-CBC, key from PLAN_PASSPHRASE by PBKDF2-SHA256, 600000 iterations, random salt) is
+# uploaded. `terraform show` redacts sensitive values: that text is what reviewers read.
+#
+# `apply` runs no plan of its own: Terraform applies the configuration and changes saved in the plan file, and
+# refuses ("Saved plan is stale") when the state changed after the plan was made.
+# Prints `changes=true|false` (plan: -detailed-exitcode 2 or 0) and appends it to $GITHUB_OUTPUT when set.
+set -euo pipefail
+
+if [ $# -ne 3 ] || { [ "$1" != plan ] && [ "$1" != apply ]; }; then
+  echo "usage: $0 plan|apply <stack folder> <sealed plan file>" >&2
+  exit 2
+fi
+action=$1 folder=$2 sealed=$3
+: "${PLAN_PASSPHRASE:?is not set: the passphrase saved plans are sealed with (README: CI/CD, PLAN_ENCRYPTION_KEY)}"
+if [ ! -d "$folder" ]; then
+  echo "error: no stack folder $folder (synthesize first)" >&2
+  exit 2
+fi
+stack=$(basename "$folder")
+plan_name=saved.tfplan # in the stack folder: terraform -chdir reads it there
+clear="$folder/$plan_name"
+cipher=(openssl enc -aes-256-cbc -pbkdf2 -iter 600000 -md sha256 -pass env:PLAN_PASSPHRASE)
+
+umask 077
+trap 'rm -f "$clear"' EXIT
+terraform -chdir="$folder" init -input=false -no-color
+
+if [ "$action" = plan ]; then
+  rm -f "$sealed"
+  status=0
+  terraform -chdir="$folder" plan -input=false -no-color -detailed-exitcode -out="$plan_name" || status=$?
+  case $status in
+    0) changes=false ;;
+    2) changes=true ;;
+    *)
+      echo "error: terraform plan failed for $stack (exit $status)" >&2
+      exit "$status"
+      ;;
+  esac
+  {
+    echo "### $stack"
+    if [ "$changes" = true ]; then
+      echo "Changes: approving the apply job applies exactly this plan (sensitive values redacted)."
+    else
+      echo "No changes: nothing to apply."
+    fi
+    echo
+    echo '```'
+    terraform -chdir="$folder" show -no-color "$plan_name"
+    echo '```'
+  } >>"${GITHUB_STEP_SUMMARY:-/dev/stdout}"
+  if [ "$changes" = true ]; then
+    mkdir -p "$(dirname "$sealed")"
+    "${cipher[@]}" -salt -in "$clear" -out "$sealed"
+  fi
+  echo "changes=$changes" | tee -a "${GITHUB_OUTPUT:-/dev/null}"
+else
+  if [ ! -f "$sealed" ]; then
+    echo "error: no saved plan $sealed for $stack (make plan first, with the same PLAN_PASSPHRASE)" >&2
+    exit 2
+  fi
+  "${cipher[@]}" -d -in "$sealed" -out "$clear"
+  terraform -chdir="$folder" apply -input=false -no-color "$plan_name"
+fi
