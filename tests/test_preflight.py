@@ -212,8 +212,18 @@ def test_a_databricks_credential_is_refused_before_any_call(default_config, caps
     code, _, err = check(prod, workspace, capsys, auth_type="pat")
     assert (code, workspace.requests) == (2, [])
     assert err == [
-        "error: preflight prod: DATABRICKS_AUTH_TYPE=pat is not an Entra ID method (azure-cli, azure-msi, "
-        "github-oidc-azure, azure-client-secret): a Key Vault-backed secret scope needs an Entra ID token"
+        "error: preflight prod: DATABRICKS_AUTH_TYPE=pat is not an Entra ID method (azure-cli, github-oidc-azure, "
+        "azure-client-secret): a Key Vault-backed secret scope needs an Entra ID token"
+    ]
+
+
+def test_the_agents_managed_identity_method_is_not_in_the_python_sdk(default_config, capsys):
+    prod = environment_of(default_config, "prod")
+    code, _, err = check(prod, FakeWorkspace(), capsys, auth_type="azure-msi")
+    assert code == 2
+    assert err == [
+        "error: preflight prod: DATABRICKS_AUTH_TYPE=azure-msi: the Databricks SDK for Python has no managed-identity "
+        "method; run preflight where a person or CI deploys (azure-cli, github-oidc-azure)"
     ]
 
 

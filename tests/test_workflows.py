@@ -248,9 +248,10 @@ def assert_applies_exactly_the_saved_plan(jobs: dict[str, Any], plan_id: str, ap
     stack = f"mlplatform-{env}-{layer}"
     # the plan job: no reviewers, its plan in the summary; the apply job: the environment with the reviewers
     assert (plan["environment"], apply["environment"]) == (f"{env}-plan", env)
-    assert runs(plan) == [f"make plan ENV={env} LAYER={layer}"]
+    preflight = [f"make preflight ENV={env}"] if layer == "databricks" else []  # read-only, before the plan
+    assert runs(plan) == [*preflight, f"make plan ENV={env} LAYER={layer}"]
     assert plan["outputs"] == {"changes": "${{ steps.plan.outputs.changes }}"}
-    (make_plan,) = [s for s in plan["steps"] if "run" in s]
+    (make_plan,) = [s for s in plan["steps"] if "run" in s and s["run"].startswith("make plan ")]
     (make_apply,) = [s for s in apply["steps"] if "run" in s]
     assert make_plan["id"] == "plan"
     upload = step_using(plan, "actions/upload-artifact")
@@ -282,6 +283,14 @@ def test_each_local_mode_stack_applies_exactly_the_plan_its_plan_job_saved(workf
     assert saved_plan_pairs(jobs) == pairs == [(f"dev-{layer}-plan", f"dev-{layer}-apply") for layer in LAYERS]
     for (plan_id, apply_id), layer in zip(pairs, LAYERS, strict=True):
         assert_applies_exactly_the_saved_plan(jobs, plan_id, apply_id, "dev", layer)
+
+
+def test_the_databricks_plan_asks_the_workspace_first_and_only_it(workflows):
+    """A missing Unity Catalog privilege fails the plan job in one line, before anything is applied."""
+    jobs = workflows["deploy"]["jobs"]
+    assert runs(jobs["dev-databricks-plan"])[:2] == ["make preflight ENV=dev", "make plan ENV=dev LAYER=databricks"]
+    preflighted = {job_id for job_id, job in jobs.items() if any("make preflight" in run for run in runs(job))}
+    assert preflighted == {"dev-databricks-plan"}
 
 
 def test_every_uploaded_artifact_of_a_deploying_workflow_is_a_sealed_plan(workflows):
@@ -428,7 +437,19 @@ def test_every_make_target_a_workflow_runs_exists(path):
 
 def test_the_workflows_run_the_documented_targets_and_nothing_else():
     called = set().union(*(make_targets_run_by(path) for path in workflow_files()))
-    assert called == {"test", "synth", "scan", "validate", "diff", "deploy", "plan", "apply", "rotate", "drift"}
+    assert called == {
+        "test",
+        "synth",
+        "scan",
+        "validate",
+        "diff",
+        "deploy",
+        "plan",
+        "apply",
+        "rotate",
+        "drift",
+        "preflight",
+    }
 
 
 def test_the_ci_makefile_targets_exist():

@@ -237,6 +237,13 @@ def _plan_job(config: PlatformConfig, environment: EnvironmentSettings, layer: s
     """Save, show and seal one stack's plan, in `<env>-plan` (no reviewers; main only, by its branch rule)."""
     stack = stack_ids(config.prefix, environment.name)[layer]
     make = f"make plan ENV={environment.name} LAYER={layer}"
+    # The databricks plan first asks the workspace what no plan can check (README: Preflight): a
+    # missing Unity Catalog privilege then fails here, in one line, not half-way through the apply.
+    preflight = (
+        [{"name": "preflight (read-only)", "run": f"make preflight ENV={environment.name}"}]
+        if layer == "databricks"
+        else []
+    )
     return _job(
         config,
         environment,
@@ -246,6 +253,7 @@ def _plan_job(config: PlatformConfig, environment: EnvironmentSettings, layer: s
         github_environment=plan_environment_name(environment.name),
         outputs={"changes": "${{ steps.plan.outputs.changes }}"},
         steps=[
+            *preflight,
             {"name": "plan, show, seal", "id": "plan", "run": make, "env": _passphrase()},
             {
                 "name": "upload the sealed plan (ciphertext only)",

@@ -44,6 +44,13 @@ def preflight(environment: EnvironmentSettings, auth_type: str, *, base_url: str
     from .checks import ENTRA_AUTH_TYPES, check, connect, reason  # the SDK loads only when needed
 
     prefix = f"preflight {environment.name}"
+    if auth_type == "azure-msi":
+        print(
+            f"error: {prefix}: DATABRICKS_AUTH_TYPE=azure-msi: the Databricks SDK for Python has no managed-identity "
+            "method; run preflight where a person or CI deploys (azure-cli, github-oidc-azure)",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
     if auth_type not in ENTRA_AUTH_TYPES:
         print(
             f"error: {prefix}: DATABRICKS_AUTH_TYPE={safe_line(auth_type)[:60]} is not an Entra ID method "

@@ -28,8 +28,10 @@ from config.loader import safe_line
 
 from .needs import KIND_NOUNS, Need, ServedVersion, needs, served_versions
 
-ENTRA_AUTH_TYPES = ("azure-cli", "azure-msi", "github-oidc-azure", "azure-client-secret")
-"""The SDK's Entra ID methods: a Key Vault-backed scope is created only with an Entra ID token."""
+ENTRA_AUTH_TYPES = ("azure-cli", "github-oidc-azure", "azure-client-secret")
+"""The Entra ID methods of the Databricks SDK for Python 0.162.0 (credentials_provider.py): a Key
+Vault-backed scope is created only with an Entra ID token. It has no `azure-msi` (the Go SDK the
+provider uses has): preflight runs where a person or CI deploys, not on Terraform Cloud agents."""
 
 AZURE_PUBLIC: DatabricksEnvironment = next(
     e for e in ALL_ENVS if e.cloud == Cloud.AZURE and e.dns_zone == ".azuredatabricks.net"
