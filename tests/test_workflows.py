@@ -57,13 +57,9 @@ def workflows() -> dict[str, dict[str, Any]]:
 LOCAL = ("dev",)  # the default config: dev runs Terraform on the runner, staging and prod on agents
 
 
-def promotion(local: tuple[str, ...] = LOCAL) -> list[list[str]]:
-    """The deploy workflow's stages in order: one stack each, a saved plan and its apply in local mode."""
-    return [
-        [f"{env}-{layer}-plan", f"{env}-{layer}-apply"] if env in local else [f"{env}-{layer}"]
-        for env in ENVIRONMENTS
-        for layer in LAYERS
-    ]
+def promotion() -> list[list[str]]:
+    """The deploy workflow's stages in order: one stack each, a saved plan and its apply (both modes)."""
+    return [[f"{env}-{layer}-plan", f"{env}-{layer}-apply"] for env in ENVIRONMENTS for layer in LAYERS]
 
 
 def passed(stage: list[str]) -> tuple[list[str], str | None]:
@@ -230,25 +226,30 @@ def test_promotion_is_one_chain_in_config_order_azure_databricks_serving(workflo
     assert workflows["deploy"]["on"] == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
 
 
-def test_each_agent_mode_job_plans_then_deploys_its_layer_in_its_own_environment(workflows):
+def test_each_agent_mode_stack_applies_exactly_its_saved_cloud_plan(workflows):
+    """Agents: `terraform plan -out` is a saved-plan run of Terraform Cloud, applied as reviewed."""
     jobs = workflows["deploy"]["jobs"]
-    for (job_id,) in [stage for stage in promotion() if len(stage) == 1]:
-        env, layer = job_id.split("-")
-        job = jobs[job_id]
-        assert job["environment"] == env
-        assert runs(job) == [f"make diff ENV={env} LAYER={layer}", f"make deploy ENV={env} LAYER={layer}"]
-        assert job["runs-on"] == f"${{{{ vars.DEPLOY_RUNNER_{env.upper()} || vars.DEPLOY_RUNNER || 'ubuntu-latest' }}}}"
+    for env in ("staging", "prod"):
+        for layer in LAYERS:
+            plan_id, apply_id = f"{env}-{layer}-plan", f"{env}-{layer}-apply"
+            assert_applies_exactly_the_saved_plan(jobs, plan_id, apply_id, env, layer, local=False)
+            assert "runs on Terraform Cloud agents" in jobs[plan_id]["name"]
+            runner = f"${{{{ vars.DEPLOY_RUNNER_{env.upper()} || vars.DEPLOY_RUNNER || 'ubuntu-latest' }}}}"
+            assert jobs[plan_id]["runs-on"] == jobs[apply_id]["runs-on"] == runner
 
 
-# --- the reviewed plan is the applied plan (local mode) ---------------------------------------------
+# --- the reviewed plan is the applied plan ----------------------------------------------------------
 
 
-def assert_applies_exactly_the_saved_plan(jobs: dict[str, Any], plan_id: str, apply_id: str, env: str, layer: str):
+def assert_applies_exactly_the_saved_plan(
+    jobs: dict[str, Any], plan_id: str, apply_id: str, env: str, layer: str, *, local: bool = True
+):
     plan, apply = jobs[plan_id], jobs[apply_id]
     stack = f"mlplatform-{env}-{layer}"
     # the plan job: no reviewers, its plan in the summary; the apply job: the environment with the reviewers
     assert (plan["environment"], apply["environment"]) == (f"{env}-plan", env)
-    preflight = [f"make preflight ENV={env}"] if layer == "databricks" else []  # read-only, before the plan
+    # read-only, before the plan, where CI holds the environment's identity
+    preflight = [f"make preflight ENV={env}"] if layer == "databricks" and local else []
     assert runs(plan) == [*preflight, f"make plan ENV={env} LAYER={layer}"]
     assert plan["outputs"] == {"changes": "${{ steps.plan.outputs.changes }}"}
     (make_plan,) = [s for s in plan["steps"] if "run" in s and s["run"].startswith("make plan ")]
@@ -279,10 +280,10 @@ def assert_applies_exactly_the_saved_plan(jobs: dict[str, Any], plan_id: str, ap
 
 def test_each_local_mode_stack_applies_exactly_the_plan_its_plan_job_saved(workflows):
     jobs = workflows["deploy"]["jobs"]
-    pairs = [tuple(stage) for stage in promotion() if len(stage) == 2]
-    assert saved_plan_pairs(jobs) == pairs == [(f"dev-{layer}-plan", f"dev-{layer}-apply") for layer in LAYERS]
-    for (plan_id, apply_id), layer in zip(pairs, LAYERS, strict=True):
-        assert_applies_exactly_the_saved_plan(jobs, plan_id, apply_id, "dev", layer)
+    pairs = [tuple(stage) for stage in promotion()]
+    assert saved_plan_pairs(jobs) == pairs
+    for layer in LAYERS:
+        assert_applies_exactly_the_saved_plan(jobs, f"dev-{layer}-plan", f"dev-{layer}-apply", "dev", layer)
 
 
 def test_the_databricks_plan_asks_the_workspace_first_and_only_it(workflows):
@@ -302,11 +303,12 @@ def test_every_uploaded_artifact_of_a_deploying_workflow_is_a_sealed_plan(workfl
 
 
 def test_where_the_reviewers_are_only_a_saved_plan_is_applied(workflows):
-    """In a local-mode environment's own GitHub environment, no job plans or deploys anew."""
+    """In an environment's own GitHub environment (its reviewers), no job plans or deploys anew."""
     for name in ("deploy", "maintenance"):
         for job_id, job in workflows[name]["jobs"].items():
-            if job.get("environment") in LOCAL:
-                assert [re.fullmatch(r"make apply ENV=dev LAYER=[a-z]+", run) is not None for run in runs(job)] == [
+            env = job.get("environment")
+            if env in ENVIRONMENTS:
+                assert [re.fullmatch(rf"make apply ENV={env} LAYER=[a-z]+", run) is not None for run in runs(job)] == [
                     True
                 ], job_id
 
@@ -316,7 +318,7 @@ def test_prod_has_its_own_github_environment(workflows):
         jobs = workflows[name]["jobs"]
         prod = {job["environment"] for job_id, job in jobs.items() if job_id.startswith("prod-")}
         others = {job.get("environment") for job_id, job in jobs.items() if not job_id.startswith("prod-")}
-        assert prod == {"prod"} and not others & {"prod", "prod-plan"}
+        assert prod == {"prod", "prod-plan"} and not others & {"prod", "prod-plan"}
 
 
 def test_local_mode_jobs_use_github_oidc_from_environment_variables(workflows):
@@ -338,7 +340,7 @@ def test_local_mode_jobs_use_github_oidc_from_environment_variables(workflows):
         assert job["env"] == expected
 
 
-HEARTBEAT = ["dev-rotation-plan", "dev-rotation-apply", "dev-drift", "staging-heartbeat", "prod-heartbeat"]
+HEARTBEAT = [f"{env}-{job}" for env in ENVIRONMENTS for job in ("rotation-plan", "rotation-apply", "drift")]
 
 
 def test_heartbeat_is_scheduled_weekly_and_rotates_then_checks_drift_everywhere(workflows):
@@ -346,27 +348,23 @@ def test_heartbeat_is_scheduled_weekly_and_rotates_then_checks_drift_everywhere(
     assert maintenance["on"] == {"schedule": [{"cron": "17 4 * * 1"}], "workflow_dispatch": None}
     jobs = maintenance["jobs"]
     assert list(jobs) == HEARTBEAT
-    for env in ("staging", "prod"):  # agents: Terraform Cloud plans and applies each run
-        job = jobs[f"{env}-heartbeat"]
-        assert job["environment"] == env
-        steps = [s for s in job["steps"] if "run" in s]
-        assert [s["run"] for s in steps] == [f"make rotate ENV={env}", f"make drift ENV={env}"]
-        assert steps[1]["if"] == "${{ !cancelled() }}"  # a failed rotation does not hide drift
     # in promotion order: main's azure stack never reaches an environment past one it failed in
     assert jobs["dev-rotation-plan"].get("needs") is None
-    assert (jobs["staging-heartbeat"]["needs"], jobs["staging-heartbeat"]["if"]) == passed(HEARTBEAT[:3])
-    assert jobs["prod-heartbeat"]["needs"] == ["staging-heartbeat"]
+    assert (jobs["staging-rotation-plan"]["needs"], jobs["staging-rotation-plan"]["if"]) == passed(HEARTBEAT[:3])
+    assert (jobs["prod-rotation-plan"]["needs"], jobs["prod-rotation-plan"]["if"]) == passed(HEARTBEAT[3:6])
 
 
-def test_local_mode_heartbeat_rotates_by_a_reviewed_saved_plan_then_checks_drift_without_reviewers(workflows):
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_heartbeat_rotates_by_a_reviewed_saved_plan_then_checks_drift_without_reviewers(workflows, env):
     jobs = workflows["maintenance"]["jobs"]
-    assert saved_plan_pairs(jobs) == [("dev-rotation-plan", "dev-rotation-apply")]
-    assert_applies_exactly_the_saved_plan(jobs, "dev-rotation-plan", "dev-rotation-apply", "dev", "azure")
-    drift = jobs["dev-drift"]
-    assert (drift["environment"], runs(drift)) == ("dev-plan", ["make drift ENV=dev"])
+    plan_id, apply_id = f"{env}-rotation-plan", f"{env}-rotation-apply"
+    assert (plan_id, apply_id) in saved_plan_pairs(jobs)
+    assert_applies_exactly_the_saved_plan(jobs, plan_id, apply_id, env, "azure", local=env in LOCAL)
+    drift = jobs[f"{env}-drift"]
+    assert (drift["environment"], runs(drift)) == (f"{env}-plan", [f"make drift ENV={env}"])
     # after the rotation, even a failed one, so a due rotation is not reported as drift
-    assert drift["needs"] == ["dev-rotation-plan", "dev-rotation-apply"]
-    assert drift["if"] == "${{ !cancelled() && needs.dev-rotation-plan.result != 'skipped' }}"
+    assert drift["needs"] == [plan_id, apply_id]
+    assert drift["if"] == f"${{{{ !cancelled() && needs.{plan_id}.result != 'skipped' }}}}"
 
 
 def test_promotion_and_heartbeat_never_run_terraform_on_one_environment_at_the_same_time(workflows):
@@ -437,19 +435,8 @@ def test_every_make_target_a_workflow_runs_exists(path):
 
 def test_the_workflows_run_the_documented_targets_and_nothing_else():
     called = set().union(*(make_targets_run_by(path) for path in workflow_files()))
-    assert called == {
-        "test",
-        "synth",
-        "scan",
-        "validate",
-        "diff",
-        "deploy",
-        "plan",
-        "apply",
-        "rotate",
-        "drift",
-        "preflight",
-    }
+    # diff, deploy and rotate are for people: in CI every change is a reviewed saved plan
+    assert called == {"test", "synth", "scan", "validate", "plan", "apply", "drift", "preflight"}
 
 
 def test_the_ci_makefile_targets_exist():
@@ -497,26 +484,23 @@ def test_agent_mode_jobs_only_start_runs_with_no_azure_credential(prod_on_agents
             if job_id.startswith("prod-"):
                 assert job["permissions"] == {"contents": "read"}
                 assert job["env"] == {"TF_TOKEN_app_terraform_io": "${{ secrets.TF_API_TOKEN }}"}
-                assert job["environment"] == "prod"
+                assert job["environment"] in ("prod", "prod-plan")
             elif job_id != "test":
                 assert job["permissions"]["id-token"] == "write"
     text = (prod_on_agents / "deploy.yml").read_text()
     assert "runs on Terraform Cloud agents" in text
 
 
-def test_every_local_mode_environment_applies_exactly_its_saved_plans(prod_on_agents):
+def test_every_environment_applies_exactly_its_saved_plans_in_either_mode(prod_on_agents):
     deploy = load(prod_on_agents / "deploy.yml")["jobs"]
     maintenance = load(prod_on_agents / "maintenance.yml")["jobs"]
-    expected = [(f"{env}-{layer}-plan", f"{env}-{layer}-apply") for env in ("dev", "staging") for layer in LAYERS]
+    expected = [(f"{env}-{layer}-plan", f"{env}-{layer}-apply") for env in ENVIRONMENTS for layer in LAYERS]
     assert saved_plan_pairs(deploy) == expected
     for plan_id, apply_id in expected:
         env, layer, _ = plan_id.split("-")
-        assert_applies_exactly_the_saved_plan(deploy, plan_id, apply_id, env, layer)
-    assert saved_plan_pairs(maintenance) == [
-        (f"{env}-rotation-plan", f"{env}-rotation-apply") for env in ("dev", "staging")
-    ]
-    assert list(deploy)[-3:] == [f"prod-{layer}" for layer in LAYERS]  # agents: unchanged
-    assert (deploy["prod-azure"]["needs"], deploy["prod-azure"]["if"]) == passed(
+        assert_applies_exactly_the_saved_plan(deploy, plan_id, apply_id, env, layer, local=env != "prod")
+    assert saved_plan_pairs(maintenance) == [(f"{env}-rotation-plan", f"{env}-rotation-apply") for env in ENVIRONMENTS]
+    assert (deploy["prod-azure-plan"]["needs"], deploy["prod-azure-plan"]["if"]) == passed(
         ["staging-serving-plan", "staging-serving-apply"]
     )
 

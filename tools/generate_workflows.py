@@ -234,20 +234,26 @@ def _job(
 
 
 def _plan_job(config: PlatformConfig, environment: EnvironmentSettings, layer: str, after: _After, what: str):
-    """Save, show and seal one stack's plan, in `<env>-plan` (no reviewers; main only, by its branch rule)."""
+    """Save, show and seal one stack's plan, in `<env>-plan` (no reviewers; main only, by its branch rule).
+
+    Local mode: Terraform plans on the runner, the plan file holds the state (hence sealed). Agent
+    mode: `terraform plan -out` starts a saved-plan run on the agents and the file is a bookmark of
+    that run (Terraform 1.11.4 internal/cloud/backend_plan.go), sealed all the same."""
     stack = stack_ids(config.prefix, environment.name)[layer]
     make = f"make plan ENV={environment.name} LAYER={layer}"
+    where = "runs on this runner" if environment.execution_mode == "local" else "runs on Terraform Cloud agents"
     # The databricks plan first asks the workspace what no plan can check (README: Preflight): a
     # missing Unity Catalog privilege then fails here, in one line, not half-way through the apply.
+    # Only where CI holds the environment's identity (local mode; agents hold theirs).
     preflight = (
         [{"name": "preflight (read-only)", "run": f"make preflight ENV={environment.name}"}]
-        if layer == "databricks"
+        if layer == "databricks" and environment.execution_mode == "local"
         else []
     )
     return _job(
         config,
         environment,
-        name=f"{environment.name}: {what} plan (runs on this runner; the plan is in the job summary)",
+        name=f"{environment.name}: {what} plan ({where}; the plan is in the job summary)",
         layers=(layer,),
         after=after,
         github_environment=plan_environment_name(environment.name),
@@ -319,25 +325,11 @@ def deploy_workflow(config: PlatformConfig) -> dict[str, Any]:
     for environment in config.environments:
         for layer in LAYERS:
             job_id = f"{environment.name}-{layer}"
-            if environment.execution_mode == "local":
-                # Plan, then apply exactly that plan once the environment's reviewers approve it.
-                jobs[f"{job_id}-plan"] = _plan_job(config, environment, layer, after, layer)
-                jobs[f"{job_id}-apply"] = _apply_job(config, environment, layer, f"{job_id}-plan", layer)
-                after = _after_saved_plan(f"{job_id}-plan", f"{job_id}-apply")
-                continue
-            # Agents: each Terraform Cloud run plans and applies on the agents (its plan on the run's page).
-            jobs[job_id] = _job(
-                config,
-                environment,
-                name=f"{environment.name}: {layer} (runs on Terraform Cloud agents)",
-                layers=(layer,),
-                after=after,
-                steps=[
-                    {"name": "plan", "run": f"make diff ENV={environment.name} LAYER={layer}"},
-                    {"name": "deploy", "run": f"make deploy ENV={environment.name} LAYER={layer}"},
-                ],
-            )
-            after = _After([job_id])  # a failed job stops every later one: the promotion halts there
+            # Plan, then apply exactly that plan once the environment's reviewers approve it; in agent
+            # mode the same, with a saved-plan run of Terraform Cloud (its plan also on the run's page).
+            jobs[f"{job_id}-plan"] = _plan_job(config, environment, layer, after, layer)
+            jobs[f"{job_id}-apply"] = _apply_job(config, environment, layer, f"{job_id}-plan", layer)
+            after = _after_saved_plan(f"{job_id}-plan", f"{job_id}-apply")  # a failure halts the promotion
     return {
         "name": "deploy",
         "on": {"push": {"branches": ["main"]}, "workflow_dispatch": None},
@@ -354,38 +346,22 @@ def maintenance_workflow(config: PlatformConfig) -> dict[str, Any]:
         # In promotion order, each after the one before: the heartbeat deploys main's azure stack, so
         # it must not carry a change past an environment where main is not fully deployed (a failed
         # rotation or any drift there stops the later environments, as a failed promotion does).
-        if environment.execution_mode == "local":
-            # The rotation is a saved plan of the azure stack, applied once approved (skipped when nothing is
-            # due); the drift check only plans, so it runs in `<env>-plan` without asking the reviewers.
-            plan_id, apply_id, drift_id = f"{name}-rotation-plan", f"{name}-rotation-apply", f"{name}-drift"
-            jobs[plan_id] = _plan_job(config, environment, "azure", after, "rotation heartbeat (azure)")
-            jobs[apply_id] = _apply_job(config, environment, "azure", plan_id, "rotation heartbeat (azure)")
-            jobs[drift_id] = _job(
-                config,
-                environment,
-                name=f"{name}: drift check",
-                layers=LAYERS,
-                # after the rotation, even a failed one; not when this environment's heartbeat never started
-                after=_After([plan_id, apply_id], f"${{{{ !cancelled() && needs.{plan_id}.result != 'skipped' }}}}"),
-                github_environment=plan_environment_name(name),
-                steps=[{"name": "drift check", "run": f"make drift ENV={name}"}],
-            )
-            after = _after_saved_plan(plan_id, apply_id, drift_id)
-            continue
-        jobs[f"{name}-heartbeat"] = _job(
+        # The rotation is a saved plan of the azure stack, applied once approved (skipped when nothing is
+        # due); the drift check only plans, so it runs in `<env>-plan` without asking the reviewers.
+        plan_id, apply_id, drift_id = f"{name}-rotation-plan", f"{name}-rotation-apply", f"{name}-drift"
+        jobs[plan_id] = _plan_job(config, environment, "azure", after, "rotation heartbeat (azure)")
+        jobs[apply_id] = _apply_job(config, environment, "azure", plan_id, "rotation heartbeat (azure)")
+        jobs[drift_id] = _job(
             config,
             environment,
-            name=f"{name}: rotation heartbeat and drift check",
+            name=f"{name}: drift check",
             layers=LAYERS,
-            after=after,
-            steps=[
-                # A plan of the azure stack is what lets time_rotating replace a due client secret.
-                {"name": "rotate (deploy the azure stack)", "run": f"make rotate ENV={name}"},
-                # Every stack must plan to no change; the failing stack is named.
-                {"name": "drift check", "if": "${{ !cancelled() }}", "run": f"make drift ENV={name}"},
-            ],
+            # after the rotation, even a failed one; not when this environment's heartbeat never started
+            after=_After([plan_id, apply_id], f"${{{{ !cancelled() && needs.{plan_id}.result != 'skipped' }}}}"),
+            github_environment=plan_environment_name(name),
+            steps=[{"name": "drift check", "run": f"make drift ENV={name}"}],
         )
-        after = _After([f"{name}-heartbeat"])
+        after = _after_saved_plan(plan_id, apply_id, drift_id)
     return {
         "name": "maintenance",
         "on": {"schedule": [{"cron": HEARTBEAT_CRONS[config.plan_period_days]}], "workflow_dispatch": None},
