@@ -201,8 +201,10 @@ def test_no_azure_cli_login_is_one_line(default_config, capsys, tmp_path):
     install_fake_az(tmp_path / "bin", logged_in=False)
     code, out, err = check(prod, FakeWorkspace(), capsys)
     assert (code, out, len(err)) == (2, [], 1)
+    host = prod.databricks.workspace.host
     assert err[0].startswith(
-        f"error: preflight prod: no azure-cli Entra ID token for {prod.databricks.workspace.host}: "
+        f"error: preflight prod: azure-cli: cannot authenticate to {host} (run `az login`; is the workspace "
+        "reachable from here?): default auth: "
     )
 
 

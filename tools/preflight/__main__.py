@@ -17,6 +17,12 @@ from config.loader import safe_line
 
 EXIT_PROBLEMS = 2
 DEFAULT_AUTH_TYPE = "azure-cli"
+LOGIN_HINTS = {
+    "azure-cli": "run `az login`; is the workspace reachable from here?",
+    "github-oidc-azure": "a GitHub Actions job with id-token: write, ARM_CLIENT_ID and ARM_TENANT_ID",
+    "azure-client-secret": "ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID in the environment",
+}
+"""What each Entra ID method needs, said when it finds no credential."""
 
 
 def run(environ: Mapping[str, str] = os.environ, *, base_url: str | None = None) -> int:
@@ -64,7 +70,11 @@ def preflight(environment: EnvironmentSettings, auth_type: str, *, base_url: str
     try:
         client = connect(workspace.host, workspace.resource_id, auth_type, base_url=base_url)
     except (ValueError, OSError) as error:
-        print(f"error: {prefix}: no {auth_type} Entra ID token for {workspace.host}: {reason(error)}", file=sys.stderr)
+        print(
+            f"error: {prefix}: {auth_type}: cannot authenticate to {workspace.host} ({LOGIN_HINTS[auth_type]}): "
+            f"{reason(error)}",
+            file=sys.stderr,
+        )
         return EXIT_PROBLEMS
     report = check(client, environment)
     for line in report.passed:

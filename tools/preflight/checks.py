@@ -40,7 +40,7 @@ AZURE_PUBLIC: DatabricksEnvironment = next(
 
 
 def connect(
-    host: str, resource_id: str, auth_type: str, *, timeout_seconds: int = 60, base_url: str | None = None
+    host: str, resource_id: str, auth_type: str, *, timeout_seconds: int = 20, base_url: str | None = None
 ) -> WorkspaceClient:
     """A client that authenticates with `auth_type` only (no fallback to another method).
 
