@@ -18,15 +18,17 @@ from .loader import (
     load_from_environment,
 )
 from .root import EnvironmentSettings, PlatformConfig, has_bootstrap
-from .state import AzurermState, CloudState, LocalState
+from .state import AzurermState, CloudBootstrap, CloudState, DefaultCloudState, LocalState
 
 __all__ = [
     "CONFIG_PATH_VARIABLE",
     "DEFAULT_CONFIG_PATH",
     "ENVIRONMENTS_VARIABLE",
     "AzurermState",
+    "CloudBootstrap",
     "CloudState",
     "ConfigError",
+    "DefaultCloudState",
     "EnvironmentSettings",
     "LoadedConfig",
     "LocalState",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from .state import StateSettings
+from .state import StackStateSettings
 from .text import shorten
 from .types import Strict, checked
 
@@ -58,6 +58,6 @@ class CiSettings(Strict):
     """true: the `<prefix>-ci` stack creates one Entra app per environment whose `execution_mode` is
     `local`, trusted by GitHub's OIDC token of that environment only. false: bring your own app
     and put its client id in the GitHub environment's `ARM_CLIENT_ID` variable."""
-    state: StateSettings | None = None
+    state: StackStateSettings | None = None
     """Where the `<prefix>-ci` stack keeps its state; default: a local file `state/<prefix>-ci.tfstate`
     (it is applied once, from a laptop, by someone who may create Entra apps)."""

@@ -388,6 +388,49 @@ def test_check_refuses_what_would_fail_later(tmp_path, monkeypatch, outdir, case
     assert all(line.startswith(f"error: {file}: ") for line in lines), lines
 
 
+# Issue 22: values checked for what they name, settings that do nothing refused, contradictions refused.
+# Each case is the whole refusal: exactly one line, "<file>: [environment '<env>': ]<field>: <rule>".
+_CI = {"github": {"repository": "my-org/mlplatform-cdktf"}}
+EXACT = [
+    (
+        "bootstrap-under-an-environments-state",
+        _set("environments.dev.state", {"backend": "cloud", "organization": "acme", "bootstrap": {}}),
+        "environment 'dev': state.bootstrap: only acts in the top-level state (backend 'cloud'): one bootstrap stack "
+        "creates the workspaces of every environment on the global state; remove it here",
+    ),
+    (
+        "bootstrap-under-ci-state",
+        _set("ci", {**_CI, "state": {"backend": "cloud", "organization": "acme", "bootstrap": {}}}),
+        "ci.state.bootstrap: only acts in the top-level state (backend 'cloud'): one bootstrap stack "
+        "creates the workspaces of every environment on the global state; remove it here",
+    ),
+    (
+        "admin-workspace-with-a-local-bootstrap",
+        _set("state.bootstrap", {"backend": "local", "admin_workspace": "mlplatform-admin"}),
+        "state.bootstrap.admin_workspace: only used with backend 'cloud' (this bootstrap's backend is 'local')",
+    ),
+    (
+        "admin-workspace-with-the-default-bootstrap-backend",
+        _set("state.bootstrap", {"admin_workspace": "mlplatform-admin"}),
+        "state.bootstrap.admin_workspace: only used with backend 'cloud' (this bootstrap's backend is 'local')",
+    ),
+    (
+        "ci-state-climbs-out-of-the-project",
+        _set("ci", {**_CI, "state": {"backend": "local", "directory": "state/../../elsewhere"}}),
+        "ci.state.directory: 'state/../../elsewhere' climbs out of the project with '..'; a relative folder is "
+        "inside the project (e.g. state): write an absolute path if the state must live elsewhere",
+    ),
+]
+
+
+@pytest.mark.parametrize("case,change,line", EXACT, ids=[c[0] for c in EXACT])
+def test_refusal_is_exactly_one_line_naming_file_environment_field_and_rule(
+    tmp_path, monkeypatch, outdir, case, change, line
+):
+    lines = refuse(tmp_path, monkeypatch, outdir, raw=mutated(change))
+    assert lines == [f"error: {tmp_path / 'environments.yaml'}: {line}"]
+
+
 _DEFAULT_TEXT = (ROOT / "config" / "environments.yaml").read_text()
 TEXT = [
     (
