@@ -420,6 +420,18 @@ EXACT = [
         "ci.state.directory: 'state/../../elsewhere' climbs out of the project with '..'; a relative folder is "
         "inside the project (e.g. state): write an absolute path if the state must live elsewhere",
     ),
+    (
+        "github-owner-ending-in-a-hyphen",
+        _set("ci", {"github": {"repository": "my-org-/mlplatform-cdktf"}}),
+        "ci.github.repository: invalid owner 'my-org-' in owner/name: GitHub owners are 1-39 letters, digits and "
+        "single hyphens, not starting or ending with a hyphen",
+    ),
+    (
+        "github-repository-name-with-git-suffix",
+        _set("ci", {"github": {"repository": "my-org/mlplatform-cdktf.git"}}),
+        "ci.github.repository: invalid repository name 'mlplatform-cdktf.git' in owner/name: GitHub repository "
+        "names are 1-100 letters, digits, '-', '_' and '.', not '.' or '..', not ending in '.git' or '.wiki'",
+    ),
 ]
 
 
