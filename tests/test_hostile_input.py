@@ -432,6 +432,13 @@ EXACT = [
         "ci.github.repository: invalid repository name 'mlplatform-cdktf.git' in owner/name: GitHub repository "
         "names are 1-100 letters, digits, '-', '_' and '.', not '.' or '..', not ending in '.git' or '.wiki'",
     ),
+    (
+        "two-identities-on-one-agent-pool",
+        _set("environments.prod.agent.pool", "mlplatform-staging"),
+        "environment 'prod': agent.client_id: 55555555-5555-5555-5555-555555555555 differs from environment "
+        "'staging' (44444444-4444-4444-4444-444444444444) on agent pool 'mlplatform-staging': the agents would "
+        "hold both identities, so either environment's runs could use the other's; use one identity per pool",
+    ),
 ]
 
 
