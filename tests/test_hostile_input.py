@@ -391,6 +391,8 @@ def test_check_refuses_what_would_fail_later(tmp_path, monkeypatch, outdir, case
 # Issue 22: values checked for what they name, settings that do nothing refused, contradictions refused.
 # Each case is the whole refusal: exactly one line, "<file>: [environment '<env>': ]<field>: <rule>".
 _CI = {"github": {"repository": "my-org/mlplatform-cdktf"}}
+_DEV_RG = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-dev"
+_PROD_RG = "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-mon"
 EXACT = [
     (
         "bootstrap-under-an-environments-state",
@@ -438,6 +440,56 @@ EXACT = [
         "environment 'prod': agent.client_id: 55555555-5555-5555-5555-555555555555 differs from environment "
         "'staging' (44444444-4444-4444-4444-444444444444) on agent pool 'mlplatform-staging': the agents would "
         "hold both identities, so either environment's runs could use the other's; use one identity per pool",
+    ),
+    (
+        "service-bus-queue-id-with-a-child-appended",
+        _set(
+            "environments.prod.azure.monitoring.secret_expiry_events.destination_id",
+            f"{_PROD_RG}/providers/Microsoft.ServiceBus/namespaces/sb-mlprod/queues/expiry/authorizationRules/send",
+        ),
+        "environment 'prod': azure.monitoring.secret_expiry_events.destination_id: 'authorizationRules/send' after "
+        "<queue> names a child resource, not this one; end the id at <queue> "
+        "(.../providers/Microsoft.ServiceBus/namespaces/<ns>/queues/<queue>)",
+    ),
+    (
+        "subnet-id-with-a-child-appended",
+        _set(
+            "environments.dev.azure.key_vault.private_endpoint.subnet_id",
+            f"{_DEV_RG}/providers/Microsoft.Network/virtualNetworks/vnet-dev/subnets/snet-pe/ipConfigurations/x",
+        ),
+        "environment 'dev': azure.key_vault.private_endpoint.subnet_id: 'ipConfigurations/x' after <subnet> names a "
+        "child resource, not this one; end the id at <subnet> "
+        "(.../providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>)",
+    ),
+    (
+        "storage-account-name-in-upper-case",
+        _set(
+            "environments.prod.azure.monitoring.secret_expiry_events.destination_id",
+            f"{_PROD_RG}/providers/Microsoft.Storage/storageAccounts/StMlProd/queueServices/default/queues/expiry",
+        ),
+        "environment 'prod': azure.monitoring.secret_expiry_events.destination_id: storageAccounts name 'StMlProd': "
+        "3-24 lowercase letters and digits "
+        "(the id is .../providers/Microsoft.Storage/storageAccounts/<account>/queueServices/default/queues/<queue>)",
+    ),
+    (
+        "vault-zone-with-a-suffix",
+        _set(
+            "environments.dev.azure.key_vault.private_endpoint.private_dns_zone_id",
+            "/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/rg-hub/providers/"
+            "Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net.evil.example",
+        ),
+        "environment 'dev': azure.key_vault.private_endpoint.private_dns_zone_id: privateDnsZones name "
+        "'privatelink.vaultcore.azure.net.evil.example': exactly privatelink.vaultcore.azure.net "
+        "(Key Vault's zone in the public cloud)",
+    ),
+    (
+        "workspace-id-ending-in-a-slash",
+        _set(
+            "environments.dev.databricks.workspace.resource_id",
+            f"{_DEV_RG}/providers/Microsoft.Databricks/workspaces/dbw-dev/",
+        ),
+        "environment 'dev': databricks.workspace.resource_id: ends with '/'; end it at <name> "
+        "(.../providers/Microsoft.Databricks/workspaces/<name>)",
     ),
 ]
 
