@@ -5,7 +5,8 @@ state.py       state backends                              yaml_file.py  bounded
 azure.py       the azure layer (+ network.py, monitoring.py)
 databricks.py  the databricks layer                        execution.py  where runs execute
 ci.py          GitHub Actions delivery                     root.py       an environment, the whole file
-loader.py      read, select, validate, format errors
+loader.py      read, select, validate, format errors     resource_ids.py  Azure ids, parsed by segment
+addresses.py   hosts, the workspace id, firewall ranges   naming.py     every derived name (the bottom layer)
 """
 
 from .loader import (
@@ -18,15 +19,17 @@ from .loader import (
     load_from_environment,
 )
 from .root import EnvironmentSettings, PlatformConfig, has_bootstrap
-from .state import AzurermState, CloudState, LocalState
+from .state import AzurermState, CloudBootstrap, CloudState, DefaultCloudState, LocalState
 
 __all__ = [
     "CONFIG_PATH_VARIABLE",
     "DEFAULT_CONFIG_PATH",
     "ENVIRONMENTS_VARIABLE",
     "AzurermState",
+    "CloudBootstrap",
     "CloudState",
     "ConfigError",
+    "DefaultCloudState",
     "EnvironmentSettings",
     "LoadedConfig",
     "LocalState",

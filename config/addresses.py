@@ -1,4 +1,4 @@
-"""Addresses in the config: host names, Azure resource ids and the vault firewall's IP ranges.
+"""Addresses in the config: host names, the workspace's resource id and the vault firewall's IP ranges.
 
 The same `Rule` pattern as config/types.py: each type enforces its rule and says it in words.
 """
@@ -9,8 +9,9 @@ import ipaddress
 import re
 from typing import Annotated
 
+from .resource_ids import Name, ResourceType, azure_resource_id
 from .text import shorten
-from .types import Rule, checked
+from .types import checked
 
 # --- hosts --------------------------------------------------------------------------------------
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
@@ -47,39 +48,12 @@ WorkspaceUrl = Annotated[
     str, checked(_check_workspace_url, "https://<workspace host> (*.azuredatabricks.net), no path")
 ]
 
-# --- Azure resource ids -------------------------------------------------------------------------
-_GUID = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
-_RESOURCE_GROUP = r"[-\w.()]{0,89}[-\w()]"
-
-
-def resource_id_regex(provider_path: str) -> re.Pattern[str]:
-    """/subscriptions/<guid>/resourceGroups/<rg>/providers/<provider_path> (a regex for the tail)."""
-    return re.compile(
-        rf"/subscriptions/{_GUID}/resourceGroups/{_RESOURCE_GROUP}/providers/{provider_path}", re.ASCII | re.IGNORECASE
-    )
-
-
-def azure_resource_id(provider_path: str, shown: str) -> Rule:
-    """The id of one kind of Azure resource: /subscriptions/<guid>/resourceGroups/<rg>/providers/<provider_path>.
-
-    `provider_path` is a regex for the part after `/providers/`; `shown` is that part in words."""
-    compiled = resource_id_regex(provider_path)
-    allowed = f"/subscriptions/<guid>/resourceGroups/<rg>/providers/{shown}"
-
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise ValueError(f"must be a resource id {allowed}")
-        return value
-
-    return Rule(allowed, check)
-
-
-WorkspaceResourceId = Annotated[
-    str,
-    azure_resource_id(
-        r"Microsoft\.Databricks/workspaces/[A-Za-z0-9_-]{3,64}", "Microsoft.Databricks/workspaces/<name>"
-    ),
-]
+# --- Azure resource ids (config/resource_ids.py) ----------------------------------------------------
+DATABRICKS_WORKSPACE = ResourceType(
+    "Microsoft.Databricks",
+    (Name("workspaces", r"[A-Za-z0-9_-]{3,64}", "<name>", "3-64 letters, digits, '_' and '-'"),),
+)
+WorkspaceResourceId = Annotated[str, azure_resource_id(DATABRICKS_WORKSPACE)]
 
 # --- vault firewall -----------------------------------------------------------------------------
 # Special-purpose IPv4 space (RFC 6890) that can never be a deployer's public egress address.

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from .state import StateSettings
+from .state import StackStateSettings
 from .text import shorten
 from .types import Strict, checked
 
+_OWNER_RULE = "1-39 letters, digits and single hyphens, not starting or ending with a hyphen"
+_NAME_RULE = "1-100 letters, digits, '-', '_' and '.', not '.' or '..', not ending in '.git' or '.wiki'"
+
 
 def _check_repository(value: str) -> str:
-    # GitHub: owner (user or organization) 1-39 letters, digits and single hyphens, not at either end;
-    # repository 1-100 letters, digits, '-', '_' and '.', and not '.' or '..'.
+    """GitHub's own rules for the two halves of `owner/name` (user and organization names; repository
+    names: GitHub strips a trailing '.git' and refuses '.wiki'), so the OIDC subject
+    `repo:<owner>/<name>:...` is one GitHub can ever issue a token for."""
     owner, slash, name = value.partition("/")
+    if not slash:
+        raise ValueError(f"invalid value {shorten(value)}: must be a GitHub repository as owner/name")
     owner_ok = (
         1 <= len(owner) <= 39
         and all(c.isascii() and (c.isalnum() or c == "-") for c in owner)
@@ -25,20 +31,24 @@ def _check_repository(value: str) -> str:
         and not owner.endswith("-")
         and "--" not in owner
     )
+    if not owner_ok:
+        raise ValueError(f"invalid owner {shorten(owner)} in owner/name: GitHub owners are {_OWNER_RULE}")
     name_ok = (
         1 <= len(name) <= 100
         and all(c.isascii() and (c.isalnum() or c in "-_.") for c in name)
         and name not in (".", "..")
+        and not name.lower().endswith((".git", ".wiki"))
     )
-    if not (slash and owner_ok and name_ok):
+    if not name_ok:
         raise ValueError(
-            f"invalid value {shorten(value)}: must be a GitHub repository as owner/name (owner: 1-39 letters, digits "
-            "and single hyphens; name: 1-100 letters, digits, '-', '_' and '.')"
+            f"invalid repository name {shorten(name)} in owner/name: GitHub repository names are {_NAME_RULE}"
         )
     return value
 
 
-GitHubRepository = Annotated[str, checked(_check_repository, "a GitHub repository as owner/name")]
+GitHubRepository = Annotated[
+    str, checked(_check_repository, f"a GitHub repository as owner/name; owner: {_OWNER_RULE}; name: {_NAME_RULE}")
+]
 
 
 class GitHubSettings(Strict):
@@ -59,6 +69,6 @@ class CiSettings(Strict):
     """true: the `<prefix>-ci` stack creates one Entra app per environment whose `execution_mode` is
     `local`, trusted by GitHub's OIDC token of that environment and of its `<env>-plan` environment only.
     false: bring your own app and put its client id in both GitHub environments' `ARM_CLIENT_ID` variable."""
-    state: StateSettings | None = None
+    state: StackStateSettings | None = None
     """Where the `<prefix>-ci` stack keeps its state; default: a local file `state/<prefix>-ci.tfstate`
     (it is applied once, from a laptop, by someone who may create Entra apps)."""

@@ -54,7 +54,9 @@ class AgentSettings(Strict):
     configured to run on it."""
     client_id: LowerGuid
     """Client id of the user-assigned managed identity the agents run with; it becomes `ARM_CLIENT_ID`
-    (with `ARM_USE_MSI=true`) in the environment's variable set. An identifier, not a secret."""
+    (with `ARM_USE_MSI=true`) in the environment's variable set. An identifier, not a secret. Every
+    environment on one pool names the same identity (the agents hold them all: a run could take another
+    environment's)."""
 
 
 def check_environment(execution_mode: str, agent: AgentSettings | None, state: Any) -> None:
@@ -76,11 +78,14 @@ def check_environment(execution_mode: str, agent: AgentSettings | None, state: A
 
 def check_platform(config: Any) -> list[str]:
     """Rules across environments: agent mode needs the bootstrap to configure the workspaces, and an
-    agent pool shared by environments is either created here or looked up, not both."""
+    agent pool shared by environments is either created here or looked up, not both, and runs with
+    one managed identity (the agents hold every identity the pool's environments name, so a run of
+    one environment could obtain another's: staging could act as prod)."""
     problems = []
     state = config.state
     bootstrapped = getattr(state, "backend", None) == "cloud" and state.bootstrap is not None
     pools: dict[str, set[bool]] = {}
+    identities: dict[str, Any] = {}
     for environment in config.environments:
         if environment.execution_mode != "agent" or environment.agent is None:
             continue
@@ -91,6 +96,14 @@ def check_platform(config: Any) -> list[str]:
                 "remove the environment's own state or use execution_mode: local"
             )
         pools.setdefault(environment.agent.pool, set()).add(environment.agent.create_pool)
+        first = identities.setdefault(environment.agent.pool, environment)
+        if first.agent.client_id != environment.agent.client_id:
+            problems.append(
+                f"environment '{environment.name}': agent.client_id: {environment.agent.client_id} differs from "
+                f"environment '{first.name}' ({first.agent.client_id}) on agent pool '{environment.agent.pool}': "
+                "the agents would hold both identities, so either environment's runs could use the other's; "
+                "use one identity per pool"
+            )
     for pool, flags in pools.items():
         if len(flags) > 1:
             problems.append(

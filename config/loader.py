@@ -19,9 +19,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from .root import CrossEnvironmentError, PlatformConfig, UnsafeInputError
-from .state import BACKENDS
+from .state import BACKENDS, BOOTSTRAP_BACKENDS, STACK_BACKENDS
 from .text import path_part, shorten
-from .types import ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_RULE
+from .types import ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_RULE, Strict
 from .yaml_file import ConfigFileError, load
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "environments.yaml"
@@ -66,8 +66,18 @@ def _scope(environment: str | None) -> str:
     return f"environment '{environment}': " if environment else ""
 
 
-def _describe_location(loc: tuple[Any, ...], environment_names: list[str]) -> tuple[str | None, str, str | None]:
-    """Split an error location into (environment name, dotted field path, state backend tag)."""
+@dataclass(frozen=True)
+class _Tagged:
+    """The innermost backend-tagged section an error is in: `state` or `bootstrap`, its backend, and
+    the models that section can hold where it appears (`variants`, backend -> model)."""
+
+    section: str
+    backend: str
+    variants: Mapping[str, type[Strict]]
+
+
+def _describe_location(loc: tuple[Any, ...], environment_names: list[str]) -> tuple[str | None, str, _Tagged | None]:
+    """Split an error location into (environment name, dotted field path, the tagged section it is in)."""
     parts = list(loc)
     environment = None
     if len(parts) >= 2 and parts[0] == "environments":
@@ -77,41 +87,70 @@ def _describe_location(loc: tuple[Any, ...], environment_names: list[str]) -> tu
         else:
             environment = str(index)
         parts = parts[2:]
-    backend = None
-    # The state union adds its tag ('cloud', 'azurerm', 'local') right after 'state'; drop it.
-    if "state" in parts:
-        tag_at = parts.index("state") + 1
-        if tag_at < len(parts) and parts[tag_at] in BACKENDS:
-            backend = parts.pop(tag_at)
+    tagged = None
+    # A tagged union adds its tag ('cloud', 'azurerm', 'local') right after 'state' and 'bootstrap'; drop it.
+    for section in ("state", "bootstrap"):
+        if section not in parts:
+            continue
+        tag_at = parts.index(section) + 1
+        top_level = environment is None and parts[0] == "state"
+        variants = BOOTSTRAP_BACKENDS if section == "bootstrap" else BACKENDS if top_level else STACK_BACKENDS
+        if tag_at < len(parts) and parts[tag_at] in variants:
+            tagged = _Tagged(section, parts.pop(tag_at), variants)
     text = ""
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
             text += f".{path_part(part)}" if text else path_part(part)
-    return environment, text or "(top level)", backend
+    return environment, text or "(top level)", tagged
 
 
-def _describe_error(error: Mapping[str, Any], where: str, backend: str | None) -> str:
+def _misplaced(field_name: str, tagged: _Tagged | None) -> str:
+    """What an unknown field of a state or bootstrap section is, if it acts elsewhere ('' if nowhere)."""
+    if tagged is None:
+        return ""
+    owners = [name for name, model in tagged.variants.items() if field_name in model.model_fields]
+    if owners and tagged.backend not in owners:
+        return (
+            f"only used with backend {' or '.join(map(repr, owners))} "
+            f"(this {tagged.section}'s backend is '{tagged.backend}')"
+        )
+    top_level = [name for name, model in BACKENDS.items() if field_name in model.model_fields]
+    if tagged.section == "state" and tagged.variants is STACK_BACKENDS and top_level:
+        return (
+            f"only acts in the top-level state (backend {' or '.join(map(repr, top_level))}): one bootstrap stack "
+            "creates the workspaces of every environment on the global state; remove it here"
+        )
+    return ""
+
+
+def _describe_error(error: Mapping[str, Any], where: str, tagged: _Tagged | None) -> str:
     kind = error["type"]
     message = error["msg"]
     field_name = where.rsplit(".", 1)[-1]
+    section = where.rsplit(".", 1)[-1] if where != "(top level)" else ""
+    variants = BOOTSTRAP_BACKENDS if section == "bootstrap" else BACKENDS
     if kind == "value_error":
         message = message.removeprefix("Value error, ")
     elif kind == "missing":
         message = "required field is missing"
     elif kind == "extra_forbidden":
-        owners = [name for name, model in BACKENDS.items() if field_name in model.model_fields]
-        if backend and owners and backend not in owners:
-            message = f"only used with backend {' or '.join(map(repr, owners))} (this state's backend is '{backend}')"
+        misplaced = _misplaced(field_name, tagged)
+        if misplaced:
+            message = misplaced
         elif where == "name":
             message = "an environment is named by its key under 'environments'; remove this field"
         else:
             message = "unknown field (check its spelling and the README's config reference)"
     elif kind == "union_tag_invalid":
-        message = f"backend must be one of {', '.join(map(repr, BACKENDS))} (got {shorten(error['ctx'].get('tag'))})"
+        message = f"backend must be one of {', '.join(map(repr, variants))} (got {shorten(error['ctx'].get('tag'))})"
     elif kind == "union_tag_not_found":
-        message = f"backend is required: one of {', '.join(map(repr, BACKENDS))}"
+        message = (
+            "must be a mapping with an optional backend ('local' or 'cloud')"
+            if section == "bootstrap"
+            else f"backend is required: one of {', '.join(map(repr, BACKENDS))}"
+        )
     elif kind in ("int_type", "bool_type", "string_type") and "input" in error:
         value = error["input"]
         wanted = {"int_type": "a whole number", "bool_type": "true or false", "string_type": "text"}[kind]
@@ -125,8 +164,8 @@ def _describe_error(error: Mapping[str, Any], where: str, backend: str | None) -
 def _format_validation_error(error: ValidationError, shown: str, environment_names: list[str]) -> list[str]:
     lines = []
     for item in error.errors(include_url=False):
-        environment, where, backend = _describe_location(tuple(item["loc"]), environment_names)
-        message = _describe_error(item, where, backend)
+        environment, where, tagged = _describe_location(tuple(item["loc"]), environment_names)
+        message = _describe_error(item, where, tagged)
         if environment and where == "(top level)":
             # an environment-wide rule: its message starts with the field it is about
             lines.append(f"{shown}: {_scope(environment)}{message}")

@@ -8,54 +8,75 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from .addresses import azure_resource_id, resource_id_regex
+from .resource_ids import Name, ResourceType, azure_resource_id
 from .types import Strict, checked
 
-LogAnalyticsWorkspaceId = Annotated[
-    str,
-    azure_resource_id(
-        r"Microsoft\.OperationalInsights/workspaces/[A-Za-z0-9][A-Za-z0-9-]{2,62}",
-        "Microsoft.OperationalInsights/workspaces/<name>",
-    ),
-]
+LOG_ANALYTICS_WORKSPACE = ResourceType(
+    "Microsoft.OperationalInsights",
+    (Name("workspaces", r"[A-Za-z0-9][A-Za-z0-9-]{2,62}", "<name>", "3-63 letters, digits and '-'"),),
+)
+LogAnalyticsWorkspaceId = Annotated[str, azure_resource_id(LOG_ANALYTICS_WORKSPACE)]
 
+_NAMESPACE = Name("namespaces", r"[A-Za-z0-9-]{6,50}", "<ns>", "6-50 letters, digits and '-'")
 EventDestinationKind = Literal["service_bus_queue", "event_hub", "storage_queue"]
-_DESTINATIONS = {
-    "service_bus_queue": (
-        resource_id_regex(r"Microsoft\.ServiceBus/namespaces/[A-Za-z0-9-]{6,50}/queues/[A-Za-z0-9][\w.~/-]{0,259}"),
-        "Microsoft.ServiceBus/namespaces/<ns>/queues/<queue>",
-    ),
-    "event_hub": (
-        resource_id_regex(r"Microsoft\.EventHub/namespaces/[A-Za-z0-9-]{6,50}/eventhubs/[A-Za-z0-9][\w.-]{0,255}"),
-        "Microsoft.EventHub/namespaces/<ns>/eventhubs/<hub>",
-    ),
-    "storage_queue": (
-        resource_id_regex(
-            r"Microsoft\.Storage/storageAccounts/[a-z0-9]{3,24}/queueServices/default/queues/[a-z0-9-]{3,63}"
+# A queue name may hold '/' in Service Bus itself, but such a queue has no ARM id Event Grid can use:
+# a '/' in an id always starts another segment (a child resource), and is refused.
+DESTINATIONS: dict[EventDestinationKind, ResourceType] = {
+    "service_bus_queue": ResourceType(
+        "Microsoft.ServiceBus",
+        (
+            _NAMESPACE,
+            Name("queues", r"[A-Za-z0-9][\w.~-]{0,259}", "<queue>", "1-260 letters, digits, '_', '.', '~', '-'"),
         ),
-        "Microsoft.Storage/storageAccounts/<account>/queueServices/default/queues/<queue>",
+    ),
+    "event_hub": ResourceType(
+        "Microsoft.EventHub",
+        (_NAMESPACE, Name("eventhubs", r"[A-Za-z0-9][\w.-]{0,255}", "<hub>", "1-256 letters, digits, '_', '.', '-'")),
+    ),
+    "storage_queue": ResourceType(
+        "Microsoft.Storage",
+        (
+            Name("storageAccounts", r"[a-z0-9]{3,24}", "<account>", "3-24 lowercase letters and digits"),
+            Name("queueServices", r"default", "default", "exactly 'default'"),
+            Name(
+                "queues",
+                r"(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*",
+                "<queue>",
+                "3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+            ),
+        ),
     ),
 }
 
 
 def destination_kind(resource_id: str) -> EventDestinationKind:
     """Which kind of event handler a resource id names (validated ids only)."""
-    kinds: tuple[EventDestinationKind, ...] = ("service_bus_queue", "event_hub", "storage_queue")
-    return next(kind for kind in kinds if _DESTINATIONS[kind][0].fullmatch(resource_id))
+    return next(kind for kind, resource_type in DESTINATIONS.items() if resource_type.matches(resource_id))
 
 
 def _check_destination(value: str) -> str:
-    if not any(regex.fullmatch(value) for regex, _ in _DESTINATIONS.values()):
-        raise ValueError(
-            "must be the resource id of a Service Bus queue, an Event Hub or a storage queue: "
-            + "; ".join(f".../providers/{shown}" for _, shown in _DESTINATIONS.values())
-        )
-    return value
+    if any(resource_type.matches(value) for resource_type in DESTINATIONS.values()):
+        return value
+    # The kind whose namespace and first type the id names says precisely what is wrong (a child appended,
+    # a lowercase-only name in upper case).
+    parts = value.split("/")
+    for resource_type in DESTINATIONS.values():
+        first = [resource_type.namespace.lower(), resource_type.names[0].type.lower()]
+        if [part.lower() for part in parts[6:8]] == first:
+            raise ValueError(str(resource_type.problem(value)))
+    raise ValueError(
+        "must be the resource id of a Service Bus queue, an Event Hub or a storage queue: .../providers/ "
+        + ", ".join(resource_type.shown for resource_type in DESTINATIONS.values())
+    )
 
 
 EventDestinationId = Annotated[
     str,
-    checked(_check_destination, "resource id of a Service Bus queue, an Event Hub or a storage queue (no webhooks)"),
+    checked(
+        _check_destination,
+        "resource id of a Service Bus queue, an Event Hub or a storage queue (no webhooks): "
+        + " | ".join(resource_type.allowed for resource_type in DESTINATIONS.values()),
+    ),
 ]
 
 

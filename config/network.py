@@ -1,32 +1,57 @@
 """How the vault's data plane is reached privately: a private endpoint in an existing subnet.
 
-The subnet and the `privatelink.vaultcore.*` private DNS zone belong to the customer's network (the
-workspace's or the agents' VNet); this app only places the vault's endpoint there and registers it
-in the zone, so Terraform on an agent (or on a laptop over VPN) resolves the vault to a private IP.
+The subnet and the vault's private DNS zone belong to the customer's network (the workspace's or the
+agents' VNet); this app only places the vault's endpoint there and registers it in the zone, so
+Terraform on an agent (or on a laptop over VPN) resolves the vault to a private IP.
+
+Public Azure cloud only: the config has no cloud setting (the azurerm and azuread providers run with
+their default, public environment, and the vault URI is `https://<name>.vault.azure.net/`), so the
+zone is exactly `privatelink.vaultcore.azure.net`; the US Government (`privatelink.vaultcore.usgovcloudapi.net`)
+and China (`privatelink.vaultcore.azure.cn`) zones would need a cloud setting that drives the
+providers' environment too. The zone may live in any subscription (a hub's, commonly).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from .addresses import azure_resource_id
+from .resource_ids import Name, ResourceType, azure_resource_id, subscription_of
 from .types import Strict
 
-SubnetId = Annotated[
-    str,
-    azure_resource_id(
-        r"Microsoft\.Network/virtualNetworks/[A-Za-z0-9][\w.-]{0,63}/subnets/[A-Za-z0-9][\w.-]{0,79}",
-        "Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>",
+VAULT_PRIVATE_DNS_ZONE = "privatelink.vaultcore.azure.net"
+"""The public cloud's private DNS zone of Key Vault, exactly (Azure's private endpoint DNS table)."""
+
+SUBNET = ResourceType(
+    "Microsoft.Network",
+    (
+        Name(
+            "virtualNetworks",
+            r"[A-Za-z0-9](?:[\w.-]{0,62}\w)?",
+            "<vnet>",
+            "2-64 letters, digits, '_', '.' and '-', starting with a letter or digit, ending with one or '_'",
+        ),
+        Name(
+            "subnets",
+            r"[A-Za-z0-9](?:[\w.-]{0,78}\w)?",
+            "<subnet>",
+            "1-80 letters, digits, '_', '.' and '-', starting with a letter or digit, ending with one or '_'",
+        ),
     ),
-]
-VaultPrivateDnsZoneId = Annotated[
-    str,
-    azure_resource_id(
-        # Exactly the public cloud's vault zone: the azurerm provider here runs in the public cloud.
-        r"Microsoft\.Network/privateDnsZones/privatelink\.vaultcore\.azure\.net",
-        "Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net",
+)
+VAULT_DNS_ZONE = ResourceType(
+    "Microsoft.Network",
+    (
+        Name(
+            "privateDnsZones",
+            VAULT_PRIVATE_DNS_ZONE.replace(".", r"\."),
+            VAULT_PRIVATE_DNS_ZONE,
+            f"exactly {VAULT_PRIVATE_DNS_ZONE} (Key Vault's zone in the public cloud)",
+            ignore_case=True,  # a DNS name: any case names the same zone
+        ),
     ),
-]
+)
+SubnetId = Annotated[str, azure_resource_id(SUBNET)]
+VaultPrivateDnsZoneId = Annotated[str, azure_resource_id(VAULT_DNS_ZONE)]
 
 
 class PrivateEndpointSettings(Strict):
@@ -35,8 +60,9 @@ class PrivateEndpointSettings(Strict):
     subnet_id: SubnetId
     """Resource id of the subnet the endpoint's network interface goes in (same region as `azure.location`)."""
     private_dns_zone_id: VaultPrivateDnsZoneId
-    """Resource id of the `privatelink.vaultcore.azure.net` private DNS zone (linked to the VNets that must
-    resolve the vault privately); the endpoint registers its A record there."""
+    """Resource id of the private DNS zone named exactly `privatelink.vaultcore.azure.net` (public cloud only),
+    in any subscription (a hub's, commonly), linked to the VNets that must resolve the vault privately; the
+    endpoint registers its A record there."""
 
 
 def check_vault_access(
@@ -56,11 +82,6 @@ def check_vault_access(
             f"allowed_ip_ranges ({', '.join(allowed_ip_ranges)}) do nothing while public_network_access_enabled is "
             "false (the default outside dev with a private endpoint): remove them, or turn public access on"
         )
-
-
-def subscription_of(resource_id: str) -> str:
-    """The subscription GUID of an Azure resource id, lowercase."""
-    return resource_id.split("/")[2].lower()
 
 
 __all__ = ["PrivateEndpointSettings", "SubnetId", "VaultPrivateDnsZoneId", "check_vault_access", "subscription_of"]

@@ -15,8 +15,16 @@ from .azure import AzureSettings
 from .ci import CiSettings
 from .databricks import DatabricksSettings
 from .execution import AgentSettings, ExecutionMode, check_environment, check_platform
-from .naming import ci_stack_id, github_actions_identity_name, ml_identity_name, secret_scope_name, stack_ids
-from .state import AzurermState, CloudState, LocalState, StateSettings
+from .naming import github_actions_identity_name, ml_identity_name, secret_scope_name
+from .state import (
+    AzurermState,
+    CloudState,
+    DefaultCloudState,
+    LocalState,
+    StackStateSettings,
+    StateSettings,
+    admin_workspace_problems,
+)
 from .text import shorten, unsafe_strings
 from .types import TIERS, EnvironmentName, Prefix, Strict, Tier
 
@@ -47,8 +55,8 @@ class EnvironmentSettings(Strict):
     """The environment's key under `environments`."""
     tier: Tier
     """Drives secure defaults; environments named dev, staging or prod get that tier."""
-    state: StateSettings | None = None
-    """Overrides the global state backend for this environment."""
+    state: StackStateSettings | None = None
+    """Overrides the global state backend for this environment (its stacks' backend only: no `bootstrap`)."""
     execution_mode: ExecutionMode = "local"
     """Where this environment's Terraform runs execute: `local` (where `cdktf deploy` runs) or `agent`
     (Terraform Cloud agents in your Azure network). `remote` is refused (README: credentials and networking)."""
@@ -180,24 +188,6 @@ _UNIQUE_ACROSS_ENVIRONMENTS = (
 )
 
 
-def _admin_workspace_problems(config: PlatformConfig) -> list[str]:
-    """The bootstrap's admin workspace must not be any stack's workspace: the states would overwrite each other."""
-
-    state = config.state
-    if not isinstance(state, CloudState) or state.bootstrap is None or state.bootstrap.admin_workspace is None:
-        return []
-    admin = state.bootstrap.admin_workspace
-    taken = {ci_stack_id(config.prefix)} | {
-        s for e in config.all_environments for s in stack_ids(config.prefix, e.name).values()
-    }
-    if admin.lower() not in {t.lower() for t in taken}:
-        return []
-    return [
-        f"state.bootstrap.admin_workspace: {shorten(admin)} is the workspace of stack {shorten(admin)}; "
-        "the bootstrap's state would overwrite that stack's: choose another name (default <prefix>-tfc)"
-    ]
-
-
 class PlatformConfig(Strict):
     """The whole config file: a naming prefix, the default state backend and the environments."""
 
@@ -244,7 +234,7 @@ class PlatformConfig(Strict):
             for first, later, value in _collisions(self, key)
         ]
         problems += check_platform(self)
-        problems += _admin_workspace_problems(self)
+        problems += admin_workspace_problems(self.state, self.prefix, [e.name for e in self.all_environments])
         problems += [
             f"environment '{e.name}': azure.application.secret_rotation_days ({e.azure.application.secret_rotation_days}) "
             f"must be at least 2 x plan_period_days ({self.plan_period_days}) = {2 * self.plan_period_days}: "
@@ -289,4 +279,4 @@ class PlatformConfig(Strict):
 
 def has_bootstrap(config: PlatformConfig) -> bool:
     """Whether the app has the Terraform Cloud bootstrap stack (global cloud state with `bootstrap`)."""
-    return isinstance(config.state, CloudState) and config.state.bootstrap is not None
+    return isinstance(config.state, DefaultCloudState) and config.state.bootstrap is not None

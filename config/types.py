@@ -179,7 +179,27 @@ VmSize = Annotated[str, pattern(r"[A-Za-z0-9_]+", "an Azure VM size such as Stan
 PipRequirement = Annotated[
     str, pattern(r"[A-Za-z0-9][A-Za-z0-9._\-\[\],<>=!~ ]*", "a pip requirement such as mlflow==2.19.0")
 ]
-FolderPath = Annotated[str, pattern(r"[A-Za-z0-9_./-]+", "a folder path of letters, digits, '_', '.', '/' and '-'")]
+
+
+def _check_state_folder(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_./-]+", value, re.ASCII):
+        raise ValueError(f"invalid value {shorten(value)}: a folder path of letters, digits, '_', '.', '/' and '-'")
+    if ".." in value.split("/"):
+        raise ValueError(
+            f"{shorten(value)} climbs out of the project with '..'; a relative folder is inside the project "
+            "(e.g. state): write an absolute path if the state must live elsewhere"
+        )
+    return value
+
+
+StateFolder = Annotated[
+    str,
+    checked(
+        _check_state_folder,
+        "a folder path of letters, digits, '_', '.', '/' and '-'; relative to the project root with no '..' "
+        "segment, or absolute",
+    ),
+]
 
 # --- tags ---------------------------------------------------------------------------------------
 # Azure: at most 50 per resource, key <= 512 characters without <>%&\?/, value <= 256; tag names are

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cdktf import App
 
-from config import CloudState, PlatformConfig, has_bootstrap
+from config import DefaultCloudState, PlatformConfig, has_bootstrap
 from config.naming import bootstrap_stack_id, ci_stack_id, stack_ids
 
 from .azure import AzureIdentityStack
@@ -32,7 +32,7 @@ def build_app(app: App, config: PlatformConfig) -> None:
         serving.add_dependency(databricks)
         for stack, layer in ((azure, "azure"), (databricks, "databricks"), (serving, "serving")):
             attach_backend(stack, state, prefix=config.prefix, environment=environment.name, layer=layer)
-    if isinstance(config.state, CloudState) and has_bootstrap(config):
+    if isinstance(config.state, DefaultCloudState) and has_bootstrap(config):
         TfcBootstrapStack(
             app,
             bootstrap_stack_id(config.prefix),

@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_tfe.provider import TfeProvider
 from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
-from config import CloudState, EnvironmentSettings, LocalState
+from config import CloudBootstrap, DefaultCloudState, EnvironmentSettings, LocalState
 from config.naming import agent_identity_variable_set_name, bootstrap_stack_id, stack_ids
 from constructs_lib.principals import distinct_label
 from constructs_lib.tfc_agent_pool import TfcAgentPool, TfcAgentPoolProps
@@ -44,7 +44,7 @@ class TfcBootstrapStack(TerraformStack):
         construct_id: str,
         *,
         prefix: str,
-        state: CloudState,
+        state: DefaultCloudState,
         environments: list[EnvironmentSettings],
     ):
         super().__init__(scope, construct_id)
@@ -52,7 +52,7 @@ class TfcBootstrapStack(TerraformStack):
         assert bootstrap is not None and state.project is not None  # guaranteed by the config model
         # The token comes from `terraform login` (or TFE_TOKEN), never from config.
         TfeProvider(self, "tfe", hostname=state.hostname, organization=state.organization)
-        if bootstrap.backend == "cloud":
+        if isinstance(bootstrap, CloudBootstrap):
             admin_workspace = bootstrap.admin_workspace or bootstrap_stack_id(prefix)
             CloudBackend(
                 self,

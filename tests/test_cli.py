@@ -111,17 +111,17 @@ def test_sigterm_during_synthesis_leaves_nothing_behind_and_says_so_once(tmp_pat
 
 def test_the_stop_handler_removes_the_staging_folder_and_exits_128_plus_the_signal(tmp_path, monkeypatch, capsys):
     import app_runtime.synthesis
-    import main
+    from app_runtime import staging as runtime
 
     staging = tmp_path / ".cdktf.out.staging-1-abcd"
     (staging / "stacks").mkdir(parents=True)
     stopped_kernels = []
     # this test session's own jsii kernel must survive: record the call instead
     monkeypatch.setattr(app_runtime.synthesis, "stop_kernel", lambda: stopped_kernels.append(True))
-    monkeypatch.setattr(main, "_staging", staging)
-    monkeypatch.setattr(main.os, "_exit", lambda code: (_ for _ in ()).throw(SystemExit(code)))
+    monkeypatch.setattr(runtime, "_staging", staging)
+    monkeypatch.setattr(runtime.os, "_exit", lambda code: (_ for _ in ()).throw(SystemExit(code)))
     with pytest.raises(SystemExit) as stopped:
-        main._stop(signal.SIGINT, None)
+        runtime.stop(signal.SIGINT, None)
     assert stopped.value.code == 130
     assert stopped_kernels == [True] and not staging.exists()
     assert capsys.readouterr().err == "mlplatform: interrupted by SIGINT; nothing was written to the output folder\n"

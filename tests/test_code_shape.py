@@ -19,11 +19,25 @@ def test_each_construct_module_has_its_own_tests(module):
 
 @pytest.mark.parametrize(
     "path",
-    [path for folder in ("config", "constructs_lib", "stacks") for path in sorted((ROOT / folder).glob("*.py"))],
+    [
+        path
+        for folder in ("config", "constructs_lib", "stacks", "app_runtime")
+        for path in sorted((ROOT / folder).glob("*.py"))
+    ],
     ids=lambda p: f"{p.parent.name}/{p.name}",
 )
 def test_modules_stay_small(path):
     assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_MODULE_LINES
+
+
+MAX_MAIN_LINES = 100
+
+
+def test_main_is_a_page_that_only_loads_dispatches_and_builds():
+    """The runtime machinery (staging folder, stop signals, publishing) lives in app_runtime/, not main.py."""
+    source = (ROOT / "main.py").read_text(encoding="utf-8")
+    assert len(source.splitlines()) <= MAX_MAIN_LINES
+    assert {"shutil", "signal", "time"} & _imports(ROOT / "main.py") == set()
 
 
 def _grant_methods():

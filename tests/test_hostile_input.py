@@ -388,6 +388,120 @@ def test_check_refuses_what_would_fail_later(tmp_path, monkeypatch, outdir, case
     assert all(line.startswith(f"error: {file}: ") for line in lines), lines
 
 
+# Issue 22: values checked for what they name, settings that do nothing refused, contradictions refused.
+# Each case is the whole refusal: exactly one line, "<file>: [environment '<env>': ]<field>: <rule>".
+_CI = {"github": {"repository": "my-org/mlplatform-cdktf"}}
+_DEV_RG = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-dev"
+_PROD_RG = "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-mon"
+EXACT = [
+    (
+        "bootstrap-under-an-environments-state",
+        _set("environments.dev.state", {"backend": "cloud", "organization": "acme", "bootstrap": {}}),
+        "environment 'dev': state.bootstrap: only acts in the top-level state (backend 'cloud'): one bootstrap stack "
+        "creates the workspaces of every environment on the global state; remove it here",
+    ),
+    (
+        "bootstrap-under-ci-state",
+        _set("ci", {**_CI, "state": {"backend": "cloud", "organization": "acme", "bootstrap": {}}}),
+        "ci.state.bootstrap: only acts in the top-level state (backend 'cloud'): one bootstrap stack "
+        "creates the workspaces of every environment on the global state; remove it here",
+    ),
+    (
+        "admin-workspace-with-a-local-bootstrap",
+        _set("state.bootstrap", {"backend": "local", "admin_workspace": "mlplatform-admin"}),
+        "state.bootstrap.admin_workspace: only used with backend 'cloud' (this bootstrap's backend is 'local')",
+    ),
+    (
+        "admin-workspace-with-the-default-bootstrap-backend",
+        _set("state.bootstrap", {"admin_workspace": "mlplatform-admin"}),
+        "state.bootstrap.admin_workspace: only used with backend 'cloud' (this bootstrap's backend is 'local')",
+    ),
+    (
+        "ci-state-climbs-out-of-the-project",
+        _set("ci", {**_CI, "state": {"backend": "local", "directory": "state/../../elsewhere"}}),
+        "ci.state.directory: 'state/../../elsewhere' climbs out of the project with '..'; a relative folder is "
+        "inside the project (e.g. state): write an absolute path if the state must live elsewhere",
+    ),
+    (
+        "github-owner-ending-in-a-hyphen",
+        _set("ci", {"github": {"repository": "my-org-/mlplatform-cdktf"}}),
+        "ci.github.repository: invalid owner 'my-org-' in owner/name: GitHub owners are 1-39 letters, digits and "
+        "single hyphens, not starting or ending with a hyphen",
+    ),
+    (
+        "github-repository-name-with-git-suffix",
+        _set("ci", {"github": {"repository": "my-org/mlplatform-cdktf.git"}}),
+        "ci.github.repository: invalid repository name 'mlplatform-cdktf.git' in owner/name: GitHub repository "
+        "names are 1-100 letters, digits, '-', '_' and '.', not '.' or '..', not ending in '.git' or '.wiki'",
+    ),
+    (
+        "two-identities-on-one-agent-pool",
+        _set("environments.prod.agent.pool", "mlplatform-staging"),
+        "environment 'prod': agent.client_id: 55555555-5555-5555-5555-555555555555 differs from environment "
+        "'staging' (44444444-4444-4444-4444-444444444444) on agent pool 'mlplatform-staging': the agents would "
+        "hold both identities, so either environment's runs could use the other's; use one identity per pool",
+    ),
+    (
+        "service-bus-queue-id-with-a-child-appended",
+        _set(
+            "environments.prod.azure.monitoring.secret_expiry_events.destination_id",
+            f"{_PROD_RG}/providers/Microsoft.ServiceBus/namespaces/sb-mlprod/queues/expiry/authorizationRules/send",
+        ),
+        "environment 'prod': azure.monitoring.secret_expiry_events.destination_id: 'authorizationRules/send' after "
+        "<queue> names a child resource, not this one; end the id at <queue> "
+        "(.../providers/Microsoft.ServiceBus/namespaces/<ns>/queues/<queue>)",
+    ),
+    (
+        "subnet-id-with-a-child-appended",
+        _set(
+            "environments.dev.azure.key_vault.private_endpoint.subnet_id",
+            f"{_DEV_RG}/providers/Microsoft.Network/virtualNetworks/vnet-dev/subnets/snet-pe/ipConfigurations/x",
+        ),
+        "environment 'dev': azure.key_vault.private_endpoint.subnet_id: 'ipConfigurations/x' after <subnet> names a "
+        "child resource, not this one; end the id at <subnet> "
+        "(.../providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>)",
+    ),
+    (
+        "storage-account-name-in-upper-case",
+        _set(
+            "environments.prod.azure.monitoring.secret_expiry_events.destination_id",
+            f"{_PROD_RG}/providers/Microsoft.Storage/storageAccounts/StMlProd/queueServices/default/queues/expiry",
+        ),
+        "environment 'prod': azure.monitoring.secret_expiry_events.destination_id: storageAccounts name 'StMlProd': "
+        "3-24 lowercase letters and digits "
+        "(the id is .../providers/Microsoft.Storage/storageAccounts/<account>/queueServices/default/queues/<queue>)",
+    ),
+    (
+        "vault-zone-with-a-suffix",
+        _set(
+            "environments.dev.azure.key_vault.private_endpoint.private_dns_zone_id",
+            "/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/rg-hub/providers/"
+            "Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net.evil.example",
+        ),
+        "environment 'dev': azure.key_vault.private_endpoint.private_dns_zone_id: privateDnsZones name "
+        "'privatelink.vaultcore.azure.net.evil.example': exactly privatelink.vaultcore.azure.net "
+        "(Key Vault's zone in the public cloud)",
+    ),
+    (
+        "workspace-id-ending-in-a-slash",
+        _set(
+            "environments.dev.databricks.workspace.resource_id",
+            f"{_DEV_RG}/providers/Microsoft.Databricks/workspaces/dbw-dev/",
+        ),
+        "environment 'dev': databricks.workspace.resource_id: ends with '/'; end it at <name> "
+        "(.../providers/Microsoft.Databricks/workspaces/<name>)",
+    ),
+]
+
+
+@pytest.mark.parametrize("case,change,line", EXACT, ids=[c[0] for c in EXACT])
+def test_refusal_is_exactly_one_line_naming_file_environment_field_and_rule(
+    tmp_path, monkeypatch, outdir, case, change, line
+):
+    lines = refuse(tmp_path, monkeypatch, outdir, raw=mutated(change))
+    assert lines == [f"error: {tmp_path / 'environments.yaml'}: {line}"]
+
+
 _DEFAULT_TEXT = (ROOT / "config" / "environments.yaml").read_text()
 TEXT = [
     (

@@ -454,8 +454,52 @@ def test_default_raw_is_the_embedded_file():
         ),
         # the longest inference table prefix that leaves room for `_payload`
         _set("environments.prod.databricks.serving.ai_gateway.inference_table.table_prefix", "p" * 247),
+        # a subscription GUID with letters, written in upper case in the subnet id (lower case elsewhere)
+        lambda raw: (
+            _set("environments.dev.azure.subscription_id", "abcdef01-1111-4111-8111-111111111111")(raw),
+            _set(
+                "environments.dev.azure.key_vault.private_endpoint.subnet_id",
+                "/subscriptions/ABCDEF01-1111-4111-8111-111111111111/resourceGroups/rg-network-dev/providers/"
+                "Microsoft.Network/virtualNetworks/vnet-mlplatform-dev/subnets/snet-private-endpoints",
+            )(raw),
+        ),
+        # fixed words in the casing Azure returns them in, and an upper-case GUID
+        _set(
+            "environments.prod.azure.monitoring.secret_expiry_events.destination_id",
+            "/subscriptions/33333333-3333-3333-3333-33333333333A/resourcegroups/rg-mon/providers/microsoft.storage/"
+            "storageaccounts/stmlprod/QUEUESERVICES/default/queues/secret-expiry",
+        ),
+        # the vault zone written in another case (a DNS name: the same zone)
+        _set(
+            "environments.prod.azure.key_vault.private_endpoint.private_dns_zone_id",
+            "/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/rg-hub/providers/Microsoft.Network/privateDnsZones/PrivateLink.VaultCore.Azure.Net",
+        ),
+        # GitHub's longest owner and repository names
+        _set("ci", {"github": {"repository": "o" * 39 + "/" + "Repo.name_-" * 9 + "r"}}),
+        # two environments on one agent pool with one managed identity
+        _set(
+            "environments.prod.agent",
+            {"pool": "mlplatform-staging", "client_id": "44444444-4444-4444-4444-444444444444"},
+        ),
+        # a cloud bootstrap's admin workspace
+        _set("state.bootstrap", {"backend": "cloud", "admin_workspace": "mlplatform-admin"}),
+        # the CI stack's local state in a folder of the project, and in an absolute one
+        _set("ci", {"github": {"repository": "my-org/ml"}, "state": {"backend": "local", "directory": "state/ci"}}),
+        _set("ci", {"github": {"repository": "my-org/ml"}, "state": {"backend": "local", "directory": "/srv/tfstate"}}),
     ],
-    ids=["dns-zone-in-a-hub-subscription", "upper-case-subnet-id", "247-character-inference-prefix"],
+    ids=[
+        "dns-zone-in-a-hub-subscription",
+        "upper-case-subnet-id",
+        "247-character-inference-prefix",
+        "upper-case-guid-letters-in-a-subnet-id",
+        "azure-casing-of-fixed-words",
+        "vault-zone-in-another-case",
+        "longest-github-names",
+        "one-identity-per-shared-pool",
+        "cloud-bootstrap-admin-workspace",
+        "ci-state-in-the-project",
+        "ci-state-absolute",
+    ],
 )
 def test_controls_stay_accepted(change):
     from config import PlatformConfig

@@ -168,7 +168,10 @@ def admin_and_shared_pool():
         raw["environments"] = {e: raw["environments"][e] for e in ("staging", "prod")}
         raw["state"]["bootstrap"] = {"backend": "cloud", "admin_workspace": "platform-admin"}
         for env in ("staging", "prod"):
-            raw["environments"][env]["agent"].update(pool="azure-agents", create_pool=False)
+            # one pool, one managed identity (different ones would be refused: the agents hold both)
+            raw["environments"][env]["agent"].update(
+                pool="azure-agents", create_pool=False, client_id="44444444-4444-4444-4444-444444444444"
+            )
 
     return synth_stacks(config_from(mutated(change)))["mlplatform-tfc"]
 

@@ -145,14 +145,31 @@ def _rows(model: type[BaseModel], path: str) -> Iterator[tuple[str, str, str, st
         if len(models) == 1:
             yield from _rows(models[0], section)
             continue
-        # A union tagged by `backend`: the tag first, then each backend's own fields.
-        tags = ", ".join(f"`{typing.get_args(v.model_fields['backend'].annotation)[0]}`" for v in models)
-        yield f"{section}.backend", tags, "required", "Which state backend; each field below applies to one backend."
-        for variant in models:
-            backend = typing.get_args(variant.model_fields["backend"].annotation)[0]
-            for row in _rows(variant, section):
-                if row[0] != f"{section}.backend":
-                    yield row[0], f"(`{backend}` only) {row[1]}", row[2], row[3]
+        # A union tagged by `backend`: the tag first, the fields every variant has, then each variant's own.
+        yield from _variant_rows(models, section, key)
+
+
+def _variant_rows(models: list[type[BaseModel]], section: str, key: str) -> Iterator[tuple[str, str, str, str]]:
+    """Rows of a union tagged by `backend`: the tag (its default, if a variant has one), the fields
+    common to every variant once, then each variant's own fields marked with their backend."""
+    tags = ", ".join(f"`{typing.get_args(v.model_fields['backend'].annotation)[0]}`" for v in models)
+    defaulted = [v.model_fields["backend"] for v in models if not v.model_fields["backend"].is_required()]
+    tag_default = _default(defaulted[0]) if defaulted else "required"
+    what = (
+        _cell(defaulted[0].description)
+        if defaulted
+        else "Which state backend; each field below applies to one backend."
+    )
+    yield f"{section}.backend", tags, tag_default, what
+    common = set.intersection(*(set(v.model_fields) for v in models)) - {"backend"}
+    yield from (row for row in _rows(models[0], section) if row[0][len(section) + 1 :].split(".")[0] in common)
+    for variant in models:
+        backend = typing.get_args(variant.model_fields["backend"].annotation)[0]
+        label = f"(`{backend}` only)" if key == "state" else f"(`{key}.backend: {backend}` only)"
+        own = [n for n in variant.model_fields if n not in common and n != "backend"]
+        for row in _rows(variant, section):
+            if row[0][len(section) + 1 :].split(".")[0] in own:
+                yield row[0], f"{label} {row[1]}", row[2], row[3]
 
 
 def reference() -> str:

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from config import (  # noqa: E402
     CloudState,
     ConfigError,
+    DefaultCloudState,
     EnvironmentSettings,
     PlatformConfig,
     load_from_environment,
@@ -65,7 +66,7 @@ HEADER = """\
 def _terraform_version(config: PlatformConfig) -> str:
     # Terraform Cloud refuses a local run whose Terraform differs from the workspace's pinned version.
     state = config.state
-    if isinstance(state, CloudState) and state.bootstrap is not None:
+    if isinstance(state, DefaultCloudState) and state.bootstrap is not None:
         return state.bootstrap.terraform_version
     return DEFAULT_TERRAFORM_VERSION
 
