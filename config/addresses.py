@@ -11,13 +11,14 @@ from typing import Annotated
 
 from .resource_ids import Name, ResourceType, azure_resource_id
 from .text import shorten
-from .types import checked
+from .types import PUBLIC_CLOUD_ONLY, checked
 
 # --- hosts --------------------------------------------------------------------------------------
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 HOST_NAME = re.compile(rf"(?=.{{4,253}}$)(?:{_LABEL}\.)+[a-z]{{2,63}}", re.ASCII)
-# Azure Databricks workspace URLs, in the public, US Government and China clouds.
-DATABRICKS_DOMAINS = (".azuredatabricks.net", ".databricks.azure.us", ".databricks.azure.cn")
+# Azure Databricks workspace URLs of the public cloud; the US Government and China ones are refused by name.
+DATABRICKS_DOMAINS = (".azuredatabricks.net",)
+SOVEREIGN_DATABRICKS_DOMAINS = (".databricks.azure.us", ".databricks.azure.cn")
 
 
 def _check_host_name(value: str) -> str:
@@ -36,6 +37,8 @@ def _check_workspace_url(value: str) -> str:
             "must be the workspace URL as https://<host> with no path, "
             "e.g. https://adb-1234567890123456.7.azuredatabricks.net"
         )
+    if host.endswith(SOVEREIGN_DATABRICKS_DOMAINS):
+        raise ValueError(f"{shorten(host)} is a workspace of a sovereign cloud; {PUBLIC_CLOUD_ONLY}")
     if not host.endswith(DATABRICKS_DOMAINS):
         raise ValueError(
             f"{shorten(host)} is not an Azure Databricks workspace host (*{', *'.join(DATABRICKS_DOMAINS)})"

@@ -1,7 +1,8 @@
 """Azure region names as `az account list-locations --query "[].name"` prints them.
 
-Public cloud, US Government and China regions. A region Azure opens later is added here (one line);
-until then the config error names this file's list, so a user is never silently sent to a typo.
+Public cloud regions; the US Government and China ones apart, refused with the reason. A region Azure
+opens later is added here (one line); until then the config error names this file's list, so a user is
+never silently sent to a typo.
 """
 
 AZURE_REGIONS = frozenset(
@@ -64,6 +65,11 @@ AZURE_REGIONS = frozenset(
         "westus",
         "westus2",
         "westus3",
+    ]
+)
+
+SOVEREIGN_CLOUD_REGIONS = frozenset(
+    [
         "usgovarizona",
         "usgovtexas",
         "usgovvirginia",
@@ -77,3 +83,6 @@ AZURE_REGIONS = frozenset(
         "chinanorth3",
     ]
 )
+"""Regions of the US Government and China clouds: real, but refused by name (the app deploys to the
+public cloud only: its providers run with their public environment, its vault URI and private DNS
+zone are the public cloud's)."""

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler, StringConstraints
 from pydantic_core import core_schema
 
-from .azure_regions import AZURE_REGIONS
+from .azure_regions import AZURE_REGIONS, SOVEREIGN_CLOUD_REGIONS
 from .text import shorten
 
 TIERS = ("dev", "staging", "prod")
@@ -129,7 +129,15 @@ KeyVaultName = Annotated[
 ]
 
 
+PUBLIC_CLOUD_ONLY = (
+    "this app deploys to the Azure public cloud only (its providers use the public environment, and the "
+    "vault's URI and private DNS zone are the public cloud's)"
+)
+
+
 def _check_region(value: str) -> str:
+    if value in SOVEREIGN_CLOUD_REGIONS:
+        raise ValueError(f"{value} is a region of a sovereign cloud; {PUBLIC_CLOUD_ONLY}")
     if value not in AZURE_REGIONS:
         close = [r for r in sorted(AZURE_REGIONS) if r[:4] == value[:4].lower()][:4]
         hint = f"; did you mean {', '.join(close)}?" if close else "; see config/azure_regions.py"
@@ -138,7 +146,8 @@ def _check_region(value: str) -> str:
 
 
 AzureRegion = Annotated[
-    str, checked(_check_region, "an Azure region name such as westeurope (config/azure_regions.py)")
+    str,
+    checked(_check_region, "an Azure public-cloud region name such as westeurope (config/azure_regions.py)"),
 ]
 
 # Databricks names.

@@ -491,6 +491,20 @@ EXACT = [
         "environment 'dev': databricks.workspace.resource_id: ends with '/'; end it at <name> "
         "(.../providers/Microsoft.Databricks/workspaces/<name>)",
     ),
+    (
+        "a-us-government-region",
+        _set("environments.dev.azure.location", "usgovvirginia"),
+        "environment 'dev': azure.location: usgovvirginia is a region of a sovereign cloud; this app deploys to "
+        "the Azure public cloud only (its providers use the public environment, and the vault's URI and private "
+        "DNS zone are the public cloud's)",
+    ),
+    (
+        "a-china-workspace",
+        _set("environments.dev.databricks.workspace.host", "https://adb-1111111111111111.11.databricks.azure.cn"),
+        "environment 'dev': databricks.workspace.host: 'adb-1111111111111111.11.databricks.azure.cn' is a workspace "
+        "of a sovereign cloud; this app deploys to the Azure public cloud only (its providers use the public "
+        "environment, and the vault's URI and private DNS zone are the public cloud's)",
+    ),
 ]
 
 
