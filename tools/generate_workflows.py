@@ -10,7 +10,7 @@ all come from `config/environments.yaml`. A generated file keeps them in one pla
     python -m tools.generate_workflows --check          # exit 1 when a committed file is out of date
     python -m tools.generate_workflows --environments   # environments in order, as JSON (make ci-environments)
 
-(`make rotate` and `make drift` list environments and stacks with main.py, as the deploy targets do.)
+(`make plan`, `make apply` and `make drift` name stacks with main.py, as the deploy targets do.)
 
 Reads the config as main.py does (MLPLATFORM_CONFIG, MLPLATFORM_ENVIRONMENTS).
 """

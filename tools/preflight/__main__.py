@@ -2,12 +2,11 @@
 
 Exit 0 when nothing is missing; 2 with one `error:` line per problem (config mistakes too, as
 `main.py --check` prints them); `note:` lines inform and never fail. Nothing is changed anywhere:
-every call is a read. The SDK's own log lines are silenced: a problem is reported once, here.
+every call is a read.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Mapping
@@ -64,8 +63,6 @@ def preflight(environment: EnvironmentSettings, auth_type: str, *, base_url: str
             file=sys.stderr,
         )
         return EXIT_PROBLEMS
-    logging.getLogger("databricks").addHandler(logging.NullHandler())
-    logging.getLogger("databricks").propagate = False
     workspace = environment.databricks.workspace
     try:
         client = connect(workspace.host, workspace.resource_id, auth_type, base_url=base_url)

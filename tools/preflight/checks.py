@@ -14,6 +14,7 @@ too) and a metastore admin may grant. ALL_PRIVILEGES is taken to cover everythin
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,10 @@ ENTRA_AUTH_TYPES = ("azure-cli", "github-oidc-azure", "azure-client-secret")
 """The Entra ID methods of the Databricks SDK for Python 0.162.0 (credentials_provider.py): a Key
 Vault-backed scope is created only with an Entra ID token. It has no `azure-msi` (the Go SDK the
 provider uses has): preflight runs where a person or CI deploys, not on Terraform Cloud agents."""
+
+# The SDK's own log lines are silenced: preflight reports each problem once, in its own words.
+logging.getLogger("databricks").addHandler(logging.NullHandler())
+logging.getLogger("databricks").propagate = False
 
 AZURE_PUBLIC: DatabricksEnvironment = next(
     e for e in ALL_ENVS if e.cloud == Cloud.AZURE and e.dns_zone == ".azuredatabricks.net"
@@ -110,18 +115,21 @@ class Catalog:
             for p in a.privileges or ()
         }
 
-    def parents(self, kind: str, full_name: str) -> list[tuple[str, str]]:
-        parts = full_name.split(".")
-        return [("catalog", parts[0]), ("schema", ".".join(parts[:2]))][: len(parts) - 1]
+
+def _parents(full_name: str) -> list[tuple[str, str]]:
+    """The catalog and schema containing `full_name` (none for a catalog, the catalog for a schema)."""
+    parts = full_name.split(".")
+    return [("catalog", parts[0]), ("schema", ".".join(parts[:2]))][: len(parts) - 1]
 
 
 def _check_need(catalog: Catalog, need: Need, me: str, report: Report) -> None:
-    if any((kind, name.lower()) in catalog.missing for kind, name in catalog.parents(need.kind, need.full_name)):
+    parents = _parents(need.full_name)
+    if any((kind, name.lower()) in catalog.missing for kind, name in parents):
         return  # its catalog or schema is reported missing already: one line per problem
     try:
         owner = catalog.owns(need.kind, need.full_name)
         held = catalog.effective(need.kind, need.full_name)
-        parent_owner = any(catalog.owns(k, n) for k, n in catalog.parents(need.kind, need.full_name))
+        parent_owner = any(catalog.owns(kind, name) for kind, name in parents)
     except NotFound:
         catalog.missing.add((need.kind, need.full_name.lower()))
         report.problems.append(f"{need.label} does not exist (or {me} cannot see it)")
