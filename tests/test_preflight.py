@@ -1,16 +1,20 @@
-"""`make preflight`: the checks against a local fake of the workspace (tests/fake_databricks.py).
+"""`make preflight`: the checks against the local workspace (tests/local_workspace/), the one the
+real provider deploys to in tests/test_lifecycle.py.
 
 Each test arranges what the workspace holds, runs the preflight of one environment of the default
 config (or a variant) through the Databricks SDK with the `azure-cli` Entra ID method (a fake `az`
-first on PATH), and asserts the exact lines and exit code. Nothing here reaches a network.
+first on PATH, logged in as DEPLOYER), and asserts the exact lines and exit code. Nothing here
+reaches a network.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.fake_databricks import DEPLOYER, TOKEN, FakeWorkspace, install_fake_az, serving
 from tests.helpers import config_from, mutated, resources
+from tests.local_workspace import LocalWorkspace, serve
+from tests.local_workspace.azure_cli import TOKEN, install_fake_az
+from tests.local_workspace.azure_cli import USER as DEPLOYER
 from tools.preflight.__main__ import preflight, run
 from tools.preflight.needs import needs
 
@@ -32,19 +36,40 @@ def azure_cli(tmp_path, monkeypatch):
     return bin_folder
 
 
-def everything_granted(workspace: FakeWorkspace, environment) -> FakeWorkspace:
+def workspace_of(*, token: str = TOKEN) -> LocalWorkspace:
+    """A workspace where the fake `az`'s user is an admin, answering `token` as that user."""
+    workspace = LocalWorkspace()
+    workspace.add_user(DEPLOYER, token=token, admin=True)
+    return workspace
+
+
+def everything_granted(workspace: LocalWorkspace, environment) -> LocalWorkspace:
     """The deployer owns every securable the environment needs (the usual platform setup)."""
     for need in needs(environment):
-        workspace.add(need.kind, need.full_name, owner=DEPLOYER)
+        if workspace.uc.find(need.kind, need.full_name) is None:
+            workspace.uc.add(need.kind, need.full_name, owner=DEPLOYER)
     return workspace
+
+
+def owned_by(workspace: LocalWorkspace, owner: str, *securables: tuple[str, str]) -> None:
+    for kind, name in securables:
+        workspace.uc.get(kind, name).owner = owner
+
+
+def aliased(workspace: LocalWorkspace, model: str, alias: str, version: int) -> None:
+    """`model` has versions 1..`version` and `alias` names the last, as the deployment job leaves it."""
+    while max(workspace.uc.get("function", model).versions, default=0) < version:
+        workspace.uc.add_version(model, "ml-principal-app-id")
+    if alias:
+        workspace.uc.get("function", model).aliases[alias] = version
 
 
 def environment_of(config, name: str):
     return next(e for e in config.environments if e.name == name)
 
 
-def check(environment, workspace: FakeWorkspace, capsys, auth_type: str = "azure-cli"):
-    with serving(workspace) as url:
+def check(environment, workspace: LocalWorkspace, capsys, auth_type: str = "azure-cli"):
+    with serve(workspace) as url:
         code = preflight(environment, auth_type, base_url=url)
     out, err = capsys.readouterr()
     return code, out.splitlines(), err.splitlines()
@@ -52,7 +77,7 @@ def check(environment, workspace: FakeWorkspace, capsys, auth_type: str = "azure
 
 def test_a_fresh_environment_passes_and_says_the_endpoint_waits_for_training(default_config, capsys):
     prod = environment_of(default_config, "prod")
-    workspace = everything_granted(FakeWorkspace(), prod)
+    workspace = everything_granted(workspace_of(), prod)
     code, out, err = check(prod, workspace, capsys)
     assert (code, err) == (0, [])
     assert (
@@ -69,17 +94,17 @@ def test_a_fresh_environment_passes_and_says_the_endpoint_waits_for_training(def
 
 def test_it_only_reads(default_config, capsys):
     prod = environment_of(default_config, "prod")
-    workspace = everything_granted(FakeWorkspace(), prod)
+    workspace = everything_granted(workspace_of(), prod)
     check(prod, workspace, capsys)
-    assert {method for method, _ in workspace.requests} == {"GET"}
-    assert "/api/2.1/unity-catalog/effective-permissions/schema/ml_prod.models" in {p for _, p in workspace.requests}
+    assert {request.method for request in workspace.requests} == {"GET"}
+    assert "/api/2.1/unity-catalog/effective-permissions/schema/ml_prod.models" in {r.path for r in workspace.requests}
 
 
 def test_the_alias_once_set_is_reported_with_its_version(default_config, capsys):
     prod = environment_of(default_config, "prod")
-    workspace = everything_granted(FakeWorkspace(), prod)
-    workspace.add("function", MODEL, owner="ml-principal-app-id")
-    workspace.aliases[(MODEL, "champion")] = 7
+    workspace = everything_granted(workspace_of(), prod)
+    workspace.uc.add("function", MODEL, owner="ml-principal-app-id")
+    aliased(workspace, MODEL, "champion", 7)
     code, out, _ = check(prod, workspace, capsys)
     assert code == 0
     assert f"ok: preflight prod: model '{MODEL}' alias 'champion' exists (version 7)" in out
@@ -87,10 +112,8 @@ def test_the_alias_once_set_is_reported_with_its_version(default_config, capsys)
 
 def test_a_missing_catalog_is_one_line(default_config, capsys):
     prod = environment_of(default_config, "prod")
-    workspace = everything_granted(FakeWorkspace(), prod)
-    for kind, name in list(workspace.owners):
-        if name.split(".")[0] == "ml_prod":
-            del workspace.owners[(kind, name)]  # the catalog and what it holds
+    workspace = everything_granted(workspace_of(), prod)
+    workspace.uc.remove("catalog", "ml_prod")  # the catalog and what it holds
     code, _, err = check(prod, workspace, capsys)
     assert code == 2
     assert err == [f"error: preflight prod: catalog 'ml_prod' does not exist (or {DEPLOYER} cannot see it)"]
@@ -98,9 +121,9 @@ def test_a_missing_catalog_is_one_line(default_config, capsys):
 
 def test_privileges_missing_on_the_models_schema_are_named(default_config, capsys):
     prod = environment_of(default_config, "prod")
-    workspace = everything_granted(FakeWorkspace(), prod)
-    workspace.owners[("schema", "ml_prod.models")] = "data-platform"  # the catalog owner may still grant here
-    workspace.grant("schema", "ml_prod.models", "admins", "ALL_PRIVILEGES")  # through a group: all but MANAGE
+    workspace = everything_granted(workspace_of(), prod)
+    owned_by(workspace, "data-platform", ("schema", "ml_prod.models"))  # the catalog owner may still grant here
+    workspace.uc.grant("schema", "ml_prod.models", "admins", "ALL_PRIVILEGES")  # through a group: all but MANAGE
     code, _, err = check(prod, workspace, capsys)
     assert code == 2
     assert err == [
@@ -110,12 +133,16 @@ def test_privileges_missing_on_the_models_schema_are_named(default_config, capsy
 
 def test_a_table_the_deployer_cannot_grant_on(default_config, capsys):
     prod = environment_of(default_config, "prod")
-    workspace = everything_granted(FakeWorkspace(), prod)
-    for kind, name in [("catalog", "ml_prod"), ("schema", "ml_prod.raw"), ("table", "ml_prod.raw.customers")]:
-        workspace.owners[(kind, name)] = "data-platform"
-    workspace.grant("catalog", "ml_prod", DEPLOYER, "USE_CATALOG")
-    workspace.grant("schema", "ml_prod.raw", DEPLOYER, "USE_SCHEMA", "SELECT")
-    workspace.grant("table", "ml_prod.raw.customers", DEPLOYER, "USE_SCHEMA", "SELECT")
+    workspace = everything_granted(workspace_of(), prod)
+    owned_by(
+        workspace,
+        "data-platform",
+        ("catalog", "ml_prod"),
+        ("schema", "ml_prod.raw"),
+        ("table", "ml_prod.raw.customers"),
+    )
+    workspace.uc.grant("catalog", "ml_prod", DEPLOYER, "USE_CATALOG")
+    workspace.uc.grant("schema", "ml_prod.raw", DEPLOYER, "USE_SCHEMA", "SELECT")  # SELECT reaches its tables
     code, _, err = check(prod, workspace, capsys)
     assert code == 2
     right = (
@@ -131,16 +158,20 @@ def test_a_table_the_deployer_cannot_grant_on(default_config, capsys):
 
 def test_manage_inherited_from_the_catalog_or_the_metastore_admin_role_is_enough(default_config, capsys):
     prod = environment_of(default_config, "prod")
-    workspace = everything_granted(FakeWorkspace(), prod)
-    workspace.owners[("table", "ml_prod.raw.customers")] = "data-platform"
-    workspace.owners[("schema", "ml_prod.raw")] = "data-platform"
-    workspace.owners[("catalog", "ml_prod")] = "data-platform"
-    workspace.grant("catalog", "ml_prod", DEPLOYER, "USE_CATALOG", "MANAGE")
-    workspace.grant("schema", "ml_prod.raw", DEPLOYER, "USE_SCHEMA", "MANAGE")
-    workspace.grant("table", "ml_prod.raw.customers", DEPLOYER, "MANAGE")
+    workspace = everything_granted(workspace_of(), prod)
+    owned_by(
+        workspace,
+        "data-platform",
+        ("table", "ml_prod.raw.customers"),
+        ("schema", "ml_prod.raw"),
+        ("catalog", "ml_prod"),
+    )
+    workspace.uc.grant("catalog", "ml_prod", DEPLOYER, "USE_CATALOG", "MANAGE")  # inherited by raw and its tables
+    workspace.uc.grant("schema", "ml_prod.raw", DEPLOYER, "USE_SCHEMA")
     assert check(prod, workspace, capsys)[0] == 0
-    workspace.privileges.clear()
-    workspace.metastore_owner = "admins"  # a group the deployer is in
+    for securable in workspace.uc.securables.values():
+        securable.grants.clear()
+    workspace.uc.metastore_owner = "admins"  # a group the deployer is in
     code, _, err = check(prod, workspace, capsys)
     assert code == 2  # the admin may grant, but uses no privilege it does not hold
     assert err == [
@@ -162,33 +193,32 @@ def _serve_external(version: str | None = None):
 
 def test_a_served_model_of_another_team_must_have_its_alias(capsys):
     prod = _serve_external()
-    workspace = everything_granted(FakeWorkspace(), prod)
+    workspace = everything_granted(workspace_of(), prod)
     code, _, err = check(prod, workspace, capsys)
     assert code == 2
     assert err == [
         f"error: preflight prod: model '{EXTERNAL}' alias 'champion' does not exist (Alias 'champion' of registered "
         f"model '{EXTERNAL}' does not exist.): the endpoint cannot serve it; create it or change serving.served_models"
     ]
-    workspace.aliases[(EXTERNAL, "champion")] = 3
+    aliased(workspace, EXTERNAL, "champion", 3)
     assert check(prod, workspace, capsys)[0] == 0
 
 
 def test_a_pinned_version_is_looked_up(capsys):
     prod = _serve_external(version="4")
-    workspace = everything_granted(FakeWorkspace(), prod)
-    workspace.versions.add((EXTERNAL, 4))
+    workspace = everything_granted(workspace_of(), prod)
+    aliased(workspace, EXTERNAL, "", 4)
     code, out, _ = check(prod, workspace, capsys)
     assert code == 0
     assert f"ok: preflight prod: model '{EXTERNAL}' version 4 exists (version 4)" in out
-    workspace.grant("function", EXTERNAL, DEPLOYER, "EXECUTE")
-    workspace.owners[("function", EXTERNAL.lower())] = "fraud-team"  # EXECUTE is held, but the grant right is not
+    workspace.uc.grant("function", EXTERNAL, DEPLOYER, "EXECUTE")
+    owned_by(workspace, "fraud-team", ("function", EXTERNAL))  # EXECUTE is held, but the grant right is not
     assert check(prod, workspace, capsys)[0] == 0  # the schema's owner (the deployer here) may grant on the model
 
 
 def test_a_token_the_workspace_refuses_stops_at_the_first_line(default_config, capsys, monkeypatch):
     prod = environment_of(default_config, "prod")
-    monkeypatch.setattr("tests.fake_databricks.TOKEN", "another-token")  # the fake now expects another
-    code, out, err = check(prod, FakeWorkspace(), capsys)
+    code, out, err = check(prod, workspace_of(token="another-token"), capsys)  # it knows another token only
     assert (code, out) == (2, [])
     assert err == [
         f"error: preflight prod: workspace {prod.databricks.workspace.host} does not answer the azure-cli "
@@ -199,7 +229,7 @@ def test_a_token_the_workspace_refuses_stops_at_the_first_line(default_config, c
 def test_no_azure_cli_login_is_one_line(default_config, capsys, tmp_path):
     prod = environment_of(default_config, "prod")
     install_fake_az(tmp_path / "bin", logged_in=False)
-    code, out, err = check(prod, FakeWorkspace(), capsys)
+    code, out, err = check(prod, workspace_of(), capsys)
     assert (code, out, len(err)) == (2, [], 1)
     host = prod.databricks.workspace.host
     assert err[0].startswith(
@@ -210,7 +240,7 @@ def test_no_azure_cli_login_is_one_line(default_config, capsys, tmp_path):
 
 def test_a_databricks_credential_is_refused_before_any_call(default_config, capsys):
     prod = environment_of(default_config, "prod")
-    workspace = FakeWorkspace()
+    workspace = workspace_of()
     code, _, err = check(prod, workspace, capsys, auth_type="pat")
     assert (code, workspace.requests) == (2, [])
     assert err == [
@@ -221,7 +251,7 @@ def test_a_databricks_credential_is_refused_before_any_call(default_config, caps
 
 def test_the_agents_managed_identity_method_is_not_in_the_python_sdk(default_config, capsys):
     prod = environment_of(default_config, "prod")
-    code, _, err = check(prod, FakeWorkspace(), capsys, auth_type="azure-msi")
+    code, _, err = check(prod, workspace_of(), capsys, auth_type="azure-msi")
     assert code == 2
     assert err == [
         "error: preflight prod: DATABRICKS_AUTH_TYPE=azure-msi: the Databricks SDK for Python has no managed-identity "
@@ -245,8 +275,8 @@ def test_a_config_mistake_is_reported_as_check_does(capsys):
 
 def test_the_token_never_appears_in_the_output(default_config, capsys):
     prod = environment_of(default_config, "prod")
-    workspace = everything_granted(FakeWorkspace(), prod)
-    with serving(workspace) as url:
+    workspace = everything_granted(workspace_of(), prod)
+    with serve(workspace) as url:
         preflight(prod, "azure-cli", base_url=url)
     captured = capsys.readouterr()
     assert TOKEN.split(".")[1] not in captured.out + captured.err
