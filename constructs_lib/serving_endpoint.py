@@ -173,7 +173,9 @@ class ServingEndpoint(Construct):
             "deployed",
             {
                 "exists": Fn.contains(names, name.as_string),
-                "gateway": Op.gt(Fn.length_of(gateway), Token.as_number("0")),
+                # An endpoint without a gateway lists it as null, not [] (databricks 1.99.0
+                # serving/data_serving_endpoints.go -> converters/go_to_tf.go), and length(null) fails.
+                "gateway": Op.gt(Token.as_number(Fn.try_([Fn.length_of(gateway), 0])), Token.as_number("0")),
                 "inference_table": Fn.try_(
                     [Fn.lookup_nested(gateway, [0, "inference_table_config", 0, "enabled"]), False]
                 ),

@@ -247,10 +247,12 @@ def _configured_gateway(serving: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _deployed(serving: Mapping[str, Any], *, everything_on: bool = False) -> dict[str, Any]:
     """Run variables for the listing of the workspace's endpoints with this endpoint deployed: with
-    the AI gateway features its config has on (what the previous apply left), or with all of them on."""
+    the AI gateway features its config has on (what the previous apply left), or with all of them on.
+    An endpoint without a gateway lists it as null, as databricks 1.99.0 yields it (the lifecycle
+    against the local workspace reads it so: tests/test_lifecycle.py)."""
     listing = only_id(serving, "databricks_serving_endpoints", section="data").split(".")[-1]
     configured = _configured_gateway(serving)
-    gateway = []
+    gateway: list[dict[str, Any]] | None = None
     if configured or everything_on:
         gateway = [
             {
