@@ -2,7 +2,9 @@
 
 `run_as` is the principal (its application id), so every run has exactly the principal's rights,
 whoever starts it. The job cluster is created under the platform's cluster policy, single-user as
-the principal. Setting `run_as` to a service principal needs the job owner (the deploying identity)
+the principal, and sets every value the policy fixes itself: no `apply_policy_default_values`, which
+the Jobs API accepts and never returns, so every plan showed it changing (terraform-provider-databricks
+#3658, open; the local workspace's rule `jobs.apply_policy_default_values_not_returned`). Setting `run_as` to a service principal needs the job owner (the deploying identity)
 to hold the Service Principal User role on it, or to be a workspace admin while the workspace's
 RestrictWorkspaceAdmins setting is ALLOW_ALL, its default (Databricks: "Manage roles on a service
 principal"); README: ML workflows. Grants go through one
@@ -100,7 +102,6 @@ class MlJob(Construct):
                     job_cluster_key=JOB_CLUSTER_KEY,
                     new_cluster=JobJobClusterNewCluster(
                         policy_id=cluster.policy_id,
-                        apply_policy_default_values=True,
                         spark_version=cluster.spark_version,
                         node_type_id=cluster.node_type_id,
                         autoscale=JobJobClusterNewClusterAutoscale(

@@ -41,7 +41,6 @@ def test_job_runs_as_the_principal_on_a_single_user_policy_cluster(bare_stack, s
                 "job_cluster_key": "ml",
                 "new_cluster": {
                     "policy_id": "POLICY",
-                    "apply_policy_default_values": True,
                     "spark_version": "15.4.x-cpu-ml-scala2.12",
                     "node_type_id": "Standard_D4ds_v5",
                     "autoscale": {"min_workers": 1, "max_workers": 4},
