@@ -13,6 +13,7 @@ from .types import (
     ApplicationDisplayName,
     AzureRegion,
     AzureTags,
+    DatabricksUserName,
     KeyVaultName,
     LowerGuid,
     ResourceGroupName,
@@ -54,7 +55,7 @@ class ApplicationSettings(Strict):
 
 
 class DeployerSettings(Strict):
-    """One identity that applies this environment's azure stack."""
+    """One identity that applies this environment's stacks."""
 
     object_id: LowerGuid
     """Its Entra ID object id: `az ad signed-in-user show --query id -o tsv` for yourself; for an app (the CI
@@ -62,6 +63,36 @@ class DeployerSettings(Strict):
     for the agents' managed identity its principal id (`az identity show ... --query principalId`)."""
     kind: Literal["user", "service_principal"]
     """`service_principal` for apps and managed identities. Sets the role assignment's principal type."""
+    user_name: DatabricksUserName | None = None
+    """Required for kind `user`: the name Databricks knows the user by, their user principal name in lower case
+    (`az ad signed-in-user show --query userPrincipalName -o tsv`). Every workspace ACL the databricks and
+    serving stacks set names each deployer, so no deployer's apply takes the others' rights away and
+    every deployer's plan agrees (README: Deployers)."""
+    application_id: LowerGuid | None = None
+    """Required for kind `service_principal`: its application (client) id, the name Databricks knows it by
+    (`az ad sp show --id <object id> --query appId -o tsv`; a managed identity's client id)."""
+
+    @model_validator(mode="after")
+    def _databricks_name(self) -> DeployerSettings:
+        wanted, other = ("user_name", "application_id") if self.kind == "user" else ("application_id", "user_name")
+        if getattr(self, other) is not None:
+            raise ValueError(f"{other}: not for a deployer of kind {self.kind}; give its {wanted}")
+        if getattr(self, wanted) is None:
+            how = (
+                "its user principal name in lower case (az ad signed-in-user show --query userPrincipalName -o tsv)"
+                if self.kind == "user"
+                else "its application (client) id (az ad sp show --id <object id> --query appId -o tsv)"
+            )
+            raise ValueError(
+                f"{wanted}: required for a deployer of kind {self.kind}, the name Databricks knows it by: {how}; "
+                "each workspace ACL names every deployer (README: Deployers)"
+            )
+        return self
+
+    @property
+    def databricks_name(self) -> str:
+        """The user name or application id Databricks ACLs name this deployer by."""
+        return self.user_name or self.application_id or ""
 
 
 class ResourceGroupSettings(Strict):
@@ -114,9 +145,11 @@ class AzureSettings(Strict):
     resource_group: ResourceGroupSettings
     """The vault's resource group."""
     deployers: list[DeployerSettings] = Field(min_length=1)
-    """Every identity that applies this environment's azure stack (laptop users, the CI app, the agents'
+    """Every identity that applies this environment's stacks (laptop users, the CI app, the agents'
     managed identity). Each, and only these, gets Key Vault Secrets Officer on the vault and ownership
-    of the app; a plan by anyone else stops at a precondition. Nothing moves when another one applies."""
+    of the app, and manages every workspace object the databricks and serving stacks create (the first
+    service principal owns the jobs); a plan by anyone else stops at a precondition. Nothing moves when
+    another one applies."""
     application: ApplicationSettings = ApplicationSettings()
     """The ML app registration."""
     key_vault: KeyVaultSettings
@@ -148,6 +181,13 @@ class AzureSettings(Strict):
                     "second identical role assignment (409))"
                 )
             seen.add(deployer.object_id)
+        names = [d.databricks_name for d in self.deployers]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(
+                f"deployers: {twice[0]} names two deployers; each identity has one Databricks name (a user name "
+                "or an application id)"
+            )
         for owner in self.application.owners:
             if owner in seen:
                 raise ValueError(

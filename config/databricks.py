@@ -83,7 +83,7 @@ class ServicePrincipalSettings(Strict):
     user_groups: list[GroupName] = Field(default_factory=list)
     """Groups of people who may use the principal (roles/servicePrincipal.user)."""
     manager_groups: list[GroupName] = Field(default_factory=list)
-    """Groups who may manage it (roles/servicePrincipal.manager), next to the deploying identity."""
+    """Groups who may manage it (roles/servicePrincipal.manager), next to every deployer (`azure.deployers`)."""
     account_id: LowerGuid | None = None
     """The Databricks account id; needed only for the principal's access control rule set."""
 

@@ -80,6 +80,17 @@ class EnvironmentSettings(Strict):
         return self
 
     @model_validator(mode="after")
+    def _agents_are_deployers(self) -> EnvironmentSettings:
+        agents = self.agent.client_id if self.execution_mode == "agent" and self.agent is not None else None
+        if agents is not None and agents not in {d.application_id for d in self.azure.deployers}:
+            raise ValueError(
+                f"azure.deployers: with execution_mode 'agent' the agents' managed identity applies every stack; "
+                f"list it as a deployer of kind service_principal with application_id {agents} "
+                "(agent.client_id) and its object id (az identity show ... --query principalId)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _production_rules(self) -> EnvironmentSettings:
         if self.tier == "prod" and self.databricks.cluster.autotermination_minutes == 0:
             raise ValueError(

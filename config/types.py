@@ -88,6 +88,16 @@ DisplayName = Annotated[str, pattern(r".{1,120}", "1-120 characters")]
 # (`displayName eq '<name>'`, azuread 3.7.0): a quote would end the string literal.
 ApplicationDisplayName = Annotated[str, pattern(r"[^']{1,120}", '1-120 characters without "\'"')]
 GroupName = Annotated[str, pattern(r"[^/]{1,256}", "1-256 characters without '/'")]
+# A Databricks user name: the user's Entra ID user principal name, in lower case. The workspace answers
+# user names lower-cased and provider 1.99.0 compares them case-sensitively, so an ACL entry in another
+# case would show as a change on every plan (terraform-provider-databricks #5183, fixed after 1.99.0).
+DatabricksUserName = Annotated[
+    str,
+    pattern(
+        r"[a-z0-9._'!#^~+-]{1,64}@[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})*\.[a-z]{2,63}",
+        "a user principal name in lower case, such as ana@contoso.com (Databricks answers user names lower-cased)",
+    ),
+]
 
 # Terraform Cloud names.
 TfcName = Annotated[str, pattern(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", "1-40 letters, digits, '-' and '_'")]

@@ -9,7 +9,10 @@ to hold the Service Principal User role on it, or to be a workspace admin while 
 RestrictWorkspaceAdmins setting is ALLOW_ALL, its default (Databricks: "Manage roles on a service
 principal"); README: ML workflows. Grants go through one
 authoritative `databricks_permissions`: `grant_run(principal)` (CAN_MANAGE_RUN: run, cancel, view),
-`grant_view(principal)` (CAN_VIEW). Nobody else manages the job.
+`grant_view(principal)` (CAN_VIEW), and for the deployers `grant_manage(principal)` (CAN_MANAGE) and
+`grant_ownership(principal)` (IS_OWNER, exactly one). The ACL names the owner: without one, provider
+1.99.0 makes whoever applies the owner (permissions/resource_permissions.go, safePutWithOwner), so the
+owner would move with each deployer's apply and every other deployer's plan would show it as drift.
 """
 
 from __future__ import annotations
@@ -141,9 +144,23 @@ class MlJob(Construct):
         self.job_id: str = self.job.id
         self._permissions = ObjectPermissions(self, "permissions", job_id=self.job.id)
 
-    def grant(self, principal: Principal, permission_level: Literal["CAN_VIEW", "CAN_MANAGE_RUN"]) -> Permissions:
-        """Give `principal` one job permission level (never CAN_MANAGE: nobody else manages the job)."""
+    def grant(
+        self, principal: Principal, permission_level: Literal["CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER"]
+    ) -> Permissions:
+        """Give `principal` one job permission level (CAN_MANAGE and IS_OWNER are for the deployers)."""
+        if permission_level == "IS_OWNER":
+            owners = [p for p, level in self._permissions.grants.items() if level == "IS_OWNER" and p != principal]
+            if owners:
+                raise ValueError(f"the job already has an owner ({owners[0].name}); a job has exactly one")
         return self._permissions.grant(principal, permission_level)
+
+    def grant_ownership(self, principal: Principal) -> Permissions:
+        """Own the job (IS_OWNER): one deployer, fixed, so the owner never follows whoever applies."""
+        return self.grant(principal, "IS_OWNER")
+
+    def grant_manage(self, principal: Principal) -> Permissions:
+        """Edit, run and delete the job and change its permissions (CAN_MANAGE): the other deployers."""
+        return self.grant(principal, "CAN_MANAGE")
 
     def grant_run(self, principal: Principal) -> Permissions:
         """Run, cancel and view runs (CAN_MANAGE_RUN)."""

@@ -25,15 +25,16 @@ class ObjectPermissions(Construct):
         if len(object_reference) != 1:
             raise ValueError("ObjectPermissions takes exactly one object reference, e.g. cluster_id=...")
         self._object_reference = object_reference
-        self._grants: dict[Principal, str] = {}
+        self.grants: dict[Principal, str] = {}
+        """Principal -> the level granted, in grant order."""
         self.resource: Permissions | None = None
 
     def grant(self, principal: Principal, permission_level: str) -> Permissions:
         """Give `principal` `permission_level`; a later grant to the same principal replaces the earlier.
 
         Returns the object's one `databricks_permissions` resource, which now holds the grant."""
-        self._grants[principal] = permission_level
-        access_control = [p.access_control(level) for p, level in self._grants.items()]
+        self.grants[principal] = permission_level
+        access_control = [p.access_control(level) for p, level in self.grants.items()]
         if self.resource is None:
             self.resource = Permissions(
                 self, "permissions", count=self._count, access_control=access_control, **self._object_reference

@@ -53,6 +53,17 @@ class Principal:
     def service_principal(cls, application_id: str, label: str) -> Principal:
         return cls("service_principal", application_id, label)
 
+    @classmethod
+    def user(cls, user_name: str) -> Principal:
+        return cls("user", user_name, "user_" + construct_label(user_name))
+
+    @property
+    def acl_principal_id(self) -> str:
+        """How account access control rule sets name it: `users/<user name>`,
+        `servicePrincipals/<application id>`, `groups/<display name>`."""
+        kind = {"service_principal": "servicePrincipals", "group": "groups", "user": "users"}[self.kind]
+        return f"{kind}/{self.name}"
+
     def access_control(self, permission_level: str) -> PermissionsAccessControl:
         """One entry of a `databricks_permissions` access control list."""
         key = {"service_principal": "service_principal_name", "group": "group_name", "user": "user_name"}[self.kind]

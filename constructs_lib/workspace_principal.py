@@ -8,8 +8,9 @@ instance profiles and account roles); it is the sum of:
 - membership of one workspace group (config's default `ml-automation`; `admins` only when asked);
 - object permissions that the cluster, endpoint and secret scope constructs grant to `principal`;
 - optionally, who may use or manage the principal itself (`roles/servicePrincipal.user` and
-  `.manager`), set through the principal's access control rule set, which always keeps the
-  deploying identity (`databricks_current_user.acl_principal_id`) as a manager;
+  `.manager`), set through the principal's access control rule set, which always keeps every
+  deployer as a manager (named, not "whoever applies now": the rule set is authoritative, so a
+  manager read from the caller would move with each deployer's apply);
 - Unity Catalog privileges, granted by `constructs_lib.unity_catalog` (`model.grant_execute`).
 """
 
@@ -21,7 +22,6 @@ from cdktf_cdktf_provider_databricks.access_control_rule_set import (
     AccessControlRuleSet,
     AccessControlRuleSetGrantRules,
 )
-from cdktf_cdktf_provider_databricks.data_databricks_current_user import DataDatabricksCurrentUser
 from cdktf_cdktf_provider_databricks.data_databricks_group import DataDatabricksGroup
 from cdktf_cdktf_provider_databricks.group import Group
 from cdktf_cdktf_provider_databricks.group_member import GroupMember
@@ -51,6 +51,8 @@ class WorkspaceServicePrincipalProps:
     manager_groups: tuple[str, ...]
     account_id: str | None
     """The Databricks account id; config requires it when user_groups or manager_groups are set."""
+    deployers: tuple[Principal, ...] = ()
+    """Every identity that applies the stack: each stays a manager of the principal (the rule set)."""
 
 
 class WorkspaceServicePrincipal(Construct):
@@ -75,10 +77,11 @@ class WorkspaceServicePrincipal(Construct):
         self.membership = GroupMember(self, "group_member", group_id=group_id, member_id=self.service_principal.id)
 
         self.rule_set = None
+        if (props.user_groups or props.manager_groups) and not props.deployers:
+            raise ValueError("a rule set needs the deployers, who must stay managers of the principal")
         if props.user_groups or props.manager_groups:
-            # Authoritative for this principal: it replaces the whole rule set, so it must name the
-            # deploying identity as a manager too, or the next apply could no longer manage it.
-            deployer = DataDatabricksCurrentUser(self, "deployer")
+            # Authoritative for this principal: it replaces the whole rule set, so it names every
+            # deployer as a manager too, or the next apply (by any of them) could no longer manage it.
             grant_rules = (
                 [
                     AccessControlRuleSetGrantRules(
@@ -91,7 +94,10 @@ class WorkspaceServicePrincipal(Construct):
             grant_rules.append(
                 AccessControlRuleSetGrantRules(
                     role=SP_MANAGER_ROLE,
-                    principals=[deployer.acl_principal_id, *(f"groups/{g}" for g in props.manager_groups)],
+                    principals=[
+                        *(d.acl_principal_id for d in props.deployers),
+                        *(f"groups/{g}" for g in props.manager_groups),
+                    ],
                 )
             )
             self.rule_set = AccessControlRuleSet(

@@ -11,7 +11,7 @@ from config import EnvironmentSettings
 from config.naming import key_vault_id, key_vault_uri, ml_cluster_name, ml_identity_name, secret_scope_name
 from constructs_lib.entra_application import EntraApplicationLookup
 from constructs_lib.ml_cluster import MlCluster, MlClusterProps, adls_oauth_spark_conf
-from constructs_lib.principals import Principal
+from constructs_lib.principals import Principal, construct_label
 from constructs_lib.secret_scope import KeyVaultBackedSecretScope, KeyVaultBackedSecretScopeProps
 from constructs_lib.unity_catalog import UnityCatalog
 from constructs_lib.workspace_principal import WorkspaceServicePrincipal, WorkspaceServicePrincipalProps
@@ -45,6 +45,19 @@ def workspace_providers(
     )
 
 
+def deployer_principals(environment: EnvironmentSettings) -> tuple[Principal, ...]:
+    """Every deployer as Databricks names it (`azure.deployers`). Each ACL the layers set names them
+    all: provider 1.99.0 adds whoever applies to an ACL and hides only the caller's own entry when it
+    reads (permissions/permission_definitions.go), so an ACL naming none of them would follow each
+    apply, and every other deployer's plan would show the change (README: Deployers)."""
+    return tuple(
+        Principal.user(d.databricks_name)
+        if d.kind == "user"
+        else Principal.service_principal(d.databricks_name, "deployer_" + construct_label(d.databricks_name))
+        for d in environment.azure.deployers
+    )
+
+
 class DatabricksWorkspaceStack(TerraformStack):
     """Reads no other stack's state: the azure stack's state holds the client passwords.
 
@@ -72,6 +85,7 @@ class DatabricksWorkspaceStack(TerraformStack):
         tenant_id = azure.tenant_id
 
         application = workspace_providers(self, prefix=prefix, environment=environment)
+        deployers = deployer_principals(environment)
 
         sp = settings.service_principal
         self.principal = WorkspaceServicePrincipal(
@@ -88,6 +102,7 @@ class DatabricksWorkspaceStack(TerraformStack):
                 user_groups=tuple(sp.user_groups),
                 manager_groups=tuple(sp.manager_groups),
                 account_id=sp.account_id,
+                deployers=deployers,
             ),
         )
         ml = self.principal.principal
@@ -132,6 +147,8 @@ class DatabricksWorkspaceStack(TerraformStack):
             ),
         )
         self.cluster.grant(ml, cluster.principal_permission)
+        for deployer in deployers:
+            self.cluster.grant_manage(deployer)
         if cluster.users_group:
             self.cluster.grant_attach(Principal.group(cluster.users_group))
 
@@ -147,6 +164,7 @@ class DatabricksWorkspaceStack(TerraformStack):
                 environment=environment,
                 settings=settings.workflows,
                 principal=ml,
+                deployers=deployers,
                 cluster=self.cluster,
                 unity_catalog=self.unity_catalog,
             )

@@ -28,7 +28,7 @@ from constructs_lib.serving_endpoint import (
     ServingEndpointProps,
 )
 
-from .databricks import workspace_providers
+from .databricks import deployer_principals, workspace_providers
 
 
 def _ai_gateway(settings: AiGatewaySettings | None) -> AiGateway | None:
@@ -92,6 +92,8 @@ class ServingStack(TerraformStack):
         self.endpoint.grant(
             Principal.service_principal(application.client_id, "ml_principal"), serving.principal_permission
         )
+        for deployer in deployer_principals(environment):
+            self.endpoint.grant_manage(deployer)
 
         outputs = {
             "serving_endpoint_url": (

@@ -2,7 +2,8 @@
 
 A cluster policy the platform owns; the training, batch-inference and deployment jobs, each running
 as the ML principal on a job cluster under that policy; who may run them (the engineers group) and
-use the policy (the principal and the engineers); the registered model, owned by the principal; and
+use the policy (the principal and the engineers), who manages them (every deployer; one owns each
+job); the registered model, owned by the principal; and
 the principal's Unity Catalog grants for its inputs and its output schema, one `databricks_grant`
 per (securable, principal).
 """
@@ -34,6 +35,7 @@ class MlWorkflows(Construct):
         environment: EnvironmentSettings,
         settings: WorkflowsSettings,
         principal: Principal,
+        deployers: tuple[Principal, ...],
         cluster: MlCluster,
         unity_catalog: UnityCatalog,
     ):
@@ -73,6 +75,7 @@ class MlWorkflows(Construct):
         unity_catalog.schema(settings.output_schema).grant_create_tables(principal)
 
         git = settings.git
+        owner = next((d for d in deployers if d.kind == "service_principal"), deployers[0])
         self.jobs: dict[str, MlJob] = {}
         for kind, job in settings.jobs().items():
             schedule = job.schedule
@@ -109,3 +112,9 @@ class MlWorkflows(Construct):
                 ),
             )
             self.jobs[kind].grant_run(engineers)
+            # One fixed owner, the others manage: the first service principal among the deployers
+            # (CI or the agents' identity, which outlive a person's account), else the first deployer.
+            self.jobs[kind].grant_ownership(owner)
+            for deployer in deployers:
+                if deployer != owner:
+                    self.jobs[kind].grant_manage(deployer)

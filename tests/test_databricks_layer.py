@@ -113,7 +113,9 @@ def _permissions(stack, object_key):
     return found[0]
 
 
-def test_cluster_permissions_restart_for_principal_attach_for_users(prod):
+def test_cluster_permissions_restart_for_principal_attach_for_users_manage_for_every_deployer(prod):
+    """prod's one deployer is the agents' managed identity (application id 5555...): named, so the
+    ACL does not follow whoever applies (README: Deployers)."""
     permissions = _permissions(prod, "cluster_id")
     assert permissions["cluster_id"] == ref(prod, "databricks_cluster", "id")
     assert permissions["access_control"] == [
@@ -121,6 +123,7 @@ def test_cluster_permissions_restart_for_principal_attach_for_users(prod):
             "permission_level": "CAN_RESTART",
             "service_principal_name": ref(prod, "databricks_service_principal", "application_id"),
         },
+        {"permission_level": "CAN_MANAGE", "service_principal_name": "55555555-5555-5555-5555-555555555555"},
         {"group_name": "ml-engineers", "permission_level": "CAN_ATTACH_TO"},
     ]
 
@@ -272,10 +275,12 @@ def test_groups_that_may_use_or_manage_the_principal_get_its_rule_set(knobs):
     assert (
         rule_set["name"] == f"accounts/55555555-5555-5555-5555-555555555555/servicePrincipals/{app_id}/ruleSets/default"
     )
-    deployer = ref(knobs, "databricks_current_user", "acl_principal_id", section="data")
+    # dev's deployers, named (not read from whoever applies, which would move with each apply)
+    deployers = ["users/you@example.com", "servicePrincipals/68686868-6868-6868-6868-686868686868"]
+    assert "databricks_current_user" not in knobs.get("data", {})
     assert rule_set["grant_rules"] == [
         {"principals": ["groups/ml-engineers"], "role": "roles/servicePrincipal.user"},
-        {"principals": [deployer, "groups/ml-platform-admins"], "role": "roles/servicePrincipal.manager"},
+        {"principals": [*deployers, "groups/ml-platform-admins"], "role": "roles/servicePrincipal.manager"},
     ]
 
 

@@ -71,6 +71,25 @@ def _set(path: str, value):
     return change
 
 
+def _all(*changes):
+    """One mutation made of several, in order."""
+
+    def change(raw):
+        for each in changes:
+            each(raw)
+
+    return change
+
+
+APP = "68686868-6868-6868-6868-686868686868"
+STAGING_AGENTS = {
+    "object_id": "77777777-7777-7777-7777-777777777777",
+    "kind": "service_principal",
+    "application_id": "44444444-4444-4444-4444-444444444444",
+}
+"""staging's deployer in the default config: the agents' managed identity (client id 4444...)."""
+
+
 def _delete(path: str):
     def change(raw):
         node = raw
@@ -151,9 +170,42 @@ BAD_CONFIGS = [
         "deployer-twice",
         _set(
             "environments.dev.azure.deployers",
-            [{"object_id": "66666666-6666-6666-6666-666666666666", "kind": "user"}] * 2,
+            [{"object_id": "66666666-6666-6666-6666-666666666666", "kind": "user", "user_name": "you@example.com"}] * 2,
         ),
         ["environment 'dev'", "deployers: 66666666-6666-6666-6666-666666666666 is listed twice", "(409)"],
+    ),
+    (
+        "deployer-without-its-databricks-name",
+        _set(
+            "environments.dev.azure.deployers", [{"object_id": "66666666-6666-6666-6666-666666666666", "kind": "user"}]
+        ),
+        ["environment 'dev'", "azure.deployers[0]", "user_name: required for a deployer of kind user", "Deployers"],
+    ),
+    (
+        "user-name-not-in-lower-case",
+        _set("environments.dev.azure.deployers.0.user_name", "You@Example.com"),
+        ["environment 'dev'", "azure.deployers[0].user_name", "in lower case"],
+    ),
+    (
+        "application-id-on-a-user",
+        _set("environments.dev.azure.deployers.0.application_id", "68686868-6868-6868-6868-686868686868"),
+        ["environment 'dev'", "application_id: not for a deployer of kind user; give its user_name"],
+    ),
+    (
+        "agents-identity-not-a-deployer",
+        _set("environments.prod.azure.deployers.0.application_id", "99999999-9999-9999-9999-999999999999"),
+        ["environment 'prod'", "with execution_mode 'agent'", "application_id 55555555-5555-5555-5555-555555555555"],
+    ),
+    (
+        "one-application-id-two-deployers",
+        _set(
+            "environments.dev.azure.deployers",
+            [
+                {"object_id": f"{n}-6767-6767-6767-676767676767", "kind": "service_principal", "application_id": APP}
+                for n in ("67676767", "69696969")
+            ],
+        ),
+        ["environment 'dev'", f"deployers: {APP} names two deployers", "one Databricks name"],
     ),
     (
         "owner-is-a-deployer",
@@ -476,10 +528,13 @@ def test_default_raw_is_the_embedded_file():
         ),
         # GitHub's longest owner and repository names
         _set("ci", {"github": {"repository": "o" * 39 + "/" + "Repo.name_-" * 9 + "r"}}),
-        # two environments on one agent pool with one managed identity
-        _set(
-            "environments.prod.agent",
-            {"pool": "mlplatform-staging", "client_id": "44444444-4444-4444-4444-444444444444"},
+        # two environments on one agent pool with one managed identity (which deploys both)
+        _all(
+            _set(
+                "environments.prod.agent",
+                {"pool": "mlplatform-staging", "client_id": "44444444-4444-4444-4444-444444444444"},
+            ),
+            _set("environments.prod.azure.deployers", [STAGING_AGENTS]),
         ),
         # a cloud bootstrap's admin workspace
         _set("state.bootstrap", {"backend": "cloud", "admin_workspace": "mlplatform-admin"}),

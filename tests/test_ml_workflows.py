@@ -64,7 +64,10 @@ def test_schedules_are_paused_in_dev_only(env_stack):
 def _permissions_of(stack, key, target):
     return [
         sorted(
-            (entry.get("group_name") or entry.get("service_principal_name"), entry["permission_level"])
+            (
+                entry.get("group_name") or entry.get("service_principal_name") or entry.get("user_name"),
+                entry["permission_level"],
+            )
             for entry in p["access_control"]
         )
         for p in resources(stack, "databricks_permissions").values()
@@ -72,10 +75,21 @@ def _permissions_of(stack, key, target):
     ]
 
 
-def test_the_engineers_run_and_view_the_jobs_and_nobody_else_manages_them(env_stack):
-    _, stack = env_stack
+DEPLOYERS = {
+    "dev": [("68686868-6868-6868-6868-686868686868", "IS_OWNER"), ("you@example.com", "CAN_MANAGE")],
+    "staging": [("44444444-4444-4444-4444-444444444444", "IS_OWNER")],
+    "prod": [("55555555-5555-5555-5555-555555555555", "IS_OWNER")],
+}
+"""Each environment's deployers on its jobs: the first service principal owns them (CI, or the agents'
+identity), the others manage them (README: Deployers)."""
+
+
+def test_the_engineers_run_the_jobs_one_deployer_owns_them_and_the_others_manage_them(env_stack):
+    env, stack = env_stack
     for name, job_id in ((n, f"${{databricks_job.{n}.id}}") for n in resources(stack, "databricks_job")):
-        assert _permissions_of(stack, "job_id", job_id) == [[("ml-engineers", "CAN_MANAGE_RUN")]], name
+        assert _permissions_of(stack, "job_id", job_id) == [
+            sorted([("ml-engineers", "CAN_MANAGE_RUN"), *DEPLOYERS[env]])
+        ], name
 
 
 def test_the_policy_fixes_runtime_access_mode_and_tags_and_only_principal_and_engineers_use_it(env_stack):

@@ -73,14 +73,15 @@ def test_dev_without_a_gateway_refuses_to_drop_a_deployed_one(default_stacks):
     )
 
 
-def test_the_principal_may_query_as_the_app_the_lookup_finds(prod):
+def test_the_principal_may_query_as_the_app_the_lookup_finds_and_every_deployer_manages(prod):
     permissions = only(prod, "databricks_permissions")
     assert permissions["count"] == only(prod, "databricks_model_serving")["count"]
     assert permissions["access_control"] == [
         {
             "permission_level": "CAN_QUERY",
             "service_principal_name": ref(prod, "azuread_application", "client_id", section="data"),
-        }
+        },
+        {"permission_level": "CAN_MANAGE", "service_principal_name": "55555555-5555-5555-5555-555555555555"},
     ]
 
 

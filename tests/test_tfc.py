@@ -172,6 +172,7 @@ def admin_and_shared_pool():
             raw["environments"][env]["agent"].update(
                 pool="azure-agents", create_pool=False, client_id="44444444-4444-4444-4444-444444444444"
             )
+            raw["environments"][env]["azure"]["deployers"] = raw["environments"]["staging"]["azure"]["deployers"]
 
     return synth_stacks(config_from(mutated(change)))["mlplatform-tfc"]
 

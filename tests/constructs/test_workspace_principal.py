@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
+from constructs_lib.principals import Principal
 from constructs_lib.workspace_principal import WorkspaceServicePrincipal, WorkspaceServicePrincipalProps
 from tests.helpers import only, ref, strip_metadata
 
@@ -54,11 +57,19 @@ def test_an_existing_group_is_looked_up_not_created(bare_stack, synth):
     assert only(stack, "databricks_group_member")["group_id"] == ref(stack, "databricks_group", "id", section="data")
 
 
-def test_user_and_manager_groups_make_one_rule_set_that_keeps_the_deployer_a_manager(bare_stack, synth):
+DEPLOYERS = (
+    Principal.user("ana@example.com"),
+    Principal.service_principal("68686868-0000-4000-8000-000000000001", "ci"),
+)
+
+
+def test_user_and_manager_groups_make_one_rule_set_that_keeps_every_deployer_a_manager(bare_stack, synth):
     WorkspaceServicePrincipal(
         bare_stack,
         "ml_principal",
-        dataclasses.replace(PROPS, user_groups=("ml-users",), manager_groups=("ml-admins",), account_id="acc-1"),
+        dataclasses.replace(
+            PROPS, user_groups=("ml-users",), manager_groups=("ml-admins",), account_id="acc-1", deployers=DEPLOYERS
+        ),
     )
     stack = synth(bare_stack)
     assert strip_metadata(only(stack, "databricks_access_control_rule_set")) == {
@@ -70,7 +81,8 @@ def test_user_and_manager_groups_make_one_rule_set_that_keeps_the_deployer_a_man
             {
                 "role": "roles/servicePrincipal.manager",
                 "principals": [
-                    ref(stack, "databricks_current_user", "acl_principal_id", section="data"),
+                    "users/ana@example.com",
+                    "servicePrincipals/68686868-0000-4000-8000-000000000001",
                     "groups/ml-admins",
                 ],
             },
@@ -80,7 +92,19 @@ def test_user_and_manager_groups_make_one_rule_set_that_keeps_the_deployer_a_man
 
 def test_manager_groups_alone_make_no_user_rule(bare_stack, synth):
     WorkspaceServicePrincipal(
-        bare_stack, "ml_principal", dataclasses.replace(PROPS, manager_groups=("ml-admins",), account_id="acc-1")
+        bare_stack,
+        "ml_principal",
+        dataclasses.replace(PROPS, manager_groups=("ml-admins",), account_id="acc-1", deployers=DEPLOYERS),
     )
-    rules = only(synth(bare_stack), "databricks_access_control_rule_set")["grant_rules"]
+    stack = synth(bare_stack)
+    rules = only(stack, "databricks_access_control_rule_set")["grant_rules"]
     assert [rule["role"] for rule in rules] == ["roles/servicePrincipal.manager"]
+    assert "data" not in stack  # no lookup of whoever applies: the deployers are named
+
+
+def test_a_rule_set_without_the_deployers_is_refused(bare_stack):
+    """The rule set is authoritative: without the deployers in it, the next apply could not manage the principal."""
+    with pytest.raises(ValueError, match="a rule set needs the deployers"):
+        WorkspaceServicePrincipal(
+            bare_stack, "ml_principal", dataclasses.replace(PROPS, manager_groups=("ml-admins",), account_id="acc-1")
+        )
