@@ -24,6 +24,10 @@ if not eager_requested(os.environ):
 from config import load_config  # noqa: E402
 from tests.helpers import read_stacks, synth_into  # noqa: E402
 
+REQUIRE_PROVIDERS = "MLPLATFORM_REQUIRE_PROVIDERS"
+NOT_RUN = "real-provider checks not run: "
+"""How every skip of a test that needs the providers begins (`provider_cli_config`)."""
+
 
 @pytest.fixture(scope="session")
 def default_config():
@@ -42,6 +46,84 @@ def default_outdir(default_config, tmp_path_factory):
 def default_stacks(default_outdir):
     """Every stack of the default synthesis, parsed: stack id -> cdk.tf.json."""
     return read_stacks(default_outdir)
+
+
+@pytest.fixture(scope="session")
+def variant_configs(tmp_path_factory):
+    """Every config variant of tests/config_variants.py, loaded as main.py loads a file, each under
+    its own prefix (`variant<index>`): variant name -> PlatformConfig."""
+    import yaml
+
+    from tests.config_variants import variants
+
+    folder = tmp_path_factory.mktemp("variants")
+    configs = {}
+    for index, (name, raw) in enumerate(variants().items()):
+        raw["prefix"] = f"variant{index}"
+        path = folder / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        configs[name] = load_config(path).config
+    return configs
+
+
+@pytest.fixture(scope="session")
+def variant_outdir(variant_configs, tmp_path_factory):
+    """Every config variant synthesized into one app."""
+    from app_runtime.synthesis import new_app, synth
+    from stacks.app import build_app
+
+    outdir = tmp_path_factory.mktemp("variants-out")
+    app = new_app(str(outdir))
+    for config in variant_configs.values():
+        build_app(app, config)
+    synth(app)
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def variant_stacks(variant_outdir):
+    return read_stacks(variant_outdir)
+
+
+_PROVIDERS_LINE = sys._getframe().f_lineno + 2  # the fixture's line, for the folded skip
+
+
+@pytest.fixture(scope="session")
+def provider_cli_config(default_stacks, variant_stacks):
+    """The CLI config selecting the provider mirror, with every pinned provider in it.
+
+    Without Terraform or a provider, every test that needs them is skipped from this one place, so
+    the summary gives the reason once (`SKIPPED [N] ...`); MLPLATFORM_REQUIRE_PROVIDERS=1 fails instead."""
+    from tools import provider_mirror, terraform_check
+
+    source = os.environ.get("MLPLATFORM_PROVIDER_SOURCE", "source")
+    try:
+        terraform_check.terraform_binary()
+        pins = provider_mirror.pins_from_stacks([*default_stacks.values(), *variant_stacks.values()])
+        return provider_mirror.ensure(pins, source)
+    except terraform_check.TerraformUnavailable as error:
+        why = str(error)
+    except provider_mirror.ProvidersUnavailable as error:
+        missing = ", ".join(problem.split(":")[0] for problem in error.problems)
+        why = f"source '{source}' could not provide {missing} ({error.problems[0].split(': ', 1)[-1][:160]})"
+    reason = (
+        f"{NOT_RUN}{why}. To run them: `make providers` (Go, Go module proxy) or "
+        f"`make providers PROVIDER_SOURCE=registry` (Terraform registry); {REQUIRE_PROVIDERS}=1 fails instead"
+    )
+    if os.environ.get(REQUIRE_PROVIDERS) == "1":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Every real-provider skip is reported from one place, so `-ra` folds them into one line
+    (`SKIPPED [N] tests/conftest.py:...: real-provider checks not run: ...`), not one per test."""
+    outcome = yield
+    report = outcome.get_result()
+    longrepr = report.longrepr
+    if report.skipped and isinstance(longrepr, tuple) and NOT_RUN in str(longrepr[2]):
+        report.longrepr = (str(Path(__file__).relative_to(ROOT)), _PROVIDERS_LINE, longrepr[2])
 
 
 _BYTE_IDENTITY_TEST = "test_output_is_byte_identical_with_and_without_lazy_loading"

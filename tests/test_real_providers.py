@@ -16,61 +16,18 @@ summary, or fail when MLPLATFORM_REQUIRE_PROVIDERS=1 (pull requests set it).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.config_variants import variants
-from tests.helpers import ROOT, read_stacks
+from tests.helpers import ROOT
 from tools import mock_apply, provider_mirror, terraform_check
 
-REQUIRE_VARIABLE = "MLPLATFORM_REQUIRE_PROVIDERS"
 ENVIRONMENTS = ("dev", "staging", "prod")
-
-
-@pytest.fixture(scope="session")
-def variant_outdir(tmp_path_factory):
-    """Every config variant synthesized into one app (each under its own prefix)."""
-    from app_runtime.synthesis import new_app, synth
-    from config import load_config
-    from stacks.app import build_app
-
-    folder = tmp_path_factory.mktemp("variants")
-    app = new_app(str(folder / "out"))
-    for index, (name, raw) in enumerate(variants().items()):
-        raw["prefix"] = f"variant{index}"
-        path = folder / f"{name}.yaml"
-        path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-        build_app(app, load_config(path).config)
-    synth(app)
-    return folder / "out"
-
-
-@pytest.fixture(scope="session")
-def variant_stacks(variant_outdir):
-    return read_stacks(variant_outdir)
-
-
-@pytest.fixture(scope="session")
-def provider_cli_config(default_stacks, variant_stacks):
-    """The CLI config selecting the provider mirror, with every pinned provider in it."""
-    source = os.environ.get("MLPLATFORM_PROVIDER_SOURCE", "source")
-    try:
-        terraform_check.terraform_binary()
-        pins = provider_mirror.pins_from_stacks([*default_stacks.values(), *variant_stacks.values()])
-        return provider_mirror.ensure(pins, source)
-    except terraform_check.TerraformUnavailable as error:
-        reason = f"real-provider checks not run: {error}"
-    except provider_mirror.ProvidersUnavailable as error:
-        reason = f"real-provider checks not run: source '{source}' could not provide " + "; ".join(error.problems)
-    if os.environ.get(REQUIRE_VARIABLE) == "1":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

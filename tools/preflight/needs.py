@@ -108,3 +108,20 @@ def served_versions(environment: EnvironmentSettings) -> list[ServedVersion]:
         ServedVersion(m.model, m.alias, m.version, trained_by_plan=m.model.lower() == owned)
         for m in environment.databricks.serving.served_models
     ]
+
+
+def existing_groups(environment: EnvironmentSettings) -> list[str]:
+    """Workspace groups the stacks name but do not create: they must exist before the first apply
+    (the principal's group when `create: false`, the groups of its rule set, the scope's manage group,
+    the cluster's users group, the workflows' engineers group), in a stable order, each once."""
+    databricks = environment.databricks
+    principal = databricks.service_principal
+    named = [
+        *([principal.group.name] if not principal.group.create else []),
+        *principal.user_groups,
+        *principal.manager_groups,
+        *([databricks.secret_scope.manage_group] if databricks.secret_scope.manage_group else []),
+        *([databricks.cluster.users_group] if databricks.cluster.users_group else []),
+        *([databricks.workflows.engineers_group] if databricks.workflows else []),
+    ]
+    return list(dict.fromkeys(named))

@@ -1,0 +1,308 @@
+"""The real databricks provider against the local workspace: one environment's databricks and serving
+stacks, applied, planned by each deployer, changed out of band and destroyed (tests/test_lifecycle.py).
+
+A synthesized stack is copied into a scratch folder and changed in exactly what a run on 127.0.0.1
+cannot have, nothing else:
+
+- the backend goes (state is a local file in the folder), as in the mock apply;
+- the databricks provider block points at the local workspace (`host`) and authenticates with the
+  token of whoever runs Terraform (`DATABRICKS_TOKEN`, `pat`), which the workspace takes as that
+  identity's Entra ID token, instead of Entra ID against Azure;
+- the read-only lookup of the ML app in Entra ID (`data.azuread_application`) becomes a local value
+  with the app's client id and owners, since Entra ID is not on 127.0.0.1 (the mock apply checks the
+  lookup and its postcondition); its provider goes with it.
+
+Every other block, expression, condition and argument is the synthesized one. The workspace is
+arranged from the environment's config as a platform team would have it before the first deploy:
+the deployers are workspace admins, the groups the stacks name exist, and the Unity Catalog
+securables exist with the deployers holding what the README's table says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from config import EnvironmentSettings
+from tests.local_workspace import LocalWorkspace
+from tools.preflight.needs import existing_groups, needs
+from tools.terraform_check import terraform_binary
+
+APP_CLIENT_ID = "9f405162-0000-4000-8000-0000000000c2"
+"""The ML app's client id, which Entra ID would generate: the databricks layer binds its principal to
+it (the value the mocks use too, tools/mock_apply.py)."""
+PRINCIPAL_TOKEN = "token-ml-principal"
+"""The ML principal's token: what the training and deployment jobs run with."""
+
+_LOOKUP = re.compile(r"data\.azuread_application\.([A-Za-z0-9_]+)")
+
+
+def local_stack(stack: Mapping[str, Any], host: str) -> dict[str, Any]:
+    """`stack` for the local workspace at `host` (see the module docstring)."""
+    module = json.loads(json.dumps(stack))
+    terraform = module.get("terraform", {})
+    for block in ("backend", "cloud"):
+        terraform.pop(block, None)
+    terraform.get("required_providers", {}).pop("azuread", None)
+    module.get("provider", {}).pop("azuread", None)
+    module["provider"]["databricks"] = [{"host": host}]
+    lookups = module.get("data", {}).pop("azuread_application", {})
+    if not module.get("data"):
+        module.pop("data", None)
+    module = json.loads(_LOOKUP.sub(lambda m: f"local.entra_{m.group(1)}", json.dumps(module)))
+    for name in lookups:
+        owners = next((v for k, v in module.get("locals", {}).items() if "expected_owners" in k), [])
+        module.setdefault("locals", {})[f"entra_{name}"] = {"client_id": APP_CLIENT_ID, "owners": owners}
+    return module
+
+
+@dataclass(frozen=True)
+class Deployer:
+    """A configured deployer as the workspace knows it: its Databricks name and its token."""
+
+    name: str
+    token: str
+
+
+def deployers_of(environment: EnvironmentSettings) -> list[Deployer]:
+    return [Deployer(d.databricks_name, f"token-deployer-{i}") for i, d in enumerate(environment.azure.deployers)]
+
+
+def arranged_workspace(environment: EnvironmentSettings, **options: Any) -> LocalWorkspace:
+    """A workspace as the environment's first deploy finds it (module docstring)."""
+    workspace = LocalWorkspace(**options)
+    for deployer, settings in zip(deployers_of(environment), environment.azure.deployers, strict=True):
+        if settings.kind == "user":
+            workspace.add_user(deployer.name, token=deployer.token, admin=True)
+        else:
+            workspace.add_service_principal(deployer.name, token=deployer.token, admin=True)
+    workspace.add_token(APP_CLIENT_ID, PRINCIPAL_TOKEN)
+    for group in existing_groups(environment):
+        workspace.scim.add_group(group)
+    for need in needs(environment):
+        if need.kind == "function" and _is_workflows_model(environment, need.full_name):
+            continue  # created by the databricks layer
+        if workspace.uc.find(need.kind, need.full_name) is None:
+            workspace.uc.add(need.kind, need.full_name)
+        for deployer in deployers_of(environment):
+            workspace.uc.grant(need.kind, need.full_name, deployer.name, *need.privileges)
+    return workspace
+
+
+def _is_workflows_model(environment: EnvironmentSettings, name: str) -> bool:
+    workflows = environment.databricks.workflows
+    return workflows is not None and workflows.model.lower() == name.lower()
+
+
+@dataclass(frozen=True)
+class Run:
+    """One Terraform command: its exit code and what it printed (stdout, then stderr)."""
+
+    args: tuple[str, ...]
+    code: int
+    output: str
+    seconds: float
+
+    def __str__(self) -> str:
+        return f"terraform {' '.join(self.args)} -> {self.code}\n{self.output[-6000:]}"
+
+
+class Layer:
+    """One stack in its scratch folder, initialised once against the provider mirror."""
+
+    def __init__(self, folder: Path, stack: Mapping[str, Any], cli_config: Path):
+        self.folder = folder
+        self.cli_config = cli_config
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "main.tf.json").write_text(json.dumps(stack, indent=2), encoding="utf-8")
+        init = self.terraform(["init", "-input=false", "-no-color"], token="")
+        if init.code != 0:
+            raise RuntimeError(str(init))
+
+    def terraform(self, args: list[str], *, token: str) -> Run:
+        """`terraform <args>` as the identity of `token`, with no other credential in reach."""
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("DATABRICKS_", "ARM_", "AZURE_", "TF_")) and key != "HOME"
+        }
+        env.update(
+            HOME=str(self.folder),  # no ~/.databrickscfg, no ~/.azure
+            TF_CLI_CONFIG_FILE=str(self.cli_config),
+            TF_IN_AUTOMATION="1",
+            TF_INPUT="0",
+            CHECKPOINT_DISABLE="1",
+            DATABRICKS_TOKEN=token,
+            DATABRICKS_AUTH_TYPE="pat",
+        )
+        start = time.monotonic()
+        result = subprocess.run(
+            [str(terraform_binary()), *args], cwd=self.folder, env=env, capture_output=True, text=True, timeout=600
+        )
+        return Run(tuple(args), result.returncode, result.stdout + result.stderr, time.monotonic() - start)
+
+    def apply(self, deployer: Deployer) -> Run:
+        return self.terraform(["apply", "-auto-approve", "-input=false", "-no-color"], token=deployer.token)
+
+    def plan(self, deployer: Deployer) -> Run:
+        """`plan -detailed-exitcode`: 0 no change, 2 changes, 1 an error."""
+        return self.terraform(["plan", "-detailed-exitcode", "-input=false", "-no-color"], token=deployer.token)
+
+    def destroy(self, deployer: Deployer) -> Run:
+        return self.terraform(["destroy", "-auto-approve", "-input=false", "-no-color"], token=deployer.token)
+
+    def resources(self, kind: str) -> list[dict[str, Any]]:
+        """The instances of `kind` in the state, as Terraform recorded their attributes."""
+        state = json.loads((self.folder / "terraform.tfstate").read_text())
+        return [
+            instance["attributes"]
+            for resource in state.get("resources", [])
+            if resource["mode"] == "managed" and resource["type"] == kind
+            for instance in resource["instances"]
+        ]
+
+
+ENTITLEMENTS = {
+    "workspace_access": "workspace-access",
+    "databricks_sql_access": "databricks-sql-access",
+    "allow_cluster_create": "allow-cluster-create",
+}
+"""Config's entitlement fields and the SCIM values they stand for (provider 1.99.0 scim/scim.go)."""
+
+
+@dataclass
+class Day:
+    """What happened to one environment in a day of its operators' life (`live_a_day`)."""
+
+    runs: dict[str, Run]
+    """Step name -> the Terraform run, in the order they ran."""
+    before: dict[str, Any]
+    """The workspace before the first apply (`LocalWorkspace.snapshot`)."""
+    after: dict[str, Any]
+    """The workspace after both layers were destroyed."""
+    endpoints: dict[str, list[str]]
+    """Step name -> the endpoints the workspace had right after it."""
+    workspace: LocalWorkspace
+    name: str = ""
+    """Which day this was (set by the test that reads it)."""
+
+
+def _client(url: str, token: str) -> Any:
+    from databricks.sdk import WorkspaceClient
+
+    return WorkspaceClient(host=url, token=token, auth_type="pat")
+
+
+def _train(url: str, model: str) -> int:
+    """Register a new version of `model` as the training job does (as the ML principal); its number."""
+    api = _client(url, PRINCIPAL_TOKEN).api_client
+    created = api.do(
+        "POST", "/api/2.0/mlflow/unity-catalog/model-versions/create", body={"name": model, "source": "runs:/0/model"}
+    )
+    version = created["model_version"]["version"]
+    api.do("POST", "/api/2.0/mlflow/unity-catalog/model-versions/finalize", body={"name": model, "version": version})
+    return int(version)
+
+
+def live_a_day(
+    environment: EnvironmentSettings, stacks: Mapping[str, Mapping[str, Any]], cli_config: Path, folder: Path
+) -> Day:
+    """Apply, re-plan as every deployer, change things out of band as operators do, destroy.
+
+    `stacks`: the environment's synthesized `databricks` and `serving` stacks. Every step's run is
+    kept; nothing is asserted here (tests/test_lifecycle.py does)."""
+    from tests.local_workspace import serve
+
+    workspace = arranged_workspace(environment)
+    deployers = deployers_of(environment)
+    first = deployers[0]
+    serving = environment.databricks.serving
+    runs: dict[str, Run] = {}
+    endpoints: dict[str, list[str]] = {}
+    before = workspace.snapshot()
+    with serve(workspace) as url:
+        databricks = Layer(folder / "databricks", local_stack(stacks["databricks"], url), cli_config)
+        endpoint = Layer(folder / "serving", local_stack(stacks["serving"], url), cli_config)
+        runs["databricks: first apply"] = databricks.apply(first)
+        runs["serving: first apply"] = endpoint.apply(first)
+        endpoints["serving: first apply"] = sorted(workspace.serving.endpoints)
+
+        # Training registers versions, the deployment job sets the aliases (both as the ML principal).
+        client = _client(url, PRINCIPAL_TOKEN)
+        for model in {m.model for m in serving.served_models}:
+            pinned = [int(m.version) for m in serving.served_models if m.model == model and m.version]
+            while (versions := _train(url, model)) < max(pinned, default=1):
+                pass
+            for served in serving.served_models:
+                if served.model == model and served.alias:
+                    client.registered_models.set_alias(model, served.alias, versions)
+        runs["serving: apply once a version exists"] = endpoint.apply(first)
+        endpoints["serving: apply once a version exists"] = sorted(workspace.serving.endpoints)
+
+        for deployer in deployers:
+            runs[f"databricks: next plan by {deployer.name}"] = databricks.plan(deployer)
+            runs[f"serving: next plan by {deployer.name}"] = endpoint.plan(deployer)
+
+        _out_of_band(environment, workspace, url, databricks, endpoint, first, runs)
+
+        runs["serving: destroy"] = endpoint.destroy(first)
+        runs["databricks: destroy"] = databricks.destroy(first)
+    return Day(runs, before, workspace.snapshot(), endpoints, workspace)
+
+
+def _out_of_band(
+    environment: EnvironmentSettings,
+    workspace: LocalWorkspace,
+    url: str,
+    databricks: Layer,
+    endpoint: Layer,
+    first: Deployer,
+    runs: dict[str, Run],
+) -> None:
+    """The changes the README says a plan catches, or cannot see, each made and then undone."""
+    entitlements = environment.databricks.service_principal.entitlements
+    held = next((value for field, value in ENTITLEMENTS.items() if getattr(entitlements, field)), None)
+    principal = workspace.scim.find(APP_CLIENT_ID)
+    if held and principal is not None:
+        principal.entitlements.remove(held)  # an admin unticks it in the workspace UI
+        runs["databricks: plan after an entitlement is removed by hand"] = databricks.plan(first)
+        principal.entitlements.append(held)
+
+    serving = environment.databricks.serving
+    aliased = next((m for m in serving.served_models if m.alias), None)
+    if aliased is not None:
+        version = _train(url, aliased.model)
+        _client(url, PRINCIPAL_TOKEN).registered_models.set_alias(aliased.model, aliased.alias, version)
+        runs["serving: plan after the alias moves"] = endpoint.plan(first)
+        runs["serving: apply after the alias moves"] = endpoint.apply(first)
+        runs["serving: plan after following the alias"] = endpoint.plan(first)
+
+    deployed = workspace.serving.endpoints.get(serving.name)
+    gateway = dict(deployed.ai_gateway or {}) if deployed else {}
+    switched = _a_gateway_feature_on(environment, gateway) if deployed else None
+    if switched is not None:
+        api = _client(url, first.token).api_client
+        path = f"/api/2.0/serving-endpoints/{serving.name}/ai-gateway"
+        api.do("PUT", path, body=switched)  # someone uses Serving > endpoint > Edit AI Gateway
+        runs["serving: plan after a gateway feature is switched on by hand"] = endpoint.plan(first)
+        api.do("PUT", path, body=gateway)
+
+
+def _a_gateway_feature_on(environment: EnvironmentSettings, gateway: dict[str, Any]) -> dict[str, Any] | None:
+    """`gateway` with one feature the config has off switched on (usage tracking, else an inference
+    table in the workflows' output schema), or None when config has every feature on."""
+    if not (gateway.get("usage_tracking_config") or {}).get("enabled"):
+        return {**gateway, "usage_tracking_config": {"enabled": True}}
+    workflows = environment.databricks.workflows
+    if not (gateway.get("inference_table_config") or {}).get("enabled") and workflows:
+        catalog, schema = workflows.output_schema.split(".")
+        table = {"enabled": True, "catalog_name": catalog, "schema_name": schema, "table_name_prefix": "by_hand"}
+        return {**gateway, "inference_table_config": table}
+    return None
