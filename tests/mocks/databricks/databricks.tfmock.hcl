@@ -1,4 +1,7 @@
-# Computed attributes of the databricks 1.99.0 resources and data sources the databricks stacks use.
+# Computed attributes of the databricks 1.99.0 resources and data sources the databricks stacks use,
+# as the real provider yields them against the local workspace (tests/test_lifecycle.py): the node type
+# and runtime the lookups choose there, a cluster RUNNING after its create wait, an ACL's
+# `<scope>|||<principal>` id. (The serving stack's listings come from tools/mock_apply.py.)
 mock_data "databricks_spark_version" {
   defaults = {
     id = "17.3.x-cpu-ml-scala2.13"
@@ -7,7 +10,7 @@ mock_data "databricks_spark_version" {
 
 mock_data "databricks_node_type" {
   defaults = {
-    id = "Standard_D4ds_v5"
+    id = "Standard_F4s"
   }
 }
 
@@ -37,7 +40,7 @@ mock_resource "databricks_cluster" {
   defaults = {
     id         = "1130-120000-mockabcd"
     cluster_id = "1130-120000-mockabcd"
-    state      = "TERMINATED"
+    state      = "RUNNING"
   }
 }
 
@@ -50,7 +53,7 @@ mock_resource "databricks_secret_scope" {
 
 mock_resource "databricks_secret_acl" {
   defaults = {
-    id = "mock-scope|||servicePrincipals"
+    id = "mock-scope|||9f405162-0000-4000-8000-0000000000c2"
   }
 }
 
