@@ -110,6 +110,13 @@ def test_run_as_a_service_principal_needs_an_admin(call):  # "jobs.run_as_servic
     assert error.error_code == "PERMISSION_DENIED" and "Service Principal User role" in str(error)
 
 
+def test_missing_jobs_and_clusters_are_a_400(call):  # "jobs.missing_job_is_400", "compute.missing_cluster_is_400"
+    job = _error(call, "GET", "/api/2.2/jobs/get", job_id=42)
+    cluster = _error(call, "GET", "/api/2.1/clusters/get", cluster_id="0000-000000-none")
+    assert (job.error_code, str(job)) == ("INVALID_PARAMETER_VALUE", "Job 42 does not exist.")
+    assert (cluster.error_code, str(cluster)) == ("INVALID_PARAMETER_VALUE", "Cluster 0000-000000-none does not exist")
+
+
 def test_job_settings_get_their_defaults(call):  # "jobs.settings_defaults"
     settings = call("GET", "/api/2.2/jobs/get", job_id=call("POST", "/api/2.2/jobs/create", {"name": "j"})["job_id"])[
         "settings"

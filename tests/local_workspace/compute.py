@@ -33,6 +33,12 @@ LIBRARIES_INSTALLED = rule(
     "Libraries installed on a running cluster report INSTALLED at the next status call",
     "Databricks REST API, GET /api/2.0/libraries/cluster-status (LibraryInstallStatus)",
 )
+MISSING_CLUSTER_IS_400 = rule(
+    "compute.missing_cluster_is_400",
+    "A cluster that does not exist is answered 400 INVALID_PARAMETER_VALUE 'Cluster <id> does not exist', not 404",
+    "terraform-provider-databricks v1.99.0 clusters/clusters_api.go (wrapMissingClusterError: 'fix non-compliant "
+    "error code')",
+)
 POLICY_NAME_UNIQUE = rule(
     "compute.policy_name_unique",
     "A second cluster policy of the same name is refused (400 INVALID_PARAMETER_VALUE)",
@@ -123,7 +129,9 @@ class Compute:
     def cluster(self, cluster_id: str | None) -> Cluster:
         found = self.clusters.get(cluster_id or "")
         if found is None:
-            raise invalid(f"Cluster {cluster_id} does not exist")
+            if self.workspace.applies(MISSING_CLUSTER_IS_400):
+                raise invalid(f"Cluster {cluster_id} does not exist")
+            raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", f"Cluster {cluster_id} does not exist")
         return found
 
     def create_cluster(self, call: Call) -> dict[str, Any]:

@@ -43,6 +43,11 @@ RUN_AS_SERVICE_PRINCIPAL_NEEDS_ADMIN = rule(
     "at its default) or to hold its Service Principal User role; the service principal must exist",
     "Databricks docs, 'Manage roles on a service principal' and 'Run a job as a service principal'",
 )
+MISSING_JOB_IS_400 = rule(
+    "jobs.missing_job_is_400",
+    "A job that does not exist is answered 400 INVALID_PARAMETER_VALUE 'Job <id> does not exist.', not 404",
+    "terraform-provider-databricks v1.99.0 jobs/resource_job.go (wrapMissingJobError: 'fix non-compliant error code')",
+)
 SETTINGS_DEFAULTS = rule(
     "jobs.settings_defaults",
     "jobs/get fills in format MULTI_TASK, empty email and webhook notifications, and max_concurrent_runs 1 "
@@ -86,7 +91,9 @@ class Jobs:
         except (TypeError, ValueError):
             found = None
         if found is None:
-            raise invalid(f"Job {job_id} does not exist.")
+            if self.workspace.applies(MISSING_JOB_IS_400):
+                raise invalid(f"Job {job_id} does not exist.")
+            raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", f"Job {job_id} does not exist.")
         return found
 
     def _run_as(self, call: Call, settings: dict[str, Any]) -> str:
