@@ -37,7 +37,7 @@ AUTO_APPROVE ?=
 CONFIRM ?=
 
 .PHONY: help install install-dev synth test lint check docs bench snapshot-update scan clean providers validate \
-        deploy diff output destroy bootstrap preflight require-env require-layer plan apply
+        deploy diff output destroy bootstrap preflight smoke require-env require-layer plan apply
 
 help:
 	@echo "make synth   install, validate config/environments.yaml, synthesize every stack into cdktf.out/"
@@ -50,6 +50,7 @@ help:
 	@echo "make apply ENV=dev LAYER=azure       apply exactly that saved plan (no new plan; refused if stale)"
 	@echo "make output ENV=dev                  print one environment's stack outputs"
 	@echo "make preflight ENV=dev               ask the workspace what a plan cannot check (credentials needed; read-only)"
+	@echo "make smoke ENV=dev                   after a deploy: entitlements, scope, jobs' identity, endpoint (read-only)"
 	@echo "make destroy ENV=dev [CONFIRM=dev]   destroy one environment (asks you to type its name)"
 	@echo "make bootstrap       deploy the Terraform Cloud bootstrap stack (<prefix>-tfc), once, first"
 	@echo "make scan    synthesize, then checkov (offline) over every stack"
@@ -191,6 +192,11 @@ output: require-env
 # versions exist, the deployer holds what it uses and may grant what the plan grants. Exit 2 on a problem.
 preflight: require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m tools.preflight
+
+# After a deploy: what a plan cannot see (entitlements removed by hand, the scope reading the vault,
+# the jobs' identity, the endpoint's readiness); read-only, as preflight.
+smoke: require-env
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m tools.preflight --after-deploy
 
 destroy: require-env
 	@answer='$(CONFIRM)'; if [ -z "$$answer" ] && [ ! -t 0 ]; then echo "error: no terminal to confirm on; pass CONFIRM=$(ENV)" >&2; exit 2; fi; \

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from config import EnvironmentSettings
+from config.naming import key_vault_id
 from tests.local_workspace import LocalWorkspace
 from tools.preflight.needs import existing_groups, needs
 from tools.terraform_check import terraform_binary
@@ -84,8 +85,11 @@ def arranged_workspace(environment: EnvironmentSettings, **options: Any) -> Loca
         else:
             workspace.add_service_principal(deployer.name, token=deployer.token, admin=True)
     workspace.add_token(APP_CLIENT_ID, PRINCIPAL_TOKEN)
-    for group in existing_groups(environment):
+    for _, group in existing_groups(environment):
         workspace.scim.add_group(group)
+    vault = environment.azure.key_vault
+    vault_id = key_vault_id(environment.azure.subscription_id, environment.azure.resource_group.name, vault.name)
+    workspace.secrets.vaults[vault_id.lower()] = [vault.secret_name]  # what the azure layer wrote
     for need in needs(environment):
         if need.kind == "function" and _is_workflows_model(environment, need.full_name):
             continue  # created by the databricks layer
@@ -189,6 +193,8 @@ class Day:
     """The workspace after both layers were destroyed."""
     endpoints: dict[str, list[str]]
     """Step name -> the endpoints the workspace had right after it."""
+    smoke: dict[str, Any]
+    """Step name -> what `make smoke` reported (tools/preflight/after_deploy.py `Report`)."""
     workspace: LocalWorkspace
     name: str = ""
     """Which day this was (set by the test that reads it)."""
@@ -212,13 +218,19 @@ def _train(url: str, model: str) -> int:
 
 
 def live_a_day(
-    environment: EnvironmentSettings, stacks: Mapping[str, Mapping[str, Any]], cli_config: Path, folder: Path
+    environment: EnvironmentSettings,
+    stacks: Mapping[str, Mapping[str, Any]],
+    cli_config: Path,
+    folder: Path,
+    prefix: str = "mlplatform",
 ) -> Day:
-    """Apply, re-plan as every deployer, change things out of band as operators do, destroy.
+    """Apply, re-plan as every deployer, change things out of band as operators do, ask `make smoke`,
+    destroy.
 
-    `stacks`: the environment's synthesized `databricks` and `serving` stacks. Every step's run is
-    kept; nothing is asserted here (tests/test_lifecycle.py does)."""
+    `stacks`: the environment's synthesized `databricks` and `serving` stacks, of the config whose
+    `prefix` is given. Every step's run is kept; nothing is asserted here (tests/test_lifecycle.py does)."""
     from tests.local_workspace import serve
+    from tools.preflight.after_deploy import after_deploy
 
     workspace = arranged_workspace(environment)
     deployers = deployers_of(environment)
@@ -226,6 +238,7 @@ def live_a_day(
     serving = environment.databricks.serving
     runs: dict[str, Run] = {}
     endpoints: dict[str, list[str]] = {}
+    smoke: dict[str, Any] = {}
     before = workspace.snapshot()
     with serve(workspace) as url:
         databricks = Layer(folder / "databricks", local_stack(stacks["databricks"], url), cli_config)
@@ -249,12 +262,19 @@ def live_a_day(
         for deployer in deployers:
             runs[f"databricks: next plan by {deployer.name}"] = databricks.plan(deployer)
             runs[f"serving: next plan by {deployer.name}"] = endpoint.plan(deployer)
+        as_first = _client(url, first.token)
+        smoke["after the deploy"] = after_deploy(as_first, environment, prefix)
 
         _out_of_band(environment, workspace, url, databricks, endpoint, first, runs)
+        principal = workspace.scim.find(APP_CLIENT_ID)
+        if principal is not None and principal.entitlements:
+            removed = principal.entitlements.pop()  # as an admin unticks it in the UI
+            smoke["after an entitlement is removed by hand"] = after_deploy(as_first, environment, prefix)
+            principal.entitlements.append(removed)
 
         runs["serving: destroy"] = endpoint.destroy(first)
         runs["databricks: destroy"] = databricks.destroy(first)
-    return Day(runs, before, workspace.snapshot(), endpoints, workspace)
+    return Day(runs, before, workspace.snapshot(), endpoints, smoke, workspace)
 
 
 def _out_of_band(

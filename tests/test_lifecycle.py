@@ -88,7 +88,8 @@ def days(
         layers = {layer: stacks[f"{config.prefix}-{environment.name}-{layer}"] for layer in ("databricks", "serving")}
         if name in PLANTED:
             layers = PLANTED[name](layers, {d.databricks_name for d in environment.azure.deployers})
-        return live_a_day(environment, layers, provider_cli_config, tmp_path_factory.mktemp(f"day-{name}")), environment
+        folder = tmp_path_factory.mktemp(f"day-{name}")
+        return live_a_day(environment, layers, provider_cli_config, folder, config.prefix), environment
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {name: pool.submit(live, name) for name in wanted}
@@ -169,6 +170,28 @@ def test_destroy_leaves_the_workspace_as_it_was_but_for_inference_tables(day):
     }
     after = {**lived.after, "securables": {k: v for k, v in lived.after["securables"].items() if k not in survivors}}
     assert after == lived.before
+
+
+def test_make_smoke_after_the_deploy_finds_nothing_missing(day):
+    """`make smoke` (tools/preflight/after_deploy.py) as the first deployer: entitlements as configured,
+    the scope lists the vault's secret, the jobs run as the principal, the endpoint is ready."""
+    lived, environment = day
+    report = lived.smoke["after the deploy"]
+    assert report.problems == []
+    assert f"serving endpoint '{environment.databricks.serving.name}' is ready" in report.passed
+    assert any(
+        line.endswith(f"lists '{environment.azure.key_vault.secret_name}': Databricks reads the vault")
+        for line in report.passed
+    )
+    assert sum("runs as the ML principal" in line for line in report.passed) == len(
+        environment.databricks.workflows.jobs()
+    )
+
+
+def test_make_smoke_sees_the_entitlement_the_plan_cannot(day):
+    lived, _ = day
+    (problem,) = lived.smoke["after an entitlement is removed by hand"].problems
+    assert "which config gives it: removed by hand? The plan cannot see it" in problem
 
 
 def test_the_workspace_answered_every_call_the_provider_made(day):

@@ -206,6 +206,13 @@ def test_the_scope_creator_manages_it_and_acls_name_principals_that_exist(call):
     assert error.error_code == "RESOURCE_DOES_NOT_EXIST"
 
 
+def test_a_key_vault_scope_lists_the_vault_it_can_read(workspace, call):  # "secrets.key_vault_scope_reads_the_vault"
+    call("POST", "/api/2.0/secrets/scopes/create", SCOPE)
+    assert _error(call, "GET", "/api/2.0/secrets/list", scope="s").error_code == "PERMISSION_DENIED"
+    workspace.secrets.vaults[VAULT["resource_id"].lower()] = ["ml-client-secret"]
+    assert call("GET", "/api/2.0/secrets/list", scope="s")["secrets"] == [{"key": "ml-client-secret"}]
+
+
 # --- compute ---
 
 

@@ -16,7 +16,7 @@ from tests.local_workspace import LocalWorkspace, serve
 from tests.local_workspace.azure_cli import TOKEN, install_fake_az
 from tests.local_workspace.azure_cli import USER as DEPLOYER
 from tools.preflight.__main__ import preflight, run
-from tools.preflight.needs import needs
+from tools.preflight.needs import existing_groups, needs
 
 MODEL = "ml_prod.models.churn_classifier"
 EXTERNAL = "shared.models.fraud"
@@ -44,7 +44,10 @@ def workspace_of(*, token: str = TOKEN) -> LocalWorkspace:
 
 
 def everything_granted(workspace: LocalWorkspace, environment) -> LocalWorkspace:
-    """The deployer owns every securable the environment needs (the usual platform setup)."""
+    """The groups config names exist and the deployer owns every securable the environment needs (the
+    usual platform setup)."""
+    for _, group in existing_groups(environment):
+        workspace.scim.add_group(group)
     for need in needs(environment):
         if workspace.uc.find(need.kind, need.full_name) is None:
             workspace.uc.add(need.kind, need.full_name, owner=DEPLOYER)
@@ -89,7 +92,8 @@ def test_a_fresh_environment_passes_and_says_the_endpoint_waits_for_training(def
         "(Registered model 'ml_prod.models.churn_classifier' does not exist.): the serving stack creates no "
         "endpoint until the training and deployment jobs produce it (README: First deploy)"
     ) in out
-    assert out[-1] == "preflight prod: 7 checks passed, nothing missing"
+    assert "ok: preflight prod: group 'ml-engineers' (databricks.cluster.users_group) exists" in out
+    assert out[-1] == "preflight prod: 9 checks passed, nothing missing"
 
 
 def test_it_only_reads(default_config, capsys):
@@ -108,6 +112,21 @@ def test_the_alias_once_set_is_reported_with_its_version(default_config, capsys)
     code, out, _ = check(prod, workspace, capsys)
     assert code == 0
     assert f"ok: preflight prod: model '{MODEL}' alias 'champion' exists (version 7)" in out
+
+
+def test_a_group_config_names_but_does_not_create_must_exist(default_config, capsys):
+    prod = environment_of(default_config, "prod")
+    workspace = everything_granted(workspace_of(), prod)
+    group = workspace.scim.group_named("ml-platform-admins")
+    del workspace.scim.groups[group.id]
+    code, _, err = check(prod, workspace, capsys)
+    assert (code, err) == (
+        2,
+        [
+            "error: preflight prod: group 'ml-platform-admins' (databricks.secret_scope.manage_group) does not exist "
+            "in the workspace: create it, or sync it from Entra ID, before the first apply"
+        ],
+    )
 
 
 def test_a_missing_catalog_is_one_line(default_config, capsys):
@@ -295,3 +314,21 @@ def test_what_it_checks_grantable_is_what_the_plan_grants(default_config, defaul
         }
         checked = {(n.kind, n.full_name.lower()) for n in needs(environment) if n.grants}
         assert granted == checked, environment.name
+
+
+def test_smoke_before_any_deploy_says_to_deploy_first(default_config, capsys):
+    """`make smoke` runs the after-deploy checks (tests/test_lifecycle.py runs them after real applies)."""
+    prod = environment_of(default_config, "prod")
+    with serve(workspace_of()) as url:
+        code = preflight(prod, "azure-cli", base_url=url, after_deploy=True, config_prefix="mlplatform")
+    out, err = capsys.readouterr()
+    assert (code, out, err.splitlines()) == (
+        2,
+        "",
+        ["error: smoke prod: service principal 'mlplatform-prod-ml' does not exist: deploy the databricks layer first"],
+    )
+
+
+def test_preflight_takes_one_flag(capsys):
+    assert run({"MLPLATFORM_ENVIRONMENTS": "prod"}, argv=["--after"]) == 2
+    assert capsys.readouterr().err.splitlines() == ["error: preflight takes --after-deploy only (got --after)"]

@@ -67,7 +67,15 @@ class Group:
     external_id: str | None = None
 
 
-_FILTER = re.compile(r'^\s*(\w+)\s+eq\s+"?([^"]*)"?\s*$', re.IGNORECASE)
+_FILTER = re.compile(r'^\s*(\w+)\s+eq\s+(?:"((?:[^"\\]|\\.)*)"|(\S+))\s*$', re.IGNORECASE)
+"""`<attribute> eq "<value>"` (RFC 7644 3.4.2.2; `\\"` and `\\\\` escaped) or an unquoted value."""
+
+
+def _filter_value(match: re.Match[str]) -> str:
+    quoted = match.group(2)
+    return re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else match.group(3)
+
+
 _VALUE_PATH = re.compile(r'^(\w+)\[value eq "?([^"\]]*)"?\]$')
 
 
@@ -168,13 +176,18 @@ class Scim:
         ).as_dict()
 
     @staticmethod
-    def _list(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    def _list(call: Call, resources: list[dict[str, Any]]) -> dict[str, Any]:
+        """One page of a listing (RFC 7644 3.4.2.4: `startIndex` from 1, `count` per page): clients
+        page until a page comes back empty, as the Databricks SDKs do."""
+        start = max(int(call.arg("startIndex") or 1), 1)
+        count = int(call.arg("count") or 10000)
+        page = resources[start - 1 : start - 1 + count]
         return {
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
             "totalResults": len(resources),
-            "startIndex": 1,
-            "itemsPerPage": len(resources),
-            **({"Resources": resources} if resources else {}),
+            "startIndex": start,
+            "itemsPerPage": len(page),
+            **({"Resources": page} if page else {}),
         }
 
     # --- routes ---
@@ -217,10 +230,10 @@ class Scim:
             match = _FILTER.match(wanted)
             if not match:
                 raise ApiError(400, "SCIM_400", f"Unsupported filter {wanted}", scim=True)
-            attribute, value = match.group(1).lower(), match.group(2)
+            attribute, value = match.group(1).lower(), _filter_value(match)
             pick = {"applicationid": "name", "username": "name", "displayname": "display_name", "id": "id"}[attribute]
             found = [p for p in found if getattr(p, pick) == value]
-        return self._list([self._principal(p) for p in found])
+        return self._list(call, [self._principal(p) for p in found])
 
     def create_principal(self, call: Call) -> dict[str, Any]:
         kind = self._kind(call)
@@ -299,8 +312,8 @@ class Scim:
             if not match or match.group(1).lower() not in ("displayname", "id"):
                 raise ApiError(400, "SCIM_400", f"Unsupported filter {wanted}", scim=True)
             attribute = "display_name" if match.group(1).lower() == "displayname" else "id"
-            found = [g for g in found if getattr(g, attribute) == match.group(2)]
-        return self._list([self._group(g) for g in found])
+            found = [g for g in found if getattr(g, attribute) == _filter_value(match)]
+        return self._list(call, [self._group(g) for g in found])
 
     def _group_by_id(self, call: Call) -> Group:
         found = self.groups.get(call.params["id"])

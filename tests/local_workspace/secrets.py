@@ -32,6 +32,13 @@ CREATOR_MANAGES_SCOPE = rule(
     "The scope's creator (or initial_manage_principal) holds MANAGE on it from creation",
     "Databricks REST API, POST /api/2.0/secrets/scopes/create: initial_manage_principal",
 )
+SCOPE_READS_THE_VAULT = rule(
+    "secrets.key_vault_scope_reads_the_vault",
+    "Listing a Key Vault-backed scope reads the vault as the AzureDatabricks app: a vault it cannot read (one a "
+    "test has not arranged in `vaults`) answers 403 PERMISSION_DENIED",
+    "Databricks docs, 'Secret scopes' (Azure Key Vault-backed: the AzureDatabricks application reads the vault; "
+    "Key Vault Secrets User, firewall: trusted Microsoft services)",
+)
 ACL_PRINCIPAL_MUST_EXIST = rule(
     "secrets.acl_principal_must_exist",
     "An ACL for a principal the workspace does not know is refused (404 RESOURCE_DOES_NOT_EXIST)",
@@ -103,7 +110,14 @@ class Secrets:
 
     def list_secrets(self, call: Call) -> dict[str, Any]:
         scope = self._scope(call.arg("scope"))
-        names = self.vaults.get((scope.keyvault or {}).get("resource_id", "").lower(), [])
+        vault = (scope.keyvault or {}).get("resource_id", "").lower()
+        if scope.keyvault and vault not in self.vaults and self.workspace.applies(SCOPE_READS_THE_VAULT):
+            raise ApiError(
+                403,
+                "PERMISSION_DENIED",
+                f"Failed to list secrets: Azure Key Vault {vault} denied access to AzureDatabricks.",
+            )
+        names = self.vaults.get(vault, [])
         return ws.ListSecretsResponse(secrets=[ws.SecretMetadata(key=n) for n in names] or None).as_dict()
 
     def put_acl(self, call: Call) -> None:

@@ -1,4 +1,9 @@
-"""`python -m tools.preflight`: run the preflight checks of one environment against its workspace.
+"""`python -m tools.preflight [--after-deploy]`: ask one environment's workspace what a plan cannot.
+
+Before a deploy (`make preflight`): the workspace answers, the groups and Unity Catalog securables
+config names exist, the deployer holds and may grant what the plan uses, the served versions exist.
+After a deploy (`--after-deploy`, `make smoke`): the principal's entitlements, the scope reading the
+vault, the jobs' identity, the endpoint's readiness (tools/preflight/after_deploy.py).
 
 Exit 0 when nothing is missing; 2 with one `error:` line per problem (config mistakes too, as
 `main.py --check` prints them); `note:` lines inform and never fail. Nothing is changed anywhere:
@@ -9,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from config import ConfigError, EnvironmentSettings, load_from_environment
 from config.loader import safe_line
@@ -24,9 +29,13 @@ LOGIN_HINTS = {
 """What each Entra ID method needs, said when it finds no credential."""
 
 
-def run(environ: Mapping[str, str] = os.environ, *, base_url: str | None = None) -> int:
-    """Check the one environment MLPLATFORM_ENVIRONMENTS selects; `base_url` points the HTTP calls at a
-    local fake (tests)."""
+def run(environ: Mapping[str, str] = os.environ, *, base_url: str | None = None, argv: Sequence[str] = ()) -> int:
+    """Check the one environment MLPLATFORM_ENVIRONMENTS selects (`--after-deploy` in `argv`: the
+    after-deploy checks); `base_url` points the HTTP calls at a local workspace (tests)."""
+    unknown = [a for a in argv if a != "--after-deploy"]
+    if unknown:
+        print(f"error: preflight takes --after-deploy only (got {safe_line(unknown[0])[:40]})", file=sys.stderr)
+        return EXIT_PROBLEMS
     try:
         loaded = load_from_environment(environ)
     except ConfigError as error:
@@ -41,14 +50,25 @@ def run(environ: Mapping[str, str] = os.environ, *, base_url: str | None = None)
         )
         return EXIT_PROBLEMS
     auth_type = environ.get("DATABRICKS_AUTH_TYPE") or DEFAULT_AUTH_TYPE
-    return preflight(environments[0], auth_type, base_url=base_url)
+    after = "--after-deploy" in argv
+    prefix = loaded.config.prefix
+    return preflight(environments[0], auth_type, base_url=base_url, after_deploy=after, config_prefix=prefix)
 
 
-def preflight(environment: EnvironmentSettings, auth_type: str, *, base_url: str | None = None) -> int:
-    """Check one environment's workspace, printing one line per result; 0, or 2 on any problem."""
-    from .checks import ENTRA_AUTH_TYPES, check, connect, reason  # the SDK loads only when needed
+def preflight(
+    environment: EnvironmentSettings,
+    auth_type: str,
+    *,
+    base_url: str | None = None,
+    after_deploy: bool = False,
+    config_prefix: str = "mlplatform",
+) -> int:
+    """Check one environment's workspace (`after_deploy`: what a deploy of the config with
+    `config_prefix` made), printing one line per result; 0, or 2 on any problem."""
+    from .after_deploy import after_deploy as deployed  # the SDK loads only when needed
+    from .checks import ENTRA_AUTH_TYPES, check, connect, reason
 
-    prefix = f"preflight {environment.name}"
+    prefix = f"{'smoke' if after_deploy else 'preflight'} {environment.name}"
     if auth_type == "azure-msi":
         print(
             f"error: {prefix}: DATABRICKS_AUTH_TYPE=azure-msi: the Databricks SDK for Python has no managed-identity "
@@ -73,7 +93,7 @@ def preflight(environment: EnvironmentSettings, auth_type: str, *, base_url: str
             file=sys.stderr,
         )
         return EXIT_PROBLEMS
-    report = check(client, environment)
+    report = deployed(client, environment, config_prefix) if after_deploy else check(client, environment)
     for line in report.passed:
         print(f"ok: {prefix}: {line}")
     for line in report.notes:
@@ -87,4 +107,4 @@ def preflight(environment: EnvironmentSettings, auth_type: str, *, base_url: str
 
 
 if __name__ == "__main__":
-    sys.exit(run())
+    sys.exit(run(argv=sys.argv[1:]))

@@ -27,7 +27,7 @@ from databricks.sdk.errors import DatabricksError, NotFound
 from config import EnvironmentSettings
 from config.loader import safe_line
 
-from .needs import KIND_NOUNS, Need, ServedVersion, needs, served_versions
+from .needs import KIND_NOUNS, Need, ServedVersion, existing_groups, needs, served_versions
 
 ENTRA_AUTH_TYPES = ("azure-cli", "github-oidc-azure", "azure-client-secret")
 """The Entra ID methods of the Databricks SDK for Python 0.162.0 (credentials_provider.py): a Key
@@ -183,6 +183,29 @@ def _check_served(client: WorkspaceClient, served: ServedVersion, report: Report
     report.passed.append(f"{label} exists (version {found.version})")
 
 
+def scim_filter(attribute: str, value: str) -> str:
+    """A SCIM `eq` filter with `value` as a quoted string (RFC 7644 3.4.2.2: `"` and `\\` escaped)."""
+    quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{attribute} eq "{quoted}"'
+
+
+def _check_groups(client: WorkspaceClient, environment: EnvironmentSettings, report: Report) -> None:
+    """The groups the stacks name but do not create exist (the first apply fails on a missing one)."""
+    for field_name, group in existing_groups(environment):
+        try:
+            found = [g for g in client.groups.list(filter=scim_filter("displayName", group)) if g.display_name == group]
+        except DatabricksError as error:
+            report.problems.append(f"group '{group}' ({field_name}): cannot be read: {reason(error)}")
+            continue
+        if found:
+            report.passed.append(f"group '{group}' ({field_name}) exists")
+        else:
+            report.problems.append(
+                f"group '{group}' ({field_name}) does not exist in the workspace: create it, or sync it from "
+                "Entra ID, before the first apply"
+            )
+
+
 def check(client: WorkspaceClient, environment: EnvironmentSettings) -> Report:
     """Every check for one environment; stops after the first line when the workspace does not answer."""
     report = Report()
@@ -202,6 +225,7 @@ def check(client: WorkspaceClient, environment: EnvironmentSettings) -> Report:
     except DatabricksError as error:
         report.problems.append(f"workspace {host}: no Unity Catalog metastore answers: {reason(error)}")
         return report
+    _check_groups(client, environment, report)
     catalog = Catalog(client, identities, metastore_admin)
     for need in needs(environment):
         _check_need(catalog, need, name, report)

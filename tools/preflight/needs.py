@@ -110,18 +110,27 @@ def served_versions(environment: EnvironmentSettings) -> list[ServedVersion]:
     ]
 
 
-def existing_groups(environment: EnvironmentSettings) -> list[str]:
-    """Workspace groups the stacks name but do not create: they must exist before the first apply
-    (the principal's group when `create: false`, the groups of its rule set, the scope's manage group,
-    the cluster's users group, the workflows' engineers group), in a stable order, each once."""
+def existing_groups(environment: EnvironmentSettings) -> list[tuple[str, str]]:
+    """Workspace groups the stacks name but do not create, as (config field, group name): they must
+    exist before the first apply (the principal's group when `create: false`, the groups of its rule
+    set, the scope's manage group, the cluster's users group, the workflows' engineers group), in a
+    stable order, each group once (under the first field that names it)."""
     databricks = environment.databricks
     principal = databricks.service_principal
-    named = [
-        *([principal.group.name] if not principal.group.create else []),
-        *principal.user_groups,
-        *principal.manager_groups,
-        *([databricks.secret_scope.manage_group] if databricks.secret_scope.manage_group else []),
-        *([databricks.cluster.users_group] if databricks.cluster.users_group else []),
-        *([databricks.workflows.engineers_group] if databricks.workflows else []),
+    field = "databricks.service_principal"
+    named: list[tuple[str, str | None]] = [
+        (f"{field}.group.name", principal.group.name if not principal.group.create else None),
+        *((f"{field}.user_groups", g) for g in principal.user_groups),
+        *((f"{field}.manager_groups", g) for g in principal.manager_groups),
+        ("databricks.secret_scope.manage_group", databricks.secret_scope.manage_group),
+        ("databricks.cluster.users_group", databricks.cluster.users_group),
+        (
+            "databricks.workflows.engineers_group",
+            databricks.workflows.engineers_group if databricks.workflows else None,
+        ),
     ]
-    return list(dict.fromkeys(named))
+    first: dict[str, str] = {}
+    for field_name, group in named:
+        if group:
+            first.setdefault(group, field_name)
+    return [(field_name, group) for group, field_name in first.items()]
