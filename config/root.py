@@ -14,6 +14,7 @@ from pydantic import Field, PrivateAttr, model_validator
 from .azure import AzureSettings
 from .ci import CiSettings
 from .databricks import DatabricksSettings
+from .deployers import check_deployers
 from .execution import AgentSettings, ExecutionMode, check_environment, check_platform
 from .naming import github_actions_identity_name, ml_identity_name, secret_scope_name
 from .state import (
@@ -80,14 +81,8 @@ class EnvironmentSettings(Strict):
         return self
 
     @model_validator(mode="after")
-    def _agents_are_deployers(self) -> EnvironmentSettings:
-        agents = self.agent.client_id if self.execution_mode == "agent" and self.agent is not None else None
-        if agents is not None and agents not in {d.application_id for d in self.azure.deployers}:
-            raise ValueError(
-                f"azure.deployers: with execution_mode 'agent' the agents' managed identity applies every stack; "
-                f"list it as a deployer of kind service_principal with application_id {agents} "
-                "(agent.client_id) and its object id (az identity show ... --query principalId)"
-            )
+    def _deployers_rules(self) -> EnvironmentSettings:
+        check_deployers(self.execution_mode, self.agent, self.azure.deployers, self.databricks.cluster.adls)
         return self
 
     @model_validator(mode="after")

@@ -32,6 +32,17 @@ def _local_everywhere(raw: dict[str, Any]) -> None:
 
 FEATURES_ON: list[Change] = [
     _set("environments.dev.azure.resource_group.create", False),
+    # one deployer: the ADLS conf below references a secret, and only the cluster's creator may change it
+    _set(
+        "environments.dev.azure.deployers",
+        [
+            {
+                "object_id": "67676767-6767-6767-6767-676767676767",
+                "kind": "service_principal",
+                "application_id": "68686868-6868-6868-6868-686868686868",
+            }
+        ],
+    ),
     _set("environments.dev.azure.application.display_name", "mlplatform dev ML automation"),
     _set("environments.dev.azure.application.owners", ["5b6f1c2e-0000-4000-8000-00000000d102"]),
     _set("environments.dev.azure.key_vault.public_network_access_enabled", False),

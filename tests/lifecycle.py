@@ -173,6 +173,9 @@ class Layer:
         ]
 
 
+NEW_ML_LTS = {"key": "18.3.x-cpu-ml-scala2.13", "name": "18.3 LTS ML (includes Apache Spark 4.1.0, Scala 2.13)"}
+"""A runtime Databricks releases during the day (README: ML runtime)."""
+
 ENTITLEMENTS = {
     "workspace_access": "workspace-access",
     "databricks_sql_access": "databricks-sql-access",
@@ -271,6 +274,14 @@ def live_a_day(
             removed = principal.entitlements.pop()  # as an admin unticks it in the UI
             smoke["after an entitlement is removed by hand"] = after_deploy(as_first, environment, prefix)
             principal.entitlements.append(removed)
+
+        # Databricks releases a new ML LTS: the next plan moves the cluster and the policy to it (unless the
+        # runtime is pinned), and the last deployer, who did not create the cluster, applies it.
+        last = deployers[-1]
+        workspace.compute.spark_versions.append(NEW_ML_LTS)
+        runs["databricks: plan after a new ML LTS is released"] = databricks.plan(last)
+        runs["databricks: apply of the new runtime by the last deployer"] = databricks.apply(last)
+        runs["databricks: plan after the new runtime"] = databricks.plan(first)
 
         runs["serving: destroy"] = endpoint.destroy(first)
         runs["databricks: destroy"] = databricks.destroy(first)

@@ -236,6 +236,8 @@ def knobs():
 
     def change(raw):
         raw["environments"] = {"dev": raw["environments"]["dev"]}
+        # one deployer, the CI app: the ADLS conf below references a secret (config: one deployer then)
+        raw["environments"]["dev"]["azure"]["deployers"] = raw["environments"]["dev"]["azure"]["deployers"][1:]
         dbx = raw["environments"]["dev"]["databricks"]
         dbx["service_principal"] = {
             "display_name": "churn-bot",
@@ -275,8 +277,8 @@ def test_groups_that_may_use_or_manage_the_principal_get_its_rule_set(knobs):
     assert (
         rule_set["name"] == f"accounts/55555555-5555-5555-5555-555555555555/servicePrincipals/{app_id}/ruleSets/default"
     )
-    # dev's deployers, named (not read from whoever applies, which would move with each apply)
-    deployers = ["users/you@example.com", "servicePrincipals/68686868-6868-6868-6868-686868686868"]
+    # the deployer, named (not read from whoever applies, which would move with each apply)
+    deployers = ["servicePrincipals/68686868-6868-6868-6868-686868686868"]
     assert "databricks_current_user" not in knobs.get("data", {})
     assert rule_set["grant_rules"] == [
         {"principals": ["groups/ml-engineers"], "role": "roles/servicePrincipal.user"},

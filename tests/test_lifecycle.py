@@ -17,6 +17,7 @@ it these tests are skipped with the other real-provider checks, the reason given
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -157,6 +158,25 @@ def test_a_gateway_feature_switched_on_by_hand_stops_the_plan_with_what_to_do(da
     assert run.code == 1, run
     assert "Resource precondition failed" in run.output
     assert "switch it off in the workspace" in " ".join(run.output.split())
+
+
+def test_a_new_ml_lts_is_planned_and_any_deployer_applies_it(day):
+    """README (ML runtime): the lookup takes the newest ML LTS at every plan; a pinned runtime stays. The
+    last deployer applies it to a cluster another one created (no secret in its Spark conf: config
+    keeps `cluster.adls` to one deployer, terraform-provider-databricks #2543)."""
+    lived, environment = day
+    planned = lived.runs["databricks: plan after a new ML LTS is released"]
+    if environment.databricks.cluster.spark_version:
+        assert planned.code == 0, planned
+    else:
+        assert planned.code == 2, planned
+        assert re.search(r'spark_version +\= "17.3.x-cpu-ml-scala2.13" -> "18.3.x-cpu-ml-scala2.13"', planned.output)
+        assert "Plan: 0 to add, 5 to change, 0 to destroy." in planned.output  # the cluster, the policy, 3 jobs
+    applied = lived.runs["databricks: apply of the new runtime by the last deployer"]
+    assert applied.code == 0, applied
+    assert lived.runs["databricks: plan after the new runtime"].code == 0, lived.runs[
+        "databricks: plan after the new runtime"
+    ]
 
 
 def test_destroy_leaves_the_workspace_as_it_was_but_for_inference_tables(day):

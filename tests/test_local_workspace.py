@@ -232,6 +232,15 @@ def test_a_cluster_reads_back_with_what_the_service_fills_in(call):
     assert status["status"] == "INSTALLED"
 
 
+def test_only_the_creator_edits_a_cluster_that_references_secrets(call):  # "compute.only_owner_changes_secrets"
+    conf = {"spark_conf": {"fs.azure.account.oauth2.client.secret.x": "{{secrets/s/k}}"}}
+    cluster_id = call("POST", "/api/2.1/clusters/create", {"cluster_name": "c", **conf})["cluster_id"]
+    edit = {"cluster_id": cluster_id, "cluster_name": "c", "spark_version": "17.3.x-cpu-ml-scala2.13", **conf}
+    error = _error(call, "POST", "/api/2.1/clusters/edit", edit, as_="t-sp")
+    assert str(error) == "Only Cluster Owner is allowed to change the secrets."
+    call("POST", "/api/2.1/clusters/edit", edit)  # its creator may
+
+
 def test_policy_names_are_unique(call):  # "compute.policy_name_unique"
     call("POST", "/api/2.0/policies/clusters/create", {"name": "p", "definition": "{}"})
     assert "already exists" in str(

@@ -208,6 +208,11 @@ BAD_CONFIGS = [
         ["environment 'dev'", f"deployers: {APP} names two deployers", "one Databricks name"],
     ),
     (
+        "adls-with-two-deployers",
+        _set("environments.dev.databricks.cluster.adls", {"storage_account": "stmldev0000"}),
+        ["environment 'dev'", "databricks.cluster.adls: not with 2 azure.deployers", "#2543"],
+    ),
+    (
         "owner-is-a-deployer",
         _set("environments.dev.azure.application.owners", ["66666666-6666-6666-6666-666666666666"]),
         ["environment 'dev'", "application.owners: 66666666-6666-6666-6666-666666666666 is already a deployer"],

@@ -39,6 +39,12 @@ MISSING_CLUSTER_IS_400 = rule(
     "terraform-provider-databricks v1.99.0 clusters/clusters_api.go (wrapMissingClusterError: 'fix non-compliant "
     "error code')",
 )
+ONLY_OWNER_CHANGES_SECRETS = rule(
+    "compute.only_owner_changes_secrets",
+    "An edit of a cluster whose Spark conf or environment references a secret ({{secrets/...}}) by anyone but the "
+    "cluster's creator is refused (400 'Only Cluster Owner is allowed to change the secrets.')",
+    "terraform-provider-databricks #2543 (open: no way to change a cluster's owner), #3607",
+)
 POLICY_NAME_UNIQUE = rule(
     "compute.policy_name_unique",
     "A second cluster policy of the same name is refused (400 INVALID_PARAMETER_VALUE)",
@@ -101,6 +107,8 @@ class Compute:
         self.workspace = workspace
         self.clusters: dict[str, Cluster] = {}
         self.policies: dict[str, Policy] = {}
+        self.spark_versions = [dict(v) for v in SPARK_VERSIONS]
+        """The runtimes this workspace offers; a test adds one as Databricks releases it."""
 
     def routes(self) -> list[Route]:
         clusters, policies = "/api/2.1/clusters", "/api/2.0/policies/clusters"
@@ -113,7 +121,7 @@ class Compute:
             ("POST", f"{clusters}/(?P<action>pin|unpin)", self.pin_cluster),
             ("POST", f"{clusters}/permanent-delete", self.delete_cluster),
             ("GET", f"{clusters}/list-node-types", lambda call: {"node_types": NODE_TYPES}),
-            ("GET", f"{clusters}/spark-versions", lambda call: {"versions": SPARK_VERSIONS}),
+            ("GET", f"{clusters}/spark-versions", lambda call: {"versions": self.spark_versions}),
             ("POST", "/api/2.0/libraries/install", self.install_libraries),
             ("POST", "/api/2.0/libraries/uninstall", self.uninstall_libraries),
             ("GET", "/api/2.0/libraries/cluster-status", self.library_status),
@@ -177,6 +185,11 @@ class Compute:
     def edit_cluster(self, call: Call) -> None:
         cluster = self.cluster(call.body.get("cluster_id"))
         spec = compute.ClusterSpec.from_dict(call.body).as_dict()
+        secrets = any(
+            "{{secrets/" in str(v) for key in ("spark_conf", "spark_env_vars") for v in (spec.get(key) or {}).values()
+        )
+        if secrets and call.caller != cluster.creator and self.workspace.applies(ONLY_OWNER_CHANGES_SECRETS):
+            raise invalid("Only Cluster Owner is allowed to change the secrets.")
         cluster.spec = spec
 
     def start_cluster(self, call: Call) -> None:
