@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cdktf import Fn, Token
 from cdktf_cdktf_provider_databricks.job import (
     Job,
     JobEmailNotifications,
@@ -56,6 +57,10 @@ class Schedule:
     quartz_cron_expression: str
     timezone_id: str
     paused: bool
+    ready: str | None = None
+    """A boolean expression, e.g. the model the job scores can serve (`ModelVersionLookup.resolved`):
+    while false an unpaused schedule stays PAUSED, so a fresh environment's job does not fail on every
+    run before training and deployment have run. None: no condition."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,14 @@ class MlJobProps:
     schedule: Schedule | None = None
     failure_notifications: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def _pause_status(schedule: Schedule) -> str:
+    if schedule.paused:
+        return "PAUSED"
+    if schedule.ready is None:
+        return "UNPAUSED"
+    return Token.as_string(Fn.conditional(schedule.ready, "UNPAUSED", "PAUSED"))
 
 
 class MlJob(Construct):
@@ -130,7 +143,7 @@ class MlJob(Construct):
             schedule=JobSchedule(
                 quartz_cron_expression=props.schedule.quartz_cron_expression,
                 timezone_id=props.schedule.timezone_id,
-                pause_status="PAUSED" if props.schedule.paused else "UNPAUSED",
+                pause_status=_pause_status(props.schedule),
             )
             if props.schedule
             else None,

@@ -18,6 +18,7 @@ from config.workflows import WorkflowsSettings
 from constructs_lib.cluster_policy import MlJobClusterPolicy, MlJobClusterPolicyProps
 from constructs_lib.ml_cluster import MlCluster
 from constructs_lib.ml_job import GitSource, JobCluster, MlJob, MlJobProps, Schedule
+from constructs_lib.model_version_lookup import ModelVersionLookup
 from constructs_lib.principals import Principal
 from constructs_lib.registered_model import OwnedRegisteredModel, OwnedRegisteredModelProps
 from constructs_lib.unity_catalog import UnityCatalog
@@ -79,6 +80,16 @@ class MlWorkflows(Construct):
         self.jobs: dict[str, MlJob] = {}
         for kind, job in settings.jobs().items():
             schedule = job.schedule
+            # Paused by default in the dev tier: dev jobs run when someone starts them.
+            paused = schedule is not None and (
+                schedule.paused if schedule.paused is not None else environment.tier == "dev"
+            )
+            # Batch inference scores with the served model: a running schedule stays quiet until it can serve.
+            ready = (
+                self._servable(environment, settings.model)
+                if kind == "batch_inference" and schedule and not paused
+                else None
+            )
             self.jobs[kind] = MlJob(
                 self,
                 kind,
@@ -102,8 +113,8 @@ class MlWorkflows(Construct):
                     schedule=Schedule(
                         quartz_cron_expression=schedule.quartz_cron_expression,
                         timezone_id=schedule.timezone_id,
-                        # Paused by default in the dev tier: dev jobs run when someone starts them.
-                        paused=schedule.paused if schedule.paused is not None else environment.tier == "dev",
+                        paused=paused,
+                        ready=ready,
                     )
                     if schedule
                     else None,
@@ -118,3 +129,18 @@ class MlWorkflows(Construct):
             for deployer in deployers:
                 if deployer != owner:
                     self.jobs[kind].grant_manage(deployer)
+
+    def _servable(self, environment: EnvironmentSettings, model: str) -> str | None:
+        """A boolean expression: the version the serving layer serves of this model exists (its alias
+        is set, or its pinned version registered), read at every plan like the serving stack does; None
+        when no served model is this one. The lookup reads the model through the resource, so on a fresh
+        environment Terraform reads it after creating the model, in the same apply (no version: false)."""
+        served = next(
+            (m for m in environment.databricks.serving.served_models if m.model.lower() == model.lower()), None
+        )
+        if served is None:
+            return None
+        lookup = ModelVersionLookup(
+            self, "servable", full_name=self.model.full_name, alias=served.alias, version=served.version
+        )
+        return lookup.resolved

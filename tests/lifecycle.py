@@ -261,6 +261,9 @@ def live_a_day(
                     client.registered_models.set_alias(model, served.alias, versions)
         runs["serving: apply once a version exists"] = endpoint.apply(first)
         endpoints["serving: apply once a version exists"] = sorted(workspace.serving.endpoints)
+        # The same deploy (or the heartbeat) unpauses a scheduled batch inference now that its model serves.
+        runs["databricks: plan once the model can serve"] = databricks.plan(first)
+        runs["databricks: apply once the model can serve"] = databricks.apply(first)
 
         for deployer in deployers:
             runs[f"databricks: next plan by {deployer.name}"] = databricks.plan(deployer)

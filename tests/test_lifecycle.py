@@ -119,6 +119,23 @@ def test_the_endpoint_is_created_once_the_deployment_job_has_set_the_alias(day):
     assert lived.endpoints["serving: apply once a version exists"] == [environment.databricks.serving.name]
 
 
+def test_a_scheduled_batch_inference_stays_paused_until_the_model_can_serve(day):
+    """README (ML workflows): a fresh environment is quiet until training and deployment have run;
+    the deploy that creates the endpoint (or the heartbeat) unpauses the batch job."""
+    lived, environment = day
+    (batch,) = [b for b in _sent(lived, "POST", "/api/2.2/jobs/create") if b["name"].endswith("-batch-inference")]
+    unpaused = environment.tier != "dev" and any(m.alias for m in environment.databricks.serving.served_models)
+    assert batch["schedule"]["pause_status"] == "PAUSED"
+    planned = lived.runs["databricks: plan once the model can serve"]
+    if unpaused:
+        assert planned.code == 2, planned
+        assert re.search(r'pause_status +\= "PAUSED" -> "UNPAUSED"', planned.output)
+        assert "Plan: 0 to add, 1 to change, 0 to destroy." in planned.output
+    else:
+        assert planned.code == 0, planned
+    assert lived.runs["databricks: apply once the model can serve"].code == 0
+
+
 def test_every_deployers_next_plan_of_each_layer_shows_no_change(day):
     lived, environment = day
     for deployer in deployers_of(environment):

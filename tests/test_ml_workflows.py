@@ -48,7 +48,9 @@ def test_three_jobs_run_as_the_principal_from_git_on_a_policy_job_cluster(env_st
         assert job["email_notifications"] == {"on_failure": ["ml-platform@example.com"]}
 
 
-def test_schedules_are_paused_in_dev_only(env_stack):
+def test_schedules_are_paused_in_dev_and_batch_inference_waits_for_a_servable_model(env_stack):
+    """A fresh staging or prod trains on schedule, but scores only once the served alias exists: before,
+    the batch job would fail on every run and e-mail about it (README: ML workflows)."""
     env, stack = env_stack
     schedules = {name: job.get("schedule") for name, job in _jobs(stack).items()}
     assert schedules[f"mlplatform-{env}-deployment"] is None  # started after training, by people or the training job
@@ -58,7 +60,19 @@ def test_schedules_are_paused_in_dev_only(env_stack):
         "timezone_id": "UTC",
         "pause_status": expected,
     }
-    assert schedules[f"mlplatform-{env}-batch-inference"]["pause_status"] == expected
+    batch = schedules[f"mlplatform-{env}-batch-inference"]["pause_status"]
+    if env == "dev":
+        assert batch == "PAUSED" and "databricks_registered_model" not in stack.get("data", {})
+        return
+    lookup = ref(stack, "databricks_registered_model", "model_info", section="data").removesuffix("}")
+    (alias,) = [name for name in stack["locals"] if "servable_alias" in name]
+    assert stack["locals"][alias] == "champion"
+    assert batch.startswith(f"${{(length(try(tostring(zipmap({lookup.removeprefix('${')}[0].aliases[*].alias_name")
+    assert batch.endswith(') ? "UNPAUSED" : "PAUSED"}')
+    # read through the model resource: on a fresh environment after its creation, in the same apply
+    assert only(stack, "databricks_registered_model", section="data")["full_name"] == ref(
+        stack, "databricks_registered_model", "full_name"
+    )
 
 
 def _permissions_of(stack, key, target):
