@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from pydantic import Field, model_validator
+
 from .state import StackStateSettings
 from .text import shorten
 from .types import Strict, checked
@@ -55,9 +57,34 @@ class GitHubSettings(Strict):
     """The repository whose GitHub Actions deploy the app."""
 
     repository: GitHubRepository
-    """`owner/name`. Each environment's federated credentials trust exactly
-    `repo:<owner>/<name>:environment:<env>` and `...:environment:<env>-plan` (its plan jobs): only a job of those
-    GitHub environments can act as it."""
+    """`owner/name`, in the case GitHub spells it (Entra ID matches the token's subject exactly, case
+    included). Each environment's federated credentials trust exactly `repo:<owner>/<name>:environment:<env>`
+    and `...:environment:<env>-plan` (its plan jobs): only a job of those GitHub environments can act as it."""
+    owner_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    """With `repository_id`: the subjects use GitHub's immutable form,
+    `repo:<owner>@<owner_id>/<name>@<repository_id>:environment:<env>`, which repositories created after
+    2026-07-15 (or opted in) send (Azure/azure-dev#9382); read the ids with
+    `gh api repos/<owner>/<name> --jq '.owner.id, .id'` and the form your repository sends with
+    `gh api repos/<owner>/<name>/actions/oidc/customization/sub`."""
+    repository_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    """The repository's numeric id (with `owner_id`)."""
+
+    @model_validator(mode="after")
+    def _ids_together(self) -> GitHubSettings:
+        if (self.owner_id is None) != (self.repository_id is None):
+            raise ValueError(
+                "owner_id and repository_id: give both (the immutable subject names both ids) or neither "
+                "(gh api repos/<owner>/<name> --jq '.owner.id, .id')"
+            )
+        return self
+
+    @property
+    def subject_repository(self) -> str:
+        """How the OIDC subject names the repository: `owner/name`, or `owner@<id>/name@<id>`."""
+        if self.owner_id is None or self.repository_id is None:
+            return self.repository
+        owner, name = self.repository.split("/")
+        return f"{owner}@{self.owner_id}/{name}@{self.repository_id}"
 
 
 class CiSettings(Strict):

@@ -2,8 +2,10 @@
 
 A job with `permissions: id-token: write` can ask GitHub for a signed token whose subject names
 the repository and, for a job bound to a GitHub environment, that environment:
-`repo:<owner>/<name>:environment:<env>`. Entra ID exchanges it for an access token of this app
-when a federated credential matches issuer, audience and subject exactly. So the app has no client
+`repo:<owner>/<name>:environment:<env>`, or for repositories created after 2026-07-15 (and those that
+opt in) the immutable form `repo:<owner>@<owner id>/<name>@<repository id>:environment:<env>`
+(Azure/azure-dev#9382, Azure/login#515). Entra ID exchanges it for an access token of this app when a
+federated credential matches issuer, audience and subject exactly, case included. So the app has no client
 secret at all, and only jobs of that one environment (with its protection rules: reviewers, branch
 policy) can act as it; a pull-request job, which has no environment, cannot.
 
@@ -49,6 +51,9 @@ class GitHubActionsIdentityProps:
     """The GitHub environment whose jobs may act as the app (an environment name, validated by the config model)."""
     plan_environment: str | None = None
     """A second GitHub environment trusted as well: the one whose jobs save the plans `environment` applies."""
+    subject_repository: str | None = None
+    """How the token's subject names the repository, when not `repository`: GitHub's immutable form
+    `owner@<owner id>/name@<repository id>` (Azure/azure-dev#9382)."""
 
 
 class GitHubActionsIdentity(Construct):
@@ -87,7 +92,7 @@ class GitHubActionsIdentity(Construct):
             description=f"GitHub Actions jobs of environment {props.environment} in {props.repository}",
             audiences=[TOKEN_EXCHANGE_AUDIENCE],
             issuer=GITHUB_ACTIONS_ISSUER,
-            subject=github_environment_subject(props.repository, props.environment),
+            subject=github_environment_subject(props.subject_repository or props.repository, props.environment),
             provider=provider,
         )
         self.plan_credential: ApplicationFederatedIdentityCredential | None = None
@@ -105,7 +110,9 @@ class GitHubActionsIdentity(Construct):
                 ),
                 audiences=[TOKEN_EXCHANGE_AUDIENCE],
                 issuer=GITHUB_ACTIONS_ISSUER,
-                subject=github_environment_subject(props.repository, props.plan_environment),
+                subject=github_environment_subject(
+                    props.subject_repository or props.repository, props.plan_environment
+                ),
                 provider=provider,
             )
         self.client_id: str = self.application.client_id

@@ -52,6 +52,7 @@ class GitHubCiStack(TerraformStack):
                 GitHubActionsIdentityProps(
                     display_name=github_actions_identity_name(prefix, environment.name),
                     repository=ci.github.repository,
+                    subject_repository=ci.github.subject_repository,
                     environment=environment.name,
                     # its plan jobs (README: CI/CD, "Approve, then apply") refresh and lock the same state
                     plan_environment=plan_environment_name(environment.name),

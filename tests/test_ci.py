@@ -123,3 +123,23 @@ def test_bad_execution_mode_is_a_clear_error(tmp_path):
 def test_valid_repositories(repository):
     config = config_from(mutated(with_ci({"github": {"repository": repository}})))
     assert config.ci.github.repository == repository
+
+
+def test_a_repository_that_sends_immutable_subjects_is_trusted_by_its_ids():
+    """GitHub's immutable subject claims (repositories created after 2026-07-15, or opted in; Azure/azure-dev
+    #9382): `repo:<owner>@<owner id>/<name>@<repository id>:...`. Entra ID matches subjects exactly."""
+    ci = {"github": {"repository": REPOSITORY, "owner_id": 1234, "repository_id": 987654321}, "create_identity": True}
+    stack = synth_stacks(config_from(mutated(with_ci(ci))))["mlplatform-ci"]
+    subjects = sorted(
+        c["subject"] for c in resources(stack, "azuread_application_federated_identity_credential").values()
+    )
+    assert subjects == [
+        "repo:acme@1234/ml-platform@987654321:environment:dev",
+        "repo:acme@1234/ml-platform@987654321:environment:dev-plan",
+    ]
+
+
+def test_the_two_ids_come_together(tmp_path):
+    ci = {"github": {"repository": REPOSITORY, "owner_id": 1234}}
+    lines = refused_lines(run_main(tmp_path, mutated(with_ci(ci)), args=["--check"]), tmp_path)
+    assert any("ci.github" in line and "owner_id and repository_id: give both" in line for line in lines), lines

@@ -106,3 +106,17 @@ def test_without_a_plan_environment_there_is_one_credential(bare_stack, synth):
     identity = GitHubActionsIdentity(bare_stack, "prod_github_actions", PROPS)
     assert identity.plan_credential is None
     assert len(synth(bare_stack)["resource"]["azuread_application_federated_identity_credential"]) == 1
+
+
+def test_immutable_subjects_name_the_owner_and_repository_ids(bare_stack, synth):
+    """Repositories created after 2026-07-15 (or opted in) send `repo:<owner>@<id>/<name>@<id>:...`
+    (Azure/azure-dev#9382); the credentials must say exactly that, names stay readable."""
+    import dataclasses
+
+    props = dataclasses.replace(PROPS, plan_environment="prod-plan", subject_repository="acme@1234/ml-platform@987")
+    GitHubActionsIdentity(bare_stack, "prod_github_actions", props)
+    credentials = synth(bare_stack)["resource"]["azuread_application_federated_identity_credential"]
+    assert sorted((c["subject"], c["display_name"]) for c in credentials.values()) == [
+        ("repo:acme@1234/ml-platform@987:environment:prod", "github-acme-ml-platform-prod"),
+        ("repo:acme@1234/ml-platform@987:environment:prod-plan", "github-acme-ml-platform-prod-plan"),
+    ]
