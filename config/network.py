@@ -13,7 +13,9 @@ providers' environment too. The zone may live in any subscription (a hub's, comm
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
+
+from pydantic import model_validator
 
 from .resource_ids import Name, ResourceType, azure_resource_id, subscription_of
 from .types import Strict
@@ -59,10 +61,30 @@ class PrivateEndpointSettings(Strict):
 
     subnet_id: SubnetId
     """Resource id of the subnet the endpoint's network interface goes in (same region as `azure.location`)."""
-    private_dns_zone_id: VaultPrivateDnsZoneId
-    """Resource id of the private DNS zone named exactly `privatelink.vaultcore.azure.net` (public cloud only),
-    in any subscription (a hub's, commonly), linked to the VNets that must resolve the vault privately; the
-    endpoint registers its A record there."""
+    dns_zone_group: Literal["app", "policy"] = "app"
+    """Who registers the endpoint in private DNS. `app`: the endpoint's DNS zone group, made here, writes
+    its A record into `private_dns_zone_id`. `policy`: an Azure Landing Zone DeployIfNotExists policy
+    owns the zone group (it adds one to every new endpoint, in the hub's zone); the app makes none and
+    ignores the one the policy adds, so the two do not fight (azurerm #24681,
+    Azure/terraform-azurerm-avm-res-keyvault-vault#32) and the deploy needs no rights on the hub's zone."""
+    private_dns_zone_id: VaultPrivateDnsZoneId | None = None
+    """With `dns_zone_group: app` (required then): resource id of the private DNS zone named exactly
+    `privatelink.vaultcore.azure.net` (public cloud only), in any subscription (a hub's, commonly), linked
+    to the VNets that must resolve the vault privately; the endpoint registers its A record there."""
+
+    @model_validator(mode="after")
+    def _zone_for_the_app_only(self) -> PrivateEndpointSettings:
+        if self.dns_zone_group == "app" and self.private_dns_zone_id is None:
+            raise ValueError(
+                "private_dns_zone_id: required with dns_zone_group: app (the default), the "
+                "privatelink.vaultcore.azure.net zone the endpoint registers in; or dns_zone_group: policy "
+                "where an Azure Landing Zone policy registers endpoints"
+            )
+        if self.dns_zone_group == "policy" and self.private_dns_zone_id is not None:
+            raise ValueError(
+                "private_dns_zone_id: not with dns_zone_group: policy; the policy chooses the zone (remove it)"
+            )
+        return self
 
 
 def check_vault_access(
@@ -74,7 +96,8 @@ def check_vault_access(
     nothing to do (raises ValueError)."""
     if not public_network_access_enabled and private_endpoint is None:
         raise ValueError(
-            "public_network_access_enabled: false needs private_endpoint (subnet_id, private_dns_zone_id): "
+            "public_network_access_enabled: false needs private_endpoint (subnet_id, and private_dns_zone_id or "
+            "dns_zone_group: policy): "
             "otherwise nothing can reach the vault to write the secret"
         )
     if not public_network_access_enabled and allowed_ip_ranges:

@@ -3,7 +3,9 @@
 The endpoint puts a network interface for the target (e.g. a Key Vault, subresource `vault`) in an
 existing subnet; the DNS zone group writes its A record into the `privatelink.*` zone, so clients in
 VNets linked to that zone resolve the resource's usual host name to the private IP. The subnet and
-the zone belong to the customer's network and are passed in by id, never created here.
+the zone belong to the customer's network and are passed in by id, never created here. Where an Azure
+Landing Zone policy adds the zone group itself (DeployIfNotExists), `dns_by_policy` makes none and
+ignores the policy's, so neither removes the other's on each apply.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_azurerm.private_endpoint import (
     PrivateEndpoint as AzurermPrivateEndpoint,
 )
@@ -32,7 +35,11 @@ class PrivateEndpointProps:
     subresource: str
     """The target's sub-resource (group id), e.g. `vault` for a Key Vault."""
     private_dns_zone_ids: tuple[str, ...]
+    """The `privatelink.*` zones the endpoint's DNS zone group registers it in; empty with `dns_by_policy`."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    dns_by_policy: bool = False
+    """An Azure Landing Zone DeployIfNotExists policy adds the DNS zone group: make none here and
+    ignore the policy's (azurerm #24681; Azure/terraform-azurerm-avm-res-keyvault-vault#32)."""
 
 
 class PrivateEndpoint(Construct):
@@ -42,7 +49,9 @@ class PrivateEndpoint(Construct):
         super().__init__(scope, construct_id)
         if not props.subresource:
             raise ValueError("PrivateEndpointProps.subresource: name the target's sub-resource, e.g. 'vault'")
-        if not props.private_dns_zone_ids:
+        if props.dns_by_policy and props.private_dns_zone_ids:
+            raise ValueError("PrivateEndpointProps: with dns_by_policy the policy chooses the zone; give no zone ids")
+        if not props.private_dns_zone_ids and not props.dns_by_policy:
             raise ValueError(
                 "PrivateEndpointProps.private_dns_zone_ids: give the privatelink DNS zone, or clients keep "
                 "resolving the target's public address"
@@ -61,11 +70,15 @@ class PrivateEndpoint(Construct):
                 subresource_names=[props.subresource],
                 is_manual_connection=False,
             ),
-            private_dns_zone_group=PrivateEndpointPrivateDnsZoneGroup(
-                name=props.subresource,
-                private_dns_zone_ids=list(props.private_dns_zone_ids),
+            private_dns_zone_group=None
+            if props.dns_by_policy
+            else PrivateEndpointPrivateDnsZoneGroup(
+                name=props.subresource, private_dns_zone_ids=list(props.private_dns_zone_ids)
             ),
             tags=dict(props.tags) or None,
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["private_dns_zone_group"])
+            if props.dns_by_policy
+            else None,
         )
         self.endpoint_id: str = self.endpoint.id
         self.private_ip_address: str = self.endpoint.private_service_connection.private_ip_address

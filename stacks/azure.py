@@ -128,7 +128,8 @@ class AzureIdentityStack(TerraformStack):
                     subnet_id=endpoint.subnet_id,
                     target_resource_id=self.key_vault.vault_id,
                     subresource="vault",
-                    private_dns_zone_ids=(endpoint.private_dns_zone_id,),
+                    private_dns_zone_ids=(endpoint.private_dns_zone_id,) if endpoint.private_dns_zone_id else (),
+                    dns_by_policy=endpoint.dns_zone_group == "policy",
                     tags=tags,
                 ),
             )

@@ -126,6 +126,9 @@ AZURERM_STATE: list[Change] = [
     ),
     _local_everywhere,
     _delete("environments.dev.azure.key_vault.private_endpoint"),
+    # an Azure Landing Zone policy registers staging's endpoint in the hub's zone
+    _set("environments.staging.azure.key_vault.private_endpoint.dns_zone_group", "policy"),
+    _delete("environments.staging.azure.key_vault.private_endpoint.private_dns_zone_id"),
     _set("ci", {"github": {"repository": "my-org/mlplatform-cdktf"}, "create_identity": True}),
 ]
 

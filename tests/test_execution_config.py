@@ -127,7 +127,12 @@ BAD_EXECUTION_CONFIGS = [
     (
         "endpoint-missing-zone",
         _delete(PE.format("dev") + ".private_dns_zone_id"),
-        ["environment 'dev'", "private_endpoint.private_dns_zone_id", "required field is missing"],
+        ["environment 'dev'", "private_endpoint", "private_dns_zone_id: required with dns_zone_group: app"],
+    ),
+    (
+        "endpoint-zone-with-the-policy",
+        _set(PE.format("dev") + ".dns_zone_group", "policy"),
+        ["environment 'dev'", "private_dns_zone_id: not with dns_zone_group: policy"],
     ),
 ]
 

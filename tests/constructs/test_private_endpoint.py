@@ -54,3 +54,19 @@ def test_missing_sub_resource_or_zone_is_a_construct_error(bare_stack, change, m
 def test_no_tags_means_no_tags_attribute(bare_stack, synth):
     PrivateEndpoint(bare_stack, "pe", dataclasses.replace(PROPS, tags={}))
     assert "tags" not in only(synth(bare_stack), "azurerm_private_endpoint")
+
+
+def test_where_a_landing_zone_policy_registers_endpoints_no_zone_group_is_made_and_its_own_is_ignored(
+    bare_stack, synth
+):
+    """Azure Landing Zone's DeployIfNotExists policy adds the zone group itself (azurerm #24681): a group made
+    here would be replaced by the policy's and put back by the next apply, over and over."""
+    PrivateEndpoint(bare_stack, "pe", dataclasses.replace(PROPS, private_dns_zone_ids=(), dns_by_policy=True))
+    endpoint = strip_metadata(only(synth(bare_stack), "azurerm_private_endpoint"))
+    assert "private_dns_zone_group" not in endpoint
+    assert endpoint["lifecycle"] == {"ignore_changes": ["private_dns_zone_group"]}
+
+
+def test_a_zone_with_the_policy_is_a_construct_error(bare_stack):
+    with pytest.raises(ValueError, match="the policy chooses the zone"):
+        PrivateEndpoint(bare_stack, "pe", dataclasses.replace(PROPS, dns_by_policy=True))
