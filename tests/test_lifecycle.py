@@ -254,6 +254,31 @@ def test_every_served_entity_is_sent_with_scale_to_zero_on(day):
     assert entities and all(e["scale_to_zero_enabled"] is True for e in entities)
 
 
+def test_the_ai_gateway_is_sent_as_configured_on_the_custom_model_endpoint(day):
+    """README (Serving follows the registry, AI gateway): provider 1.99.0's docs say only external model
+    endpoints take `ai_gateway`; it sends it for this custom-model endpoint all the same, exactly as
+    configured, and Databricks documents gateway features for custom model endpoints."""
+    lived, environment = day
+    (created,) = _sent(lived, "POST", "/api/2.0/serving-endpoints")
+    gateway = environment.databricks.serving.ai_gateway
+    expected: dict = {}
+    if gateway is not None and gateway.inference_table is not None:
+        table = gateway.inference_table
+        expected["inference_table_config"] = {
+            "enabled": True,
+            "catalog_name": table.catalog,
+            "schema_name": table.schema_name,
+            **({"table_name_prefix": table.table_prefix} if table.table_prefix else {}),
+        }
+    if gateway is not None and gateway.usage_tracking:
+        expected["usage_tracking_config"] = {"enabled": True}
+    if gateway is not None and gateway.rate_limits:
+        expected["rate_limits"] = [
+            {"calls": r.calls, "key": r.key, "renewal_period": r.renewal_period} for r in gateway.rate_limits
+        ]
+    assert created.get("ai_gateway", {}) == expected
+
+
 def test_every_job_is_sent_to_run_as_the_ml_principal(day):
     lived, environment = day
     created = _sent(lived, "POST", "/api/2.2/jobs/create")
