@@ -37,7 +37,7 @@ AUTO_APPROVE ?=
 CONFIRM ?=
 
 .PHONY: help install install-dev synth test lint check docs bench snapshot-update scan clean providers validate \
-        deploy diff output destroy bootstrap preflight smoke require-env require-layer plan apply
+        deploy diff output destroy bootstrap preflight smoke agent-probe require-env require-layer plan apply
 
 help:
 	@echo "make synth   install, validate config/environments.yaml, synthesize every stack into cdktf.out/"
@@ -51,6 +51,7 @@ help:
 	@echo "make output ENV=dev                  print one environment's stack outputs"
 	@echo "make preflight ENV=dev               ask the workspace what a plan cannot check (credentials needed; read-only)"
 	@echo "make smoke ENV=dev                   after a deploy: entitlements, scope, jobs' identity, endpoint (read-only)"
+	@echo "make agent-probe ENV=staging         print the token probe to run on an agent host (azure-msi)"
 	@echo "make destroy ENV=dev [CONFIRM=dev]   destroy one environment (asks you to type its name)"
 	@echo "make bootstrap       deploy the Terraform Cloud bootstrap stack (<prefix>-tfc), once, first"
 	@echo "make scan    synthesize, then checkov (offline) over every stack"
@@ -192,6 +193,11 @@ output: require-env
 # versions exist, the deployer holds what it uses and may grant what the plan grants. Exit 2 on a problem.
 preflight: require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m tools.preflight
+
+# The one command that shows, on an agent host, whether the agents' identity gets its Databricks token.
+agent-probe: install
+	@if [ -z "$(ENV)" ]; then echo "error: ENV is required, e.g. make agent-probe ENV=staging" >&2; exit 2; fi
+	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m tools.agent_probe
 
 # After a deploy: what a plan cannot see (entitlements removed by hand, the scope reading the vault,
 # the jobs' identity, the endpoint's readiness); read-only, as preflight.
