@@ -25,6 +25,7 @@ from cdktf_cdktf_provider_azuread.application import Application
 from cdktf_cdktf_provider_azuread.application_password import ApplicationPasswordA
 from cdktf_cdktf_provider_azuread.data_azuread_application import DataAzureadApplication
 from cdktf_cdktf_provider_azuread.data_azuread_client_config import DataAzureadClientConfig
+from cdktf_cdktf_provider_azuread.data_azuread_service_principals import DataAzureadServicePrincipals
 from cdktf_cdktf_provider_azuread.service_principal import ServicePrincipal
 from cdktf_cdktf_provider_time.rotating import Rotating
 from constructs import Construct
@@ -48,6 +49,9 @@ class EntraApplicationProps:
     owners: tuple[str, ...] = ()
     """Object ids of further owners who do not deploy."""
     description: str | None = None
+    user_deployers: tuple[str, ...] = ()
+    """The deployers that are users (the others are service principals): only they may make the first
+    apply when the app has more owners than its creator (see `EntraApplicationIdentity`)."""
 
 
 class EntraApplicationIdentity(Construct):
@@ -83,7 +87,8 @@ class EntraApplicationIdentity(Construct):
                             "would own nothing and get no vault role. Add its object id to azure.deployers "
                             "(README: Deployers), or run as a listed deployer."
                         ),
-                    )
+                    ),
+                    *self._first_apply_precondition(props, len(set(owners)), caller),
                 ]
             ),
         )
@@ -171,6 +176,35 @@ class EntraApplicationIdentity(Construct):
         self.tenant_id: str = self.service_principal.application_tenant_id
         self.client_secret: str = newer(password_a.value, password_b.value)
         self.client_secret_end_date: str = newer(password_a.end_date, password_b.end_date)
+
+    def _first_apply_precondition(
+        self, props: EntraApplicationProps, owner_count: int, caller: DataAzureadClientConfig
+    ) -> list[Precondition]:
+        """azuread 3.7.0 binds every owner when it creates the app (applications/application_resource.go,
+        Owners@odata.bind), which Entra ID refuses to a caller holding Application.ReadWrite.OwnedBy when
+        there are owners besides itself (azuread #853, #703): the first apply of such an app is a user's.
+        Once the app exists (its service principal is found by name) any deployer applies."""
+        if owner_count <= 1:
+            return []
+        users = TerraformLocal(self, "deploying_users", list(props.user_deployers))
+        # Does the app exist yet? Its service principal carries its display name (ignore_missing: [] if not).
+        existing = DataAzureadServicePrincipals(
+            self, "existing", display_names=[props.display_name], ignore_missing=True
+        )
+        return [
+            Precondition(
+                condition=Op.or_(
+                    Op.gt(Fn.length_of(existing.object_ids), Token.as_number("0")),
+                    Fn.contains(users.as_list, caller.object_id),
+                ),
+                error_message=(
+                    f"The ML app does not exist yet, it gets {owner_count} owners, and the identity running Terraform "
+                    "is a service principal: Entra ID lets an app holding Application.ReadWrite.OwnedBy create an "
+                    "app with itself as its only owner (azuread #853). Make the first apply as a user deployer "
+                    "(README: Deployers), or grant this app Application.ReadWrite.All; its later applies work."
+                ),
+            )
+        ]
 
 
 class EntraApplicationLookup(Construct):

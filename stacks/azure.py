@@ -80,6 +80,7 @@ class AzureIdentityStack(TerraformStack):
             EntraApplicationProps(
                 display_name=application.display_name or ml_identity_name(prefix, environment.name),
                 deployers=tuple(deployer.object_id for deployer in azure.deployers),
+                user_deployers=tuple(d.object_id for d in azure.deployers if d.kind == "user"),
                 owners=tuple(application.owners),
                 secret_expiry_days=application.secret_expiry_days,
                 secret_rotation_days=application.secret_rotation_days,

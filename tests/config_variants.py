@@ -32,16 +32,11 @@ def _local_everywhere(raw: dict[str, Any]) -> None:
 
 FEATURES_ON: list[Change] = [
     _set("environments.dev.azure.resource_group.create", False),
-    # one deployer: the ADLS conf below references a secret, and only the cluster's creator may change it
+    # one deployer: the ADLS conf below references a secret, and only the cluster's creator may change it;
+    # a user, who may create the app with its other owner (a service principal with OwnedBy may not)
     _set(
         "environments.dev.azure.deployers",
-        [
-            {
-                "object_id": "67676767-6767-6767-6767-676767676767",
-                "kind": "service_principal",
-                "application_id": "68686868-6868-6868-6868-686868686868",
-            }
-        ],
+        [{"object_id": "66666666-6666-6666-6666-666666666666", "kind": "user", "user_name": "you@example.com"}],
     ),
     _set("environments.dev.azure.application.display_name", "mlplatform dev ML automation"),
     _set("environments.dev.azure.application.owners", ["5b6f1c2e-0000-4000-8000-00000000d102"]),

@@ -274,3 +274,24 @@ def test_a_same_named_app_that_no_deployer_owns_stops_the_databricks_plan(
     assert any("owned by none of the environment's azure.deployers" in d.detail for d in result.diagnostics), (
         result.output
     )
+
+
+@pytest.mark.parametrize("app_exists", [False, True])
+def test_a_service_principal_deployer_makes_no_first_apply_of_an_app_with_other_owners(
+    provider_cli_config, default_stacks, tmp_path, app_exists
+):
+    """azuread 3.7.0 binds every owner at create, which Entra ID refuses to an app holding
+    Application.ReadWrite.OwnedBy (azuread #853): dev's CI app may apply once a user made the first apply."""
+    azure, databricks = default_stacks["mlplatform-dev-azure"], default_stacks["mlplatform-dev-databricks"]
+    test = mock_apply.environment_test(azure, databricks)
+    (caller,) = test["run"]["azure"]["override_data"]
+    caller["values"]["object_id"] = "67676767-6767-6767-6767-676767676767"  # dev's CI service principal
+    if app_exists:
+        existing = mock_apply.only_id(azure, "azuread_service_principals", section="data")
+        test["run"]["azure"]["override_data"].append(
+            {"target": existing, "values": {"object_ids": ["a0516273-0000-4000-8000-0000000000c3"]}}
+        )
+    mock_apply.prepare(tmp_path / "mock", {"azure": azure, "databricks": databricks}, test)
+    result = mock_apply.run_test("dev", tmp_path / "mock", provider_cli_config)
+    refused = [d for d in result.diagnostics if "Application.ReadWrite.OwnedBy (azuread #853)" in d.detail]
+    assert (result.passed, bool(refused)) == (app_exists, not app_exists), result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from cdktf import TerraformOutput
 
 from constructs_lib.entra_application import EntraApplicationIdentity, EntraApplicationProps
@@ -55,9 +57,9 @@ def test_app_and_principal_are_single_tenant_and_owned_by_the_deployers_and_extr
 
 
 def test_only_a_configured_deployer_may_plan(bare_stack, synth):
-    _, stack = _identity(bare_stack, synth)
+    _, stack = _identity(bare_stack, synth, dataclasses.replace(PROPS, deployers=DEPLOYERS[:1], owners=()))
     ((local_name, deployers),) = stack["locals"].items()
-    assert deployers == list(DEPLOYERS)
+    assert deployers == list(DEPLOYERS[:1])
     (condition,) = only(stack, "azuread_application")["lifecycle"]["precondition"]
     caller = ref(stack, "azuread_client_config", "object_id", section="data").removeprefix("${").removesuffix("}")
     assert condition["condition"] == f"${{contains(local.{local_name}, {caller})}}"
@@ -117,3 +119,18 @@ def test_no_extra_owner_leaves_the_deployers_alone(bare_stack, synth):
     application = only(stack, "azuread_application")
     assert application["owners"] == [DEPLOYERS[0]]
     assert "description" not in application
+
+
+def test_with_other_owners_the_first_apply_is_a_users(bare_stack, synth):
+    """azuread 3.7.0 binds every owner at create; Entra ID refuses that to a caller with
+    Application.ReadWrite.OwnedBy (azuread #853). Until the app exists, a service principal deployer stops."""
+    _, stack = _identity(bare_stack, synth, dataclasses.replace(PROPS, user_deployers=DEPLOYERS[:1]))
+    _, first_apply = only(stack, "azuread_application")["lifecycle"]["precondition"]
+    users = next(name for name in stack["locals"] if "deploying_users" in name)
+    assert stack["locals"][users] == [DEPLOYERS[0]]
+    existing = only(stack, "azuread_service_principals", section="data")
+    assert strip_metadata(existing) == {"display_names": ["mlplatform-dev-ml"], "ignore_missing": True}
+    found = ref(stack, "azuread_service_principals", "object_ids", section="data").removeprefix("${").removesuffix("}")
+    caller = ref(stack, "azuread_client_config", "object_id", section="data").removeprefix("${").removesuffix("}")
+    assert first_apply["condition"] == f"${{((length({found}) > 0) || contains(local.{users}, {caller}))}}"
+    assert "Make the first apply as a user deployer" in first_apply["error_message"]

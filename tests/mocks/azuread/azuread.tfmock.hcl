@@ -16,6 +16,16 @@ mock_data "azuread_service_principal" {
   }
 }
 
+# The lookup of whether the ML app exists yet (by its service principal's display name, ignore_missing):
+# nothing found on a first apply, which is what every mock apply is.
+mock_data "azuread_service_principals" {
+  defaults = {
+    object_ids    = []
+    client_ids    = []
+    display_names = []
+  }
+}
+
 mock_data "azuread_application" {
   defaults = {
     id        = "/applications/8e3f4051-0000-4000-8000-0000000000c1"
