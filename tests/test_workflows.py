@@ -361,7 +361,11 @@ def test_the_heartbeat_rotates_by_a_reviewed_saved_plan_then_checks_drift_withou
     assert (plan_id, apply_id) in saved_plan_pairs(jobs)
     assert_applies_exactly_the_saved_plan(jobs, plan_id, apply_id, env, "azure", local=env in LOCAL)
     drift = jobs[f"{env}-drift"]
-    assert (drift["environment"], runs(drift)) == (f"{env}-plan", [f"make drift ENV={env}"])
+    # and, where CI holds the environment's identity, asks what no plan can see, even after drift
+    smoke = [f"make smoke ENV={env}"] if env in LOCAL else []
+    assert (drift["environment"], runs(drift)) == (f"{env}-plan", [f"make drift ENV={env}", *smoke])
+    if smoke:
+        assert drift["steps"][-1]["if"] == "${{ !cancelled() }}"
     # after the rotation, even a failed one, so a due rotation is not reported as drift
     assert drift["needs"] == [plan_id, apply_id]
     assert drift["if"] == f"${{{{ !cancelled() && needs.{plan_id}.result != 'skipped' }}}}"
@@ -436,7 +440,7 @@ def test_every_make_target_a_workflow_runs_exists(path):
 def test_the_workflows_run_the_documented_targets_and_nothing_else():
     called = set().union(*(make_targets_run_by(path) for path in workflow_files()))
     # diff, deploy and rotate are for people: in CI every change is a reviewed saved plan
-    assert called == {"test", "synth", "scan", "validate", "plan", "apply", "drift", "preflight"}
+    assert called == {"test", "synth", "scan", "validate", "plan", "apply", "drift", "preflight", "smoke"}
 
 
 def test_the_ci_makefile_targets_exist():

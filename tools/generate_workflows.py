@@ -360,7 +360,16 @@ def maintenance_workflow(config: PlatformConfig) -> dict[str, Any]:
             # after the rotation, even a failed one; not when this environment's heartbeat never started
             after=_After([plan_id, apply_id], f"${{{{ !cancelled() && needs.{plan_id}.result != 'skipped' }}}}"),
             github_environment=plan_environment_name(name),
-            steps=[{"name": "drift check", "run": f"make drift ENV={name}"}],
+            steps=[
+                {"name": "drift check", "run": f"make drift ENV={name}"},
+                # What no plan can see (an entitlement removed by hand, the scope reading the vault, ...),
+                # asked even after drift; only where CI holds the environment's identity (local mode).
+                *(
+                    [{"name": "smoke (read-only)", "if": "${{ !cancelled() }}", "run": f"make smoke ENV={name}"}]
+                    if environment.execution_mode == "local"
+                    else []
+                ),
+            ],
         )
         after = _after_saved_plan(plan_id, apply_id, drift_id)
     return {
