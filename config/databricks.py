@@ -148,8 +148,7 @@ class ClusterSettings(Strict):
     pypi_packages: list[PipRequirement] = Field(default_factory=list)
     """Libraries installed on the cluster."""
     adls: AdlsSettings | None = None
-    """ADLS Gen2 access as the ML principal. Only with one deployer: only a cluster's creator may change a
-    cluster whose Spark conf references a secret (terraform-provider-databricks #2543)."""
+    """ADLS Gen2 access as the ML principal; with one deployer only (a secret in the Spark conf: #2543)."""
 
     @field_validator("autotermination_minutes")
     @classmethod

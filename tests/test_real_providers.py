@@ -293,5 +293,5 @@ def test_a_service_principal_deployer_makes_no_first_apply_of_an_app_with_other_
         )
     mock_apply.prepare(tmp_path / "mock", {"azure": azure, "databricks": databricks}, test)
     result = mock_apply.run_test("dev", tmp_path / "mock", provider_cli_config)
-    refused = [d for d in result.diagnostics if "Application.ReadWrite.OwnedBy (azuread #853)" in d.detail]
+    refused = [d for d in result.diagnostics if "Make the first apply as a user deployer" in d.detail]
     assert (result.passed, bool(refused)) == (app_exists, not app_exists), result.output
