@@ -19,6 +19,8 @@ HOST_NAME = re.compile(rf"(?=.{{4,253}}$)(?:{_LABEL}\.)+[a-z]{{2,63}}", re.ASCII
 # Azure Databricks workspace URLs of the public cloud; the US Government and China ones are refused by name.
 DATABRICKS_DOMAINS = (".azuredatabricks.net",)
 SOVEREIGN_DATABRICKS_DOMAINS = (".databricks.azure.us", ".databricks.azure.cn")
+WORKSPACE_HOST = re.compile(r"adb-[0-9]{1,19}\.[0-9]{1,3}\.azuredatabricks\.net", re.ASCII)
+"""A workspace's own host (per-workspace URL); regional hosts and the account console name no workspace."""
 
 
 def _check_host_name(value: str) -> str:
@@ -43,12 +45,22 @@ def _check_workspace_url(value: str) -> str:
         raise ValueError(
             f"{shorten(host)} is not an Azure Databricks workspace host (*{', *'.join(DATABRICKS_DOMAINS)})"
         )
+    if host == "accounts.azuredatabricks.net":
+        raise ValueError(
+            "accounts.azuredatabricks.net is the account console, not a workspace: give the workspace's URL, "
+            "https://adb-<workspace id>.<n>.azuredatabricks.net (Azure portal > the workspace > URL)"
+        )
+    if not WORKSPACE_HOST.fullmatch(host):
+        raise ValueError(
+            f"{shorten(host)} is not a workspace's own URL: Azure Databricks names each workspace "
+            "adb-<workspace id>.<n>.azuredatabricks.net (Azure portal > the workspace > URL)"
+        )
     return f"https://{host}"
 
 
 HostName = Annotated[str, checked(_check_host_name, "a host name such as app.terraform.io")]
 WorkspaceUrl = Annotated[
-    str, checked(_check_workspace_url, "https://<workspace host> (*.azuredatabricks.net), no path")
+    str, checked(_check_workspace_url, "https://adb-<workspace id>.<n>.azuredatabricks.net, no path")
 ]
 
 # --- Azure resource ids (config/resource_ids.py) ----------------------------------------------------

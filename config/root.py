@@ -16,7 +16,6 @@ from .ci import CiSettings
 from .databricks import DatabricksSettings
 from .deployers import check_deployers
 from .execution import AgentSettings, ExecutionMode, check_environment, check_platform
-from .naming import github_actions_identity_name, ml_identity_name, secret_scope_name
 from .state import (
     AzurermState,
     CloudState,
@@ -28,6 +27,7 @@ from .state import (
 )
 from .text import shorten, unsafe_strings
 from .types import TIERS, EnvironmentName, Prefix, Strict, Tier
+from .uniqueness import UNIQUE_ACROSS_ENVIRONMENTS, collisions, workspace_identity_problems
 
 
 def _tier_defaults(tier: str, raw: dict[str, Any]) -> dict[str, Any]:
@@ -125,75 +125,6 @@ class CrossEnvironmentError(Exception):
         self.problems = problems
 
 
-def _collisions(config: PlatformConfig, key) -> list[tuple[EnvironmentSettings, EnvironmentSettings, str]]:
-    """(first, later, value) for each environment whose `key(environment, config)` an earlier one already has."""
-    seen: dict[Any, EnvironmentSettings] = {}
-    found = []
-    for environment in config.environments:
-        for value, scope in key(environment, config):
-            if (scope, value.lower()) in seen:
-                found.append((seen[(scope, value.lower())], environment, value))
-            else:
-                seen[(scope, value.lower())] = environment
-    return found
-
-
-def _created_resource_group(e: EnvironmentSettings, _config: PlatformConfig):
-    group = e.azure.resource_group
-    return [(group.name, e.azure.subscription_id)] if group.create else []
-
-
-def _created_group(e: EnvironmentSettings, _config: PlatformConfig):
-    group = e.databricks.service_principal.group
-    return [(group.name, e.databricks.workspace.host)] if group.create else []
-
-
-def _app_names(e: EnvironmentSettings, config: PlatformConfig):
-    """The Entra app names an environment takes in its tenant: the ML app (configured or default) and,
-    with `ci.create_identity`, its GitHub Actions app; names as the stacks make them."""
-
-    names = [e.azure.application.display_name or ml_identity_name(config.prefix, e.name)]
-    if config.ci is not None and config.ci.create_identity and e.execution_mode == "local":
-        names.append(github_actions_identity_name(config.prefix, e.name))
-    return [(name, e.azure.tenant_id) for name in names]
-
-
-def _scope_name(e: EnvironmentSettings, config: PlatformConfig):
-
-    return [(e.databricks.secret_scope.name or secret_scope_name(config.prefix, e.name), e.databricks.workspace.host)]
-
-
-# (field, values of one environment as (value, scope within which it must be unique), why)
-_UNIQUE_ACROSS_ENVIRONMENTS = (
-    ("azure.key_vault.name", lambda e, _: [(e.azure.key_vault.name, "azure")], "Key Vault names are globally unique"),
-    (
-        "azure.resource_group.name",
-        _created_resource_group,
-        "two environments cannot both create one resource group in the same subscription",
-    ),
-    (
-        "azure.application.display_name",
-        _app_names,
-        "app registrations refuse duplicate display names in a tenant (defaults included)",
-    ),
-    (
-        "databricks.secret_scope.name",
-        _scope_name,
-        "secret scope names are unique within a workspace (defaults included)",
-    ),
-    (
-        "databricks.serving.name",
-        lambda e, _: [(e.databricks.serving.name, e.databricks.workspace.host)],
-        "serving endpoint names are unique within a workspace",
-    ),
-    (
-        "databricks.service_principal.group.name",
-        _created_group,
-        "two environments cannot both create one group in the same workspace; set create: false in one",
-    ),
-)
-
-
 class PlatformConfig(Strict):
     """The whole config file: a naming prefix, the default state backend and the environments."""
 
@@ -236,9 +167,10 @@ class PlatformConfig(Strict):
     def _unique_across_environments(self) -> PlatformConfig:
         problems = [
             f"environment '{later.name}': {field}: {shorten(value)} is also used by environment '{first.name}'; {why}"
-            for field, key, why in _UNIQUE_ACROSS_ENVIRONMENTS
-            for first, later, value in _collisions(self, key)
+            for field, key, why in UNIQUE_ACROSS_ENVIRONMENTS
+            for first, later, value in collisions(self, key)
         ]
+        problems += workspace_identity_problems(self.environments)
         problems += check_platform(self)
         problems += admin_workspace_problems(self.state, self.prefix, [e.name for e in self.all_environments])
         problems += [

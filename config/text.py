@@ -50,9 +50,10 @@ def unsafe_text(value: str) -> str | None:
 
 
 def shorten(value: Any, limit: int = MAX_SHOWN) -> str:
-    """`repr(value)` for a message: escapes every non-printable character and elides long values."""
+    """`repr(value)` for a message: escapes every non-printable character and elides long values
+    (a long string is cut before it is rendered: only what is shown is escaped)."""
     text = (
-        repr(value)
+        repr(value[: limit * 2])
         if isinstance(value, str)
         else repr(value)
         if isinstance(value, (int, float, bool))
@@ -78,8 +79,13 @@ def path_part(key: Any) -> str:
 
 
 def unsafe_strings(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """(path, reason) for every unsafe key or string value under `node` (parsed YAML)."""
+    """(path, reason) for every unsafe key or string value under `node` (parsed YAML).
+
+    Each distinct object is checked once: a YAML alias is the same object as its anchor (PyYAML
+    constructs a node once), so a long value repeated by aliases costs one check, and each place it
+    appears is still reported."""
     seen: set[int] = set()
+    checked: dict[int, str | None] = {}
     stack: list[tuple[Any, tuple[Any, ...]]] = [(node, path)]
     while stack:
         current, where = stack.pop()
@@ -100,5 +106,8 @@ def unsafe_strings(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tupl
         elif isinstance(current, list):
             for index in reversed(range(len(current))):
                 stack.append((current[index], (*where, index)))
-        elif isinstance(current, str) and (reason := unsafe_text(current)):
-            yield where, reason
+        elif isinstance(current, str):
+            if id(current) not in checked:
+                checked[id(current)] = unsafe_text(current)
+            if reason := checked[id(current)]:
+                yield where, reason

@@ -219,11 +219,56 @@ def read_text(path: Path) -> str:
         raise ConfigFileError(f"is not UTF-8 text (byte {error.start})") from None
 
 
+_FAST = getattr(yaml, "CSafeLoader", None)
+"""libyaml's parser, when the PyYAML wheel has it (the Linux and macOS wheels do)."""
+
+
+class _FastStrictLoader(_FAST or yaml.SafeLoader):  # type: ignore[misc]
+    """StrictLoader's resolvers and constructors on libyaml's parser: the same values, at C speed (the
+    pure-Python scanner takes over a second per MiB; `_bounded` keeps StrictLoader's bounds)."""
+
+    yaml_implicit_resolvers = StrictLoader.yaml_implicit_resolvers
+    yaml_constructors = StrictLoader.yaml_constructors
+
+
+def _bounded(text: str) -> None:
+    """StrictLoader's bounds (`MAX_DEPTH`, `MAX_ALIASES`) over libyaml's events, before anything is built."""
+    depth = aliases = 0
+    for event in yaml.parse(text, Loader=yaml.CBaseLoader):  # only called where libyaml is there
+        mark: Any = event.start_mark
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep", mark)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise ConstructorError(None, None, f"more than {MAX_ALIASES} aliases", mark)
+
+
+def _printable(text: str) -> None:
+    """The reader's refusal of control characters (yaml.reader.Reader.NON_PRINTABLE), with its line."""
+    found = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise ConfigFileError(
+            f"invalid YAML (line {line}): a control character (U+{ord(found.group()[0]):04X}); use printable text only"
+        )
+
+
 def parse(text: str) -> Any:
-    """Parse YAML text with StrictLoader; every parser failure becomes one ConfigFileError line."""
-    loader = None
+    """Parse YAML text with StrictLoader's rules (on libyaml when the wheel has it); every parser failure
+    becomes one ConfigFileError line."""
+    loader: Any = None
+    _printable(text)
     try:
-        loader = StrictLoader(text)  # the reader refuses control characters already here
+        if _FAST is not None:
+            _bounded(text)
+            loader = _FastStrictLoader(text)
+        else:
+            loader = StrictLoader(text)
         return loader.get_single_data()
     except yaml.reader.ReaderError as error:
         character = error.character if isinstance(error.character, str) else chr(error.character)
@@ -235,6 +280,8 @@ def parse(text: str) -> Any:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(error, "problem", None) or str(error)
+        if "maximum nesting depth" in problem:  # libyaml's own limit, met before the events reach ours
+            problem = f"nested more than {MAX_DEPTH} levels deep"
         raise ConfigFileError(f"invalid YAML{where}: {problem}") from None
     except RecursionError:
         raise ConfigFileError(f"invalid YAML: nested too deeply (at most {MAX_DEPTH} levels)") from None

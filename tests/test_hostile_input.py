@@ -603,6 +603,42 @@ def test_oversized_file_is_refused_quickly_without_echoing_it(tmp_path, monkeypa
     ]
 
 
+def test_a_file_the_reader_accepts_is_checked_well_under_a_second_per_mib_however_aliases_repeat_a_value(tmp_path):
+    """Each distinct value is checked once (config/text.py), a long value is cut before a message renders
+    it, and the YAML is read by libyaml with the reader's own rules (config/yaml_file.py)."""
+    from config import ConfigError
+
+    lines = _DEFAULT_TEXT.split("\n")
+    at = lines.index("      tags:") + 1  # dev's azure tags
+    lines[at:at] = ["        big0: &big " + "x" * (900 * 1024), *(f"        big{n}: *big" for n in range(1, 199))]
+    path = tmp_path / "environments.yaml"
+    path.write_text("\n".join(lines))
+    mib = path.stat().st_size / 2**20
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    seconds = time.perf_counter() - started
+    assert len(refused.value.problems) == 199  # every place the value appears is named
+    assert seconds / mib < 0.5, f"{seconds:.2f} s for {mib:.2f} MiB"
+
+
+def test_the_fast_reader_reads_what_the_strict_reader_reads():
+    """libyaml under StrictLoader's resolvers and constructors gives the same data, merge keys and
+    anchors included, and refuses what StrictLoader refuses."""
+    from config.yaml_file import StrictLoader, _FastStrictLoader
+
+    documents = [
+        _DEFAULT_TEXT,
+        "base: &b {a: 1, b: [x, y]}\nchild:\n  <<: *b\n  b: z\nf: 1.5\nn: null\nt: true\nq: '010'\n",
+    ]
+    for text in documents:
+        assert yaml.load(text, Loader=_FastStrictLoader) == yaml.load(text, Loader=StrictLoader)
+    for text in ("x: yes\n", "x: 010\n", "a: 1\na: 2\n", "x: !!set {a}\n"):
+        for loader in (StrictLoader, _FastStrictLoader):
+            with pytest.raises(yaml.YAMLError):
+                yaml.load(text, Loader=loader)
+
+
 @pytest.mark.parametrize("kind", ["device", "folder", "symlink-loop", "fifo"])
 def test_paths_that_are_not_config_files(tmp_path, monkeypatch, outdir, kind):
     if kind == "device":
