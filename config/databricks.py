@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from .addresses import WorkspaceResourceId, WorkspaceUrl
 from .ai_gateway import AiGatewaySettings
+from .autoscale import check_autoscale
 from .text import shorten
 from .types import (
     ClusterTags,
@@ -134,7 +135,7 @@ class ClusterSettings(Strict):
     min_cores: int = Field(default=4, ge=1, le=128)
     """Cores of the looked-up node type."""
     min_workers: int = Field(default=1, ge=0, le=1000)
-    """Autoscale minimum; at most max_workers."""
+    """Autoscale minimum; less than max_workers."""
     max_workers: int = Field(default=4, ge=1, le=1000)
     """Autoscale maximum."""
     autotermination_minutes: int = 30
@@ -159,8 +160,7 @@ class ClusterSettings(Strict):
 
     @model_validator(mode="after")
     def _workers_ordered(self) -> ClusterSettings:
-        if self.min_workers > self.max_workers:
-            raise ValueError(f"min_workers ({self.min_workers}) must be <= max_workers ({self.max_workers})")
+        check_autoscale(self.min_workers, self.max_workers)
         return self
 
 

@@ -9,6 +9,34 @@ from .azure import DeployerSettings
 from .execution import AgentSettings
 
 
+def misplaced_ids(
+    deployers: Sequence[DeployerSettings], agent: AgentSettings | None, tenant_id: str, subscription_id: str
+) -> list[str]:
+    """Deployer ids that cannot be right because they are another kind of id in the same config: the
+    agents' client id (an application id) given as an object id, a tenant or subscription id, one
+    deployer's object id given as another's application id. One line each."""
+    known = {tenant_id: "the tenant id (azure.tenant_id)", subscription_id: "the subscription id"}
+    if agent is not None:
+        known[agent.client_id] = "the agents' client id (agent.client_id), an application id"
+    for d in deployers:
+        if d.application_id:
+            known.setdefault(d.application_id, f"the application id of deployer {d.object_id}")
+    problems = []
+    for index, d in enumerate(deployers):
+        if d.object_id in known:
+            problems.append(
+                f"azure.deployers[{index}].object_id: {d.object_id} is {known[d.object_id]}, not an object id: give the "
+                "identity's object id (a managed identity's principal id: az identity show ... --query principalId)"
+            )
+        objects = {o.object_id for o in deployers if o is not d}
+        if d.application_id and (d.application_id in objects or d.application_id in (tenant_id, subscription_id)):
+            problems.append(
+                f"azure.deployers[{index}].application_id: {d.application_id} is an object, tenant or subscription id "
+                "of this config, not an application id (az ad sp show --id <object id> --query appId -o tsv)"
+            )
+    return problems
+
+
 def check_deployers(
     execution_mode: str, agent: AgentSettings | None, deployers: Sequence[DeployerSettings], adls: Any
 ) -> None:

@@ -14,7 +14,7 @@ from pydantic import Field, PrivateAttr, model_validator
 from .azure import AzureSettings
 from .ci import CiSettings
 from .databricks import DatabricksSettings
-from .deployers import check_deployers
+from .deployers import check_deployers, misplaced_ids
 from .execution import AgentSettings, ExecutionMode, check_environment, check_platform
 from .state import (
     AzurermState,
@@ -54,7 +54,9 @@ class EnvironmentSettings(Strict):
 
     name: EnvironmentName = Field(validation_alias=ENVIRONMENT_NAME_KEY)
     """The environment's key under `environments`."""
-    tier: Tier
+    tier: Tier = Field(
+        json_schema_extra={"default_text": "the environment's name, when it is dev, staging or prod; else required"}
+    )
     """Drives secure defaults; environments named dev, staging or prod get that tier."""
     state: StackStateSettings | None = None
     """Overrides the global state backend for this environment (its stacks' backend only: no `bootstrap`)."""
@@ -171,6 +173,11 @@ class PlatformConfig(Strict):
             for first, later, value in collisions(self, key)
         ]
         problems += workspace_identity_problems(self.environments)
+        problems += [
+            f"environment '{e.name}': {line}"
+            for e in self.environments
+            for line in misplaced_ids(e.azure.deployers, e.agent, e.azure.tenant_id, e.azure.subscription_id)
+        ]
         problems += check_platform(self)
         problems += admin_workspace_problems(self.state, self.prefix, [e.name for e in self.all_environments])
         problems += [

@@ -163,10 +163,30 @@ AzureRegion = Annotated[
 # Databricks names.
 SecretScopeName = Annotated[str, pattern(r"[A-Za-z0-9_.-]{1,128}", "1-128 letters, digits, '-', '_' and '.'")]
 EndpointName = Annotated[str, pattern(r"[A-Za-z0-9_-]{1,63}", "1-63 letters, digits, '-' and '_'")]
-UcModelName = Annotated[
-    str, pattern(r"\w[\w-]*\.\w[\w-]*\.\w[\w-]*", "a Unity Catalog model name: catalog.schema.model")
-]
-UcIdentifier = Annotated[str, pattern(r"\w[\w-]{0,254}", "a Unity Catalog name: letters, digits, '_' and '-'")]
+UC_PART = re.compile(r"\w[\w-]{0,254}", re.ASCII)
+"""One Unity Catalog name: at most 255 characters (Databricks, "Names": Unity Catalog object names), here
+letters, digits, '_' and '-' (no '.', space, '/' or control character, which Unity Catalog refuses too)."""
+
+
+def uc_name(shape: str) -> Rule:
+    """A rule for a dotted Unity Catalog name of `shape`, e.g. `catalog.schema.model`: as many parts,
+    each a name Unity Catalog takes (UC_PART)."""
+    count = shape.count(".") + 1
+
+    def check(value: str) -> str:
+        parts = value.split(".")
+        if len(parts) != count or not all(UC_PART.fullmatch(p) for p in parts):
+            raise ValueError(
+                f"invalid value {shorten(value)}: a Unity Catalog name {shape}, each part 1-255 letters, digits, "
+                "'_' and '-'"
+            )
+        return value
+
+    return Rule(f"a Unity Catalog name {shape}, each part 1-255 letters, digits, '_' and '-'", check)
+
+
+UcModelName = Annotated[str, uc_name("catalog.schema.model")]
+UcIdentifier = Annotated[str, uc_name("name")]
 EnvVarName = Annotated[str, pattern(r"[A-Za-z_][A-Za-z0-9_]*", "letters, digits and '_', not starting with a digit")]
 ModelVersion = Annotated[str, pattern(r"[1-9][0-9]*", "a model version number such as 3")]
 
@@ -194,7 +214,13 @@ ModelAlias = Annotated[
 RuntimeKey = Annotated[
     str, pattern(r"[0-9]+\.[0-9]+\.x-[a-z0-9-]+-scala[0-9.]+", "a runtime key such as 15.4.x-cpu-ml-scala2.12")
 ]
-VmSize = Annotated[str, pattern(r"[A-Za-z0-9_]+", "an Azure VM size such as Standard_D4ds_v5")]
+VmSize = Annotated[
+    str,
+    pattern(
+        r"Standard_[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*",
+        "an Azure VM size as Azure spells it, Standard_<size>, e.g. Standard_D4ds_v5",
+    ),
+]
 PipRequirement = Annotated[
     str, pattern(r"[A-Za-z0-9][A-Za-z0-9._\-\[\],<>=!~ ]*", "a pip requirement such as mlflow==2.19.0")
 ]

@@ -6,12 +6,9 @@ root model reports every collision, one line each (config/root.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .naming import github_actions_identity_name, ml_identity_name, secret_scope_name
-
-if TYPE_CHECKING:
-    from .root import EnvironmentSettings
 
 
 def collisions(config: Any, key: Callable[[Any, Any], list[tuple[str, str]]]) -> list[tuple[Any, Any, str]]:
@@ -51,12 +48,12 @@ def _scope_name(e: Any, config: Any):
     return [(e.databricks.secret_scope.name or secret_scope_name(config.prefix, e.name), e.databricks.workspace.host)]
 
 
-def _workflows_model(e: EnvironmentSettings, _config: Any):
+def _workflows_model(e: Any, _config: Any):
     workflows = e.databricks.workflows
     return [(workflows.model, e.databricks.workspace.host)] if workflows else []
 
 
-def _inference_table(e: EnvironmentSettings, _config: Any):
+def _inference_table(e: Any, _config: Any):
     """The table Databricks writes an endpoint's inference log to: `<catalog>.<schema>.<prefix>_payload`
     (prefix: the endpoint name by default)."""
     gateway = e.databricks.serving.ai_gateway
@@ -108,13 +105,13 @@ UNIQUE_ACROSS_ENVIRONMENTS = (
 )
 
 
-def workspace_identity_problems(environments: list[EnvironmentSettings]) -> list[str]:
+def workspace_identity_problems(environments: list[Any]) -> list[str]:
     """One workspace host names one workspace resource id across environments, and the other way round:
     the provider reaches the host and authenticates for the resource id (azure_workspace_resource_id), so
     a mismatch would deploy to one workspace with the identity of another."""
     problems = []
-    by_host: dict[str, EnvironmentSettings] = {}
-    by_id: dict[str, EnvironmentSettings] = {}
+    by_host: dict[str, Any] = {}
+    by_id: dict[str, Any] = {}
     for e in environments:
         host, resource_id = e.databricks.workspace.host.rstrip("/").lower(), e.databricks.workspace.resource_id.lower()
         first = by_host.setdefault(host, e)

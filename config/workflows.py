@@ -6,13 +6,16 @@ Optional (`databricks.workflows`); without it no job, policy or workflow grant i
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import Field, field_validator, model_validator
 
+from .autoscale import check_autoscale
+from .git_source import git_ref_problem, git_url_problem, notebook_path_problem
+from .quartz import quartz_problem, time_zone_problem
 from .text import shorten
-from .types import GroupName, Strict, UcModelName, VmSize, checked, pattern
+from .types import GroupName, Strict, UcModelName, VmSize, checked, pattern, uc_name
 
 GitProvider = Literal[
     "gitHub",
@@ -29,42 +32,83 @@ GitProvider = Literal[
 GitUrl = Annotated[
     str, pattern(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?/[A-Za-z0-9._~/-]+", "an https:// URL of a Git repository")
 ]
-GitRef = Annotated[str, pattern(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,254}", "a Git branch or tag name")]
-RepoPath = Annotated[
-    str, pattern(r"(?!/)(?!.*\.\.)[A-Za-z0-9_./-]{1,255}", "a path inside the repository, relative, no '..'")
-]
-UcTableName = Annotated[
-    str, pattern(r"\w[\w-]*\.\w[\w-]*\.\w[\w-]*", "a Unity Catalog table name: catalog.schema.table")
-]
-UcSchemaName = Annotated[str, pattern(r"\w[\w-]*\.\w[\w-]*", "a Unity Catalog schema name: catalog.schema")]
-EmailAddress = Annotated[str, pattern(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}", "an e-mail address")]
-TimezoneId = Annotated[str, pattern(r"UTC|[A-Z][A-Za-z_]+(?:/[A-Za-z_+-]+){1,2}", "a Java time zone id such as UTC")]
-
-_QUARTZ_FIELD = r"[0-9A-Za-z*?/,#L W-]+"
 
 
-def _check_quartz(value: str) -> str:
-    fields = value.split()
-    if not 6 <= len(fields) <= 7 or not all(re.fullmatch(_QUARTZ_FIELD, f) for f in fields):
-        raise ValueError(
-            f"{shorten(value)} is not a Quartz cron expression: 6 or 7 fields, seconds first "
-            "(e.g. '0 0 3 ? * MON' for Mondays 03:00)"
-        )
-    if "?" not in (fields[3], fields[5]):
-        raise ValueError(f"{shorten(value)}: Quartz needs '?' in day-of-month or day-of-week (e.g. '0 0 3 ? * MON')")
+def _check_ref(value: str) -> str:
+    problem = git_ref_problem(value) if len(value) <= 255 else "is longer than 255 characters"
+    if problem:
+        raise ValueError(f"{shorten(value)} is not a branch or tag name git accepts: {problem}")
     return value
 
 
-QuartzCron = Annotated[str, checked(_check_quartz, "a Quartz cron expression such as '0 0 3 ? * MON'")]
+def _check_notebook(value: str) -> str:
+    problem = notebook_path_problem(value) if len(value) <= 255 else "is longer than 255 characters"
+    if problem:
+        raise ValueError(f"{shorten(value)}: {problem}")
+    return value
+
+
+GitRef = Annotated[
+    str, checked(_check_ref, "a branch or tag name git accepts (git-check-ref-format rules), at most 255 characters")
+]
+RepoPath = Annotated[
+    str,
+    checked(_check_notebook, "a file's path inside the repository: relative, no '.' or '..' component, not a folder"),
+]
+UcTableName = Annotated[str, uc_name("catalog.schema.table")]
+UcSchemaName = Annotated[str, uc_name("catalog.schema")]
+
+
+def _check_email(value: str) -> str:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"{shorten(value)} is not an e-mail address: {error}") from None
+    return value
+
+
+EmailAddress = Annotated[str, checked(_check_email, "an e-mail address (checked by email-validator, no DNS lookup)")]
+RESERVED_PARAMETERS = ("model_name",)
+"""Notebook parameters the platform sets on every job (the workflows' registered model)."""
+
+
+def _check_time_zone(value: str) -> str:
+    problem = time_zone_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _check_quartz(value: str) -> str:
+    problem = quartz_problem(value) if len(value) <= 200 else "is longer than 200 characters"
+    if problem:
+        raise ValueError(f"{shorten(value)} is not a Quartz cron expression: {problem}")
+    return value
+
+
+TimezoneId = Annotated[
+    str, checked(_check_time_zone, "a time zone id of the IANA zone database (Java's region ids), e.g. UTC")
+]
+QuartzCron = Annotated[
+    str,
+    checked(
+        _check_quartz,
+        "a Quartz cron expression: 6 or 7 fields (seconds first), each within its range, '?' in exactly one of "
+        "day-of-month and day-of-week, e.g. '0 0 3 ? * MON'",
+    ),
+]
 
 
 class GitSourceSettings(Strict):
     """Where the ML code lives; every task runs a notebook from it."""
 
     url: GitUrl
-    """The repository's https URL."""
+    """The repository's https URL, in its service's shape (GitHub: https://github.com/<owner>/<repository>;
+    Azure DevOps: https://dev.azure.com/<organization>/<project>/_git/<repository>); no credentials in it."""
     provider: GitProvider
-    """The Git provider, as the Jobs API names it (`gitHub`, `azureDevOpsServices`, ...)."""
+    """The Git provider, as the Jobs API names it (`gitHub`, `azureDevOpsServices`, ...); it must agree with
+    the URL's host: a cloud service by its own host, a self-hosted one (`gitHubEnterprise`,
+    `gitLabEnterpriseEdition`, `bitbucketServer`) by any other."""
     branch: GitRef | None = None
     """A branch (dev follows one)."""
     tag: GitRef | None = None
@@ -74,6 +118,9 @@ class GitSourceSettings(Strict):
     def _one_ref(self) -> GitSourceSettings:
         if (self.branch is None) == (self.tag is None):
             raise ValueError("git: set exactly one of branch (dev) or tag (staging, prod)")
+        problem = git_url_problem(self.url, self.provider)
+        if problem:
+            raise ValueError(f"url: {problem}")
         return self
 
 
@@ -96,9 +143,22 @@ class JobSettings(Strict):
     parameters: dict[Annotated[str, pattern(r"[A-Za-z_][A-Za-z0-9_]{0,63}", "a parameter name")], str] = Field(
         default_factory=dict
     )
-    """Notebook parameters (plain values, never secrets)."""
+    """Notebook parameters (plain values, never secrets); `model_name` is the platform's (every job gets
+    the workflows' registered model under it)."""
     schedule: ScheduleSettings | None = None
     """None: the job runs when started (or by the job before it)."""
+
+    @field_validator("parameters")
+    @classmethod
+    def _platform_parameters(cls, value: dict[str, str]) -> dict[str, str]:
+        taken = sorted(set(value) & set(RESERVED_PARAMETERS))
+        if taken:
+            raise ValueError(
+                f"{taken[0]}: the platform sets this parameter on every job (the workflows' registered model); "
+                "remove it, config cannot set or overwrite it"
+            )
+        return value
+
     timeout_seconds: int = Field(default=14400, ge=60, le=172800)
     """A run is stopped after this many seconds."""
     max_concurrent_runs: int = Field(default=1, ge=1, le=100)
@@ -117,8 +177,7 @@ class JobClusterSettings(Strict):
 
     @model_validator(mode="after")
     def _bounds(self) -> JobClusterSettings:
-        if self.min_workers > self.max_workers:
-            raise ValueError(f"min_workers ({self.min_workers}) is more than max_workers ({self.max_workers})")
+        check_autoscale(self.min_workers, self.max_workers)
         return self
 
 
