@@ -134,7 +134,7 @@ require-env: install
 	@if [ -z "$(ENV)" ]; then echo "error: ENV is required, e.g. make $(MAKECMDGOALS) ENV=dev" >&2; exit 2; fi
 	@case '$(ENV)' in *[!a-z0-9]*) echo "error: ENV names one environment (got '$(ENV)'); deploy them one at a time, in order" >&2; exit 2;; esac
 	@case '$(LAYER)' in ''|azure|databricks|serving) ;; *) echo "error: LAYER must be azure, databricks or serving (got '$(LAYER)')" >&2; exit 2;; esac
-	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --check --quiet
+	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --check --quiet --deploying
 	@for variable in $(DATABRICKS_SHADOWING); do \
 	  if [ -n "$${!variable:-}" ]; then \
 	    echo "error: $$variable is set: the Databricks provider would authenticate with it before any Entra ID method, and a Key Vault-backed secret scope can only be created with an Entra ID token; unset it (README: Credentials and networking)" >&2; exit 2; \
@@ -211,6 +211,7 @@ destroy: require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf destroy $(STACKS) $(APPROVE) $(ONE_LAYER)
 
 bootstrap: install check
+	@$(VENV_PYTHON) main.py --check --quiet --deploying
 	@stack="$$($(VENV_PYTHON) main.py --bootstrap-stack)"; \
 	echo "cdktf deploy $$stack $(APPROVE)"; cdktf deploy "$$stack" $(APPROVE)
 

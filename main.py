@@ -6,7 +6,8 @@ leaves an existing output folder as it was until it has succeeded, and a stop si
 it started (app_runtime/staging.py: staging folder, stop signals, publishing).
 
     python main.py                     # synthesize into $CDKTF_OUTDIR (cdktf sets it) or cdktf.out/
-    python main.py --check [--quiet]   # validate the config only
+    python main.py --check [--quiet] [--deploying]   # validate the config only (--deploying: and refuse
+                                       # the embedded default's placeholders, as every deploying target does)
     python main.py --environments      # print the names of the selected environments, in order
     python main.py --stacks [LAYER]    # print the stack ids of the selected environments
     python main.py --bootstrap-stack   # print the Terraform Cloud bootstrap stack's id
@@ -41,6 +42,11 @@ def main(argv: list[str]) -> int:
         print(f"warning: {line}", file=sys.stderr)
     config = loaded.config
     if "--check" in argv:
+        placeholders = loaded.placeholders() if "--deploying" in argv else []
+        for line in placeholders:
+            print(f"error: {line}", file=sys.stderr)
+        if placeholders:
+            return EXIT_CONFIG_ERROR
         if "--quiet" not in argv:
             print(f"{loaded.source}: valid ({', '.join(e.name for e in config.environments)})")
         return 0

@@ -63,12 +63,16 @@ class DeployerSettings(Strict):
     for the agents' managed identity its principal id (`az identity show ... --query principalId`)."""
     kind: Literal["user", "service_principal"]
     """`service_principal` for apps and managed identities. Sets the role assignment's principal type."""
-    user_name: DatabricksUserName | None = None
+    user_name: DatabricksUserName | None = Field(
+        default=None, json_schema_extra={"default_text": "required for kind `user`"}
+    )
     """Required for kind `user`: the name Databricks knows the user by, their user principal name in lower case
     (`az ad signed-in-user show --query userPrincipalName -o tsv`). Every workspace ACL the databricks and
     serving stacks set names each deployer, so no deployer's apply takes the others' rights away and
     every deployer's plan agrees (README: Deployers)."""
-    application_id: LowerGuid | None = None
+    application_id: LowerGuid | None = Field(
+        default=None, json_schema_extra={"default_text": "required for kind `service_principal`"}
+    )
     """Required for kind `service_principal`: its application (client) id, the name Databricks knows it by
     (`az ad sp show --id <object id> --query appId -o tsv`; a managed identity's client id)."""
 
@@ -113,13 +117,15 @@ class KeyVaultSettings(Strict):
     """`premium` keeps keys in HSMs."""
     soft_delete_retention_days: int = Field(default=90, ge=7, le=90)
     """How long a deleted vault or secret stays recoverable (purge protection is always on)."""
-    public_network_access_enabled: bool = True
+    public_network_access_enabled: bool = Field(
+        default=True, json_schema_extra={"default_text": "`false` outside dev with `private_endpoint`, else `true`"}
+    )
     """Default: false outside dev when `private_endpoint` is set, else true (firewalled)."""
     network_default_action: Literal["Allow", "Deny"] = "Deny"
     """The firewall's default; trusted Azure services (AzureDatabricks) always bypass it."""
     allowed_ip_ranges: list[IpRule] = Field(default_factory=list)
     """Egress ranges of the machines that run Terraform (laptop VPN, CI runners); `/32` is written as a bare address."""
-    prevent_destroy: bool
+    prevent_destroy: bool = Field(json_schema_extra={"default_text": "`true` in the prod tier, `false` elsewhere"})
     """Refuse `terraform destroy` of the vault; default true in prod, false elsewhere."""
     secret_name: SecretName = "ml-client-secret"
     """Name of the client secret in the vault; also its key in the Key Vault-backed scope."""

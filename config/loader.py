@@ -18,10 +18,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .root import CrossEnvironmentError, PlatformConfig, UnsafeInputError
-from .state import BACKENDS, BOOTSTRAP_BACKENDS, STACK_BACKENDS
-from .text import path_part, shorten
-from .types import ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_RULE, Strict
+from .messages import format_unsafe, format_validation_error, scope
+from .placeholders import placeholders_in
+from .root import ENVIRONMENT_NAME_KEY, CrossEnvironmentError, EnvironmentSettings, PlatformConfig, UnsafeInputError
+from .text import shorten
+from .types import ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_RULE, TIERS
 from .yaml_file import ConfigFileError, load
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "environments.yaml"
@@ -45,6 +46,14 @@ class LoadedConfig:
     config: PlatformConfig
     source: str
     warnings: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+    """The file as parsed (for `placeholders`)."""
+
+    def placeholders(self) -> list[str]:
+        """One line per field of the selected environments and the global sections still holding a
+        placeholder of the embedded default (config/placeholders.py)."""
+        names = [e.name for e in self.config.environments]
+        return placeholders_in(self.raw, names, DEFAULT_CONFIG_PATH, self.source)
 
 
 def safe_line(line: str) -> str:
@@ -60,126 +69,6 @@ def _display_path(path: Path) -> str:
     except (ValueError, OSError, RuntimeError):
         shown = str(path)
     return shown if shown.isprintable() and len(shown) <= 200 else shorten(shown, 200)
-
-
-def _scope(environment: str | None) -> str:
-    return f"environment '{environment}': " if environment else ""
-
-
-@dataclass(frozen=True)
-class _Tagged:
-    """The innermost backend-tagged section an error is in: `state` or `bootstrap`, its backend, and
-    the models that section can hold where it appears (`variants`, backend -> model)."""
-
-    section: str
-    backend: str
-    variants: Mapping[str, type[Strict]]
-
-
-def _describe_location(loc: tuple[Any, ...], environment_names: list[str]) -> tuple[str | None, str, _Tagged | None]:
-    """Split an error location into (environment name, dotted field path, the tagged section it is in)."""
-    parts = list(loc)
-    environment = None
-    if len(parts) >= 2 and parts[0] == "environments":
-        index = parts[1]
-        if isinstance(index, int):
-            environment = environment_names[index] if index < len(environment_names) else str(index)
-        else:
-            environment = str(index)
-        parts = parts[2:]
-    tagged = None
-    # A tagged union adds its tag ('cloud', 'azurerm', 'local') right after 'state' and 'bootstrap'; drop it.
-    for section in ("state", "bootstrap"):
-        if section not in parts:
-            continue
-        tag_at = parts.index(section) + 1
-        top_level = environment is None and parts[0] == "state"
-        variants = BOOTSTRAP_BACKENDS if section == "bootstrap" else BACKENDS if top_level else STACK_BACKENDS
-        if tag_at < len(parts) and parts[tag_at] in variants:
-            tagged = _Tagged(section, parts.pop(tag_at), variants)
-    text = ""
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{path_part(part)}" if text else path_part(part)
-    return environment, text or "(top level)", tagged
-
-
-def _misplaced(field_name: str, tagged: _Tagged | None) -> str:
-    """What an unknown field of a state or bootstrap section is, if it acts elsewhere ('' if nowhere)."""
-    if tagged is None:
-        return ""
-    owners = [name for name, model in tagged.variants.items() if field_name in model.model_fields]
-    if owners and tagged.backend not in owners:
-        return (
-            f"only used with backend {' or '.join(map(repr, owners))} "
-            f"(this {tagged.section}'s backend is '{tagged.backend}')"
-        )
-    top_level = [name for name, model in BACKENDS.items() if field_name in model.model_fields]
-    if tagged.section == "state" and tagged.variants is STACK_BACKENDS and top_level:
-        return (
-            f"only acts in the top-level state (backend {' or '.join(map(repr, top_level))}): one bootstrap stack "
-            "creates the workspaces of every environment on the global state; remove it here"
-        )
-    return ""
-
-
-def _describe_error(error: Mapping[str, Any], where: str, tagged: _Tagged | None) -> str:
-    kind = error["type"]
-    message = error["msg"]
-    field_name = where.rsplit(".", 1)[-1]
-    section = where.rsplit(".", 1)[-1] if where != "(top level)" else ""
-    variants = BOOTSTRAP_BACKENDS if section == "bootstrap" else BACKENDS
-    if kind == "value_error":
-        message = message.removeprefix("Value error, ")
-    elif kind == "missing":
-        message = "required field is missing"
-    elif kind == "extra_forbidden":
-        misplaced = _misplaced(field_name, tagged)
-        if misplaced:
-            message = misplaced
-        elif where == "name":
-            message = "an environment is named by its key under 'environments'; remove this field"
-        else:
-            message = "unknown field (check its spelling and the README's config reference)"
-    elif kind == "union_tag_invalid":
-        message = f"backend must be one of {', '.join(map(repr, variants))} (got {shorten(error['ctx'].get('tag'))})"
-    elif kind == "union_tag_not_found":
-        message = (
-            "must be a mapping with an optional backend ('local' or 'cloud')"
-            if section == "bootstrap"
-            else f"backend is required: one of {', '.join(map(repr, BACKENDS))}"
-        )
-    elif kind in ("int_type", "bool_type", "string_type") and "input" in error:
-        value = error["input"]
-        wanted = {"int_type": "a whole number", "bool_type": "true or false", "string_type": "text"}[kind]
-        hint = " (quote it to make it text)" if kind == "string_type" and isinstance(value, (int, float, bool)) else ""
-        message = f"must be {wanted}{hint} (got {shorten(value)})"
-    elif "input" in error and not isinstance(error["input"], (dict, list)):
-        message = f"{message} (got {shorten(error['input'])})"
-    return message
-
-
-def _format_validation_error(error: ValidationError, shown: str, environment_names: list[str]) -> list[str]:
-    lines = []
-    for item in error.errors(include_url=False):
-        environment, where, tagged = _describe_location(tuple(item["loc"]), environment_names)
-        message = _describe_error(item, where, tagged)
-        if environment and where == "(top level)":
-            # an environment-wide rule: its message starts with the field it is about
-            lines.append(f"{shown}: {_scope(environment)}{message}")
-        else:
-            lines.append(f"{shown}: {_scope(environment)}{where}: {message}")
-    return lines
-
-
-def _format_unsafe(error: UnsafeInputError, shown: str) -> list[str]:
-    lines = []
-    for path, reason in error.problems:
-        environment, where, _ = _describe_location(path, [])
-        lines.append(f"{shown}: {_scope(environment)}{where}: {reason}")
-    return lines
 
 
 def _precheck(raw: Any, shown: str) -> list[str]:
@@ -238,19 +127,68 @@ def load_config(path: Path | None = None, selection: str | None = None) -> Loade
         raise ConfigError(problems)
     names = list(raw.get("environments") or {})
     wanted = _selection(selection, names, shown)
-    try:
-        # the whole file, whatever the selection: rules across environments see every one of them
-        config = PlatformConfig.model_validate(raw)
-    except UnsafeInputError as error:
-        raise ConfigError(_format_unsafe(error, shown)) from None
-    except CrossEnvironmentError as error:
-        raise ConfigError([f"{shown}: {line}" for line in error.problems]) from None
-    except ValidationError as error:
-        raise ConfigError(_format_validation_error(error, shown, names)) from None
+    # the whole file, whatever the selection: rules across environments see every one of them
+    config = _validated(raw, shown, names)
     if wanted is not None:
         config = config.selected(wanted)
     warnings = [safe_line(f"{shown}: environment '{e.name}': {w}") for e in config.environments for w in e.warnings]
-    return LoadedConfig(config=config, source=shown, warnings=warnings)
+    return LoadedConfig(config=config, source=shown, warnings=warnings, raw=raw)
+
+
+def _validated(raw: dict[str, Any], shown: str, names: list[str]) -> PlatformConfig:
+    """The model of `raw`, or ConfigError with every problem of the file in one pass.
+
+    An environment without a `tier` (one not named dev, staging or prod) is validated as if it were
+    dev, so its other problems are reported now and none that only follows from the missing tier is
+    (the tier defaults). When some environments have field errors, the rules across environments
+    still run over the others."""
+    tierless = [
+        name
+        for name, body in raw["environments"].items()
+        if isinstance(body, dict) and "tier" not in body and name not in TIERS
+    ]
+    problems = [
+        f"{shown}: {scope(name)}tier: required for an environment not named dev, staging or prod: one of "
+        f"{', '.join(TIERS)} (its secure defaults follow it)"
+        for name in tierless
+    ]
+    provisional = {
+        **raw,
+        "environments": {n: {**b, "tier": "dev"} if n in tierless else b for n, b in raw["environments"].items()},
+    }
+    try:
+        config = PlatformConfig.model_validate(provisional)
+    except UnsafeInputError as error:
+        raise ConfigError(format_unsafe(error, shown)) from None
+    except CrossEnvironmentError as error:
+        problems += [f"{shown}: {line}" for line in error.problems]
+    except ValidationError as error:
+        problems += format_validation_error(error, shown, names)
+        problems += [f"{shown}: {line}" for line in _across_the_valid(provisional)]
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _across_the_valid(raw: dict[str, Any]) -> list[str]:
+    """The rules across environments over the environments that validate on their own (the others are
+    reported with their own problems already, and join these rules once fixed)."""
+    valid = {}
+    for name, body in raw["environments"].items():
+        try:
+            EnvironmentSettings.model_validate({**body, ENVIRONMENT_NAME_KEY: name})
+            valid[name] = body
+        except (ValidationError, UnsafeInputError, TypeError):
+            continue
+    if len(valid) < 2:
+        return []
+    try:
+        PlatformConfig.model_validate({**raw, "environments": valid})
+    except CrossEnvironmentError as error:
+        return error.problems
+    except (ValidationError, UnsafeInputError):
+        return []  # a problem outside the environments, reported already
+    return []
 
 
 def load_from_environment(environ: Mapping[str, str] = os.environ) -> LoadedConfig:

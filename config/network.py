@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from .resource_ids import Name, ResourceType, azure_resource_id, subscription_of
 from .types import Strict
@@ -67,7 +67,9 @@ class PrivateEndpointSettings(Strict):
     owns the zone group (it adds one to every new endpoint, in the hub's zone); the app makes none and
     ignores the one the policy adds, so the two do not fight (azurerm #24681,
     Azure/terraform-azurerm-avm-res-keyvault-vault#32) and the deploy needs no rights on the hub's zone."""
-    private_dns_zone_id: VaultPrivateDnsZoneId | None = None
+    private_dns_zone_id: VaultPrivateDnsZoneId | None = Field(
+        default=None, json_schema_extra={"default_text": "required with `dns_zone_group: app`, none with `policy`"}
+    )
     """With `dns_zone_group: app` (required then): resource id of the private DNS zone named exactly
     `privatelink.vaultcore.azure.net` (public cloud only), in any subscription (a hub's, commonly), linked
     to the VNets that must resolve the vault privately; the endpoint registers its A record there."""

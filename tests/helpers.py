@@ -87,3 +87,32 @@ def ref_to(stack: dict[str, Any], kind: str, fragment: str, attribute: str, sect
     """Like `ref`, for the `kind` whose logical id contains `fragment`."""
     prefix = "data." if section == "data" else ""
     return f"${{{prefix}{kind}.{logical_id(stack, kind, fragment, section)}.{attribute}}}"
+
+
+DEPLOYABLE = (
+    ("my-tfc-organization", "acme-ml"),
+    ("my-org/", "acme/"),
+    ("you@example.com", "ana@contoso.com"),
+    ("ml-platform@example.com", "ml-platform@contoso.com"),
+    ("198.51.100.0/24", "20.50.60.0/24"),
+    ("kv-mlplat-", "kv-acme-"),
+    ("adb-1111111111111111.11", "adb-7405611234567890.10"),
+    ("adb-2222222222222222.12", "adb-7405611234567891.11"),
+    ("adb-3333333333333333.13", "adb-7405611234567892.12"),
+    *(
+        (f"{d * 8}-{d * 4}-{d * 4}-{d * 4}-{d * 12}", f"{d * 8}-{d * 4}-4{d * 3}-8{d * 3}-{d * 11}a")
+        for d in "012345678"
+    ),
+    ("67676767-6767-6767-6767-676767676767", "67676767-6767-4767-8767-67676767676a"),
+    ("68686868-6868-6868-6868-686868686868", "68686868-6868-4868-8868-68686868686a"),
+)
+"""The embedded default's placeholders, each replaced by a value of the same shape that is not one
+(GUIDs everywhere they occur, inside resource ids too)."""
+
+
+def deployable_text() -> str:
+    """The embedded default config with no placeholder left: what a team's config looks like."""
+    text = DEFAULT_CONFIG_PATH.read_text(encoding="utf-8")
+    for placeholder, own in DEPLOYABLE:
+        text = text.replace(placeholder, own)
+    return text

@@ -159,7 +159,7 @@ BAD_CONFIGS = [
     (
         "workflows-notebook-climbs-out",
         _set("environments.dev.databricks.workflows.deployment.notebook_path", "../x"),
-        ["environment 'dev'", "databricks.workflows.deployment.notebook_path", "no '..'"],
+        ["environment 'dev'", "databricks.workflows.deployment.notebook_path", "'..' component"],
     ),
     (
         "no-deployers",
@@ -273,7 +273,7 @@ BAD_CONFIGS = [
     (
         "min-over-max-workers",
         _set("environments.dev.databricks.cluster.min_workers", 9),
-        ["environment 'dev'", "databricks.cluster", "min_workers (9) must be <= max_workers (2)"],
+        ["environment 'dev'", "databricks.cluster", "max_workers (2) must be greater than min_workers (9)"],
     ),
     (
         "scale-to-zero-off-never-reaches-the-api",
@@ -400,7 +400,7 @@ BAD_CONFIGS = [
     (
         "tier-needed-for-custom-name",
         lambda raw: raw["environments"].update(qa=raw["environments"].pop("staging")),
-        ["environment 'qa'", "tier", "required field is missing"],
+        ["environment 'qa'", "tier: required for an environment not named dev, staging or prod", "dev, staging"],
     ),
 ]
 
@@ -566,3 +566,28 @@ def test_controls_stay_accepted(change):
     from tests.helpers import mutated
 
     PlatformConfig.model_validate(mutated(change))
+
+
+def test_deploying_refuses_the_embedded_defaults_placeholders_of_the_selected_environments(tmp_path):
+    """`make synth`, `check` and `test` work on the default; the deploying targets run `--check --deploying`."""
+    result = run_main(tmp_path, selection="dev", args=["--check", "--deploying"])
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert (
+        "error: config/environments.yaml: environment 'dev': azure.tenant_id: '00000000-0000-0000-0000-000000000000' "
+        "is a placeholder of the embedded default; replace it with your own before deploying (every value marked "
+        "PLACEHOLDER in config/environments.yaml)"
+    ) in lines
+    assert "error: config/environments.yaml: state.organization: 'my-tfc-organization' is a placeholder" in "\n".join(
+        lines
+    )
+    assert not [line for line in lines if "environment 'prod'" in line]
+    assert not [line for line in lines if "ml-engineers" in line]  # EXAMPLE names may stay
+    assert run_main(tmp_path, selection="dev", args=["--check"]).returncode == 0
+
+
+def test_a_config_without_placeholders_deploys(tmp_path):
+    from tests.helpers import deployable_text
+
+    result = run_main(tmp_path, text=deployable_text(), args=["--check", "--deploying"])
+    assert (result.returncode, result.stderr) == (0, "")

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, deployable_text
+
+_DEPLOYABLE = Path(tempfile.mkdtemp(prefix="mlplatform-deployable-")) / "environments.yaml"
+_DEPLOYABLE.write_text(deployable_text(), encoding="utf-8")
+"""A team's config (the default without its placeholders): the deploying targets refuse placeholders."""
 
 
 def make(
@@ -16,6 +22,7 @@ def make(
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("MLPLATFORM_", "MAKE", "DATABRICKS_")) and k != "CI"
     }
+    env["MLPLATFORM_CONFIG"] = str(_DEPLOYABLE)
     if ci:
         env["CI"] = "true"
     env.update(extra_env or {})
@@ -194,3 +201,17 @@ def test_a_saved_plan_needs_one_layer(action):
         result.stderr
     )
     assert "cdktf" not in result.stdout
+
+
+@pytest.mark.parametrize("target", ["deploy", "diff", "plan", "apply", "output", "destroy", "preflight", "smoke"])
+def test_every_deploying_target_refuses_placeholders_before_anything_runs(target):
+    """`main.py --check --deploying` (tests/test_main.py) comes before any cdktf, Terraform or SDK call."""
+    result = make("-n", target, "ENV=dev", "LAYER=azure", "CONFIRM=dev")
+    lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    check = next(i for i, line in enumerate(lines) if "main.py --check --quiet --deploying" in line)
+    assert all(" cdktf " not in f" {line}" and "tools.preflight" not in line for line in lines[:check])
+
+
+def test_bootstrap_refuses_placeholders_before_it_deploys():
+    lines = [" ".join(line.split()) for line in make("-n", "bootstrap").stdout.splitlines()]
+    assert any("main.py --check --quiet --deploying" in line for line in lines)

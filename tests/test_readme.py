@@ -45,3 +45,15 @@ def test_the_redeploy_steps_name_commands_that_exist():
 def test_the_redeploy_import_address_matches_the_synthesized_secret(default_stacks):
     names = list(default_stacks["mlplatform-dev-azure"]["resource"]["azurerm_key_vault_secret"])
     assert [n.rsplit("_", 1)[0] for n in names] == ["key_vault_client_secret"]
+
+
+def test_no_field_the_model_fills_in_is_marked_required():
+    """A default the model derives (from the tier, the kind, the DNS mode) is said, not hidden as 'required'."""
+    defaults = {path: default for path, _, default, _ in [*_rows(PlatformConfig, ""), *_rows(EnvironmentSettings, "")]}
+    for field in (
+        "tier",
+        "azure.key_vault.prevent_destroy",
+        "azure.deployers[].user_name",
+        "azure.key_vault.private_endpoint.private_dns_zone_id",
+    ):
+        assert defaults[field] != "required", field

@@ -93,6 +93,9 @@ def _allowed(annotation: Any, metadata: list[Any]) -> str:
 
 
 def _default(field: FieldInfo) -> str:
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    if "default_text" in extra:  # a default the model fills in from other fields (the tier's defaults)
+        return str(extra["default_text"])
     if field.default_factory is not None:
         value = field.default_factory()  # type: ignore[call-arg]
     elif field.default is PydanticUndefined:

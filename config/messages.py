@@ -1,0 +1,135 @@
+"""How a validation problem reads: one line naming the environment, the field (its dotted path as
+written in the file) and what is allowed, from pydantic's errors and the app's own refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from .root import UnsafeInputError
+from .state import BACKENDS, BOOTSTRAP_BACKENDS, STACK_BACKENDS
+from .text import path_part, shorten
+from .types import Strict
+
+
+def scope(environment: str | None) -> str:
+    return f"environment '{environment}': " if environment else ""
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """The innermost backend-tagged section an error is in: `state` or `bootstrap`, its backend, and
+    the models that section can hold where it appears (`variants`, backend -> model)."""
+
+    section: str
+    backend: str
+    variants: Mapping[str, type[Strict]]
+
+
+def describe_location(loc: tuple[Any, ...], environment_names: list[str]) -> tuple[str | None, str, Tagged | None]:
+    """Split an error location into (environment name, dotted field path, the tagged section it is in)."""
+    parts = list(loc)
+    environment = None
+    if len(parts) >= 2 and parts[0] == "environments":
+        index = parts[1]
+        if isinstance(index, int):
+            environment = environment_names[index] if index < len(environment_names) else str(index)
+        else:
+            environment = str(index)
+        parts = parts[2:]
+    tagged = None
+    # A tagged union adds its tag ('cloud', 'azurerm', 'local') right after 'state' and 'bootstrap'; drop it.
+    for section in ("state", "bootstrap"):
+        if section not in parts:
+            continue
+        tag_at = parts.index(section) + 1
+        top_level = environment is None and parts[0] == "state"
+        variants = BOOTSTRAP_BACKENDS if section == "bootstrap" else BACKENDS if top_level else STACK_BACKENDS
+        if tag_at < len(parts) and parts[tag_at] in variants:
+            tagged = Tagged(section, parts.pop(tag_at), variants)
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{path_part(part)}" if text else path_part(part)
+    return environment, text or "(top level)", tagged
+
+
+def misplaced(field_name: str, tagged: Tagged | None) -> str:
+    """What an unknown field of a state or bootstrap section is, if it acts elsewhere ('' if nowhere)."""
+    if tagged is None:
+        return ""
+    owners = [name for name, model in tagged.variants.items() if field_name in model.model_fields]
+    if owners and tagged.backend not in owners:
+        return (
+            f"only used with backend {' or '.join(map(repr, owners))} "
+            f"(this {tagged.section}'s backend is '{tagged.backend}')"
+        )
+    top_level = [name for name, model in BACKENDS.items() if field_name in model.model_fields]
+    if tagged.section == "state" and tagged.variants is STACK_BACKENDS and top_level:
+        return (
+            f"only acts in the top-level state (backend {' or '.join(map(repr, top_level))}): one bootstrap stack "
+            "creates the workspaces of every environment on the global state; remove it here"
+        )
+    return ""
+
+
+def describe_error(error: Mapping[str, Any], where: str, tagged: Tagged | None) -> str:
+    kind = error["type"]
+    message = error["msg"]
+    field_name = where.rsplit(".", 1)[-1]
+    section = where.rsplit(".", 1)[-1] if where != "(top level)" else ""
+    variants = BOOTSTRAP_BACKENDS if section == "bootstrap" else BACKENDS
+    if kind == "value_error":
+        message = message.removeprefix("Value error, ")
+    elif kind == "missing":
+        message = "required field is missing"
+    elif kind == "extra_forbidden":
+        elsewhere = misplaced(field_name, tagged)
+        if elsewhere:
+            message = elsewhere
+        elif where == "name":
+            message = "an environment is named by its key under 'environments'; remove this field"
+        else:
+            message = "unknown field (check its spelling and the README's config reference)"
+    elif kind == "union_tag_invalid":
+        message = f"backend must be one of {', '.join(map(repr, variants))} (got {shorten(error['ctx'].get('tag'))})"
+    elif kind == "union_tag_not_found":
+        message = (
+            "must be a mapping with an optional backend ('local' or 'cloud')"
+            if section == "bootstrap"
+            else f"backend is required: one of {', '.join(map(repr, BACKENDS))}"
+        )
+    elif kind in ("int_type", "bool_type", "string_type") and "input" in error:
+        value = error["input"]
+        wanted = {"int_type": "a whole number", "bool_type": "true or false", "string_type": "text"}[kind]
+        hint = " (quote it to make it text)" if kind == "string_type" and isinstance(value, (int, float, bool)) else ""
+        message = f"must be {wanted}{hint} (got {shorten(value)})"
+    elif "input" in error and not isinstance(error["input"], (dict, list)):
+        message = f"{message} (got {shorten(error['input'])})"
+    return message
+
+
+def format_validation_error(error: ValidationError, shown: str, environment_names: list[str]) -> list[str]:
+    lines = []
+    for item in error.errors(include_url=False):
+        environment, where, tagged = describe_location(tuple(item["loc"]), environment_names)
+        message = describe_error(item, where, tagged)
+        if environment and where == "(top level)":
+            # an environment-wide rule: its message starts with the field it is about
+            lines.append(f"{shown}: {scope(environment)}{message}")
+        else:
+            lines.append(f"{shown}: {scope(environment)}{where}: {message}")
+    return lines
+
+
+def format_unsafe(error: UnsafeInputError, shown: str) -> list[str]:
+    lines = []
+    for path, reason in error.problems:
+        environment, where, _ = describe_location(path, [])
+        lines.append(f"{shown}: {scope(environment)}{where}: {reason}")
+    return lines
