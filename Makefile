@@ -2,7 +2,7 @@
 #   make synth   installs what synthesis needs, validates the config, synthesizes every stack into cdktf.out/
 #   make test    installs everything (test tools and scanner too), runs the whole test suite
 # Python deps come from Pipfile.lock (Pipenv, .venv in the project); the cdktf CLI and Node 22 from
-# package-lock.json. `cdktf` here is node_modules/.bin/cdktf, i.e. tools/cdktf: the real CLI with
+# package-lock.json. `cdktf` here is node_modules/.bin/cdktf, i.e. ops/cdktf: the real CLI with
 # telemetry off, Node 22 first on PATH and the config checked first (exit 2 on a mistake).
 
 SHELL := /bin/bash
@@ -25,7 +25,7 @@ export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
 
 PIPENV := $(PIPENV_HOME)/bin/pipenv
 VENV_PYTHON := .venv/bin/python
-STEP := tools/step.sh
+STEP := ops/step.sh
 BENCH_RUNS ?= 3
 
 # Deploy flow: ENV names one environment of the config; LAYER (azure, databricks or serving) narrows to one
@@ -116,17 +116,17 @@ scan: install-dev synth
 PROVIDER_SOURCE ?= $(or $(MLPLATFORM_PROVIDER_SOURCE),source)
 
 providers: synth
-	$(VENV_PYTHON) -m tools.provider_mirror --source $(PROVIDER_SOURCE) --stacks cdktf.out
+	$(VENV_PYTHON) -m proof.provider_mirror --source $(PROVIDER_SOURCE) --stacks cdktf.out
 
 validate: synth
-	$(VENV_PYTHON) -m tools.terraform_check --source $(PROVIDER_SOURCE) --stacks cdktf.out
+	$(VENV_PYTHON) -m proof.terraform_check --source $(PROVIDER_SOURCE) --stacks cdktf.out
 
 # The README's config reference is generated from config/*.py (tests/test_readme.py checks it).
 docs: .venv/.synced-runtime
-	$(VENV_PYTHON) -m tools.config_reference
+	$(VENV_PYTHON) -m generators.config_reference
 
 bench: install
-	$(VENV_PYTHON) -m tools.benchmark --runs $(BENCH_RUNS)
+	$(VENV_PYTHON) -m proof.benchmark --runs $(BENCH_RUNS)
 
 # --- deploy flow (README "Deploying"): one environment at a time, its stacks in dependency order ---
 
@@ -172,7 +172,7 @@ diff: require-env
 # is deleted); `apply` unseals that file in the same stack folder and applies exactly it, with no plan of its own.
 # Both need PLAN_PASSPHRASE; both synthesize at the commit checked out (`terraform init` needs the folder).
 PLAN_DIR := plans
-SAVED_PLAN = tools/saved_plan.sh $(1) cdktf.out/stacks/$(STACKS) $(PLAN_DIR)/$(STACKS).tfplan.enc
+SAVED_PLAN = ops/saved_plan.sh $(1) cdktf.out/stacks/$(STACKS) $(PLAN_DIR)/$(STACKS).tfplan.enc
 
 require-layer:
 	@if [ -z "$(LAYER)" ]; then echo "error: LAYER is required: a saved plan is one stack's, e.g. make $(MAKECMDGOALS) ENV=dev LAYER=azure" >&2; exit 2; fi
@@ -192,17 +192,17 @@ output: require-env
 # (README: Preflight): the workspace answers, the Unity Catalog securables, served aliases and
 # versions exist, the deployer holds what it uses and may grant what the plan grants. Exit 2 on a problem.
 preflight: require-env
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m tools.preflight
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m ops.preflight
 
 # The one command that shows, on an agent host, whether the agents' identity gets its Databricks token.
 agent-probe: install
 	@if [ -z "$(ENV)" ]; then echo "error: ENV is required, e.g. make agent-probe ENV=staging" >&2; exit 2; fi
-	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m tools.agent_probe
+	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m ops.agent_probe
 
 # After a deploy: what a plan cannot see (entitlements removed by hand, the scope reading the vault,
 # the jobs' identity, the endpoint's readiness); read-only, as preflight.
 smoke: require-env
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m tools.preflight --after-deploy
+	MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m ops.preflight --after-deploy
 
 destroy: require-env
 	@answer='$(CONFIRM)'; if [ -z "$$answer" ] && [ ! -t 0 ]; then echo "error: no terminal to confirm on; pass CONFIRM=$(ENV)" >&2; exit 2; fi; \
@@ -221,7 +221,7 @@ clean:
 # --- CI ------------------------------------------------------------------------------------------
 # Targets the GitHub Actions workflows run (README: CI/CD); a person can run them the same way.
 # The workflows in .github/workflows/ (except pull-request.yml) are generated from the config.
-WORKFLOW_TOOL := $(VENV_PYTHON) -m tools.generate_workflows
+WORKFLOW_TOOL := $(VENV_PYTHON) -m generators.generate_workflows
 
 .PHONY: ci-environments workflows workflows-check lint-workflows rotate drift
 
@@ -235,7 +235,7 @@ workflows-check: .venv/.synced-runtime ## fail when a generated workflow is out 
 	$(WORKFLOW_TOOL) --check
 
 lint-workflows: .venv/.synced-dev   ## actionlint (pinned, built with Go) and zizmor (offline) on the workflows
-	$(VENV_PYTHON) -m tools.actionlint .github/workflows/*.yml
+	$(VENV_PYTHON) -m proof.actionlint .github/workflows/*.yml
 	.venv/bin/zizmor --offline --no-progress .github/workflows/
 
 # The rotation heartbeat: a plan of the azure stack is what replaces a client secret whose

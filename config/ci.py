@@ -2,7 +2,7 @@
 the app creates the Entra identity those Actions run as.
 
 With no `ci:` section nothing CI-related is synthesized. The workflows themselves are generated
-from the config by `tools/generate_workflows.py` (`make workflows`).
+from the config by `generators/generate_workflows.py` (`make workflows`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The constrained types every config section is built from, and the `Strict` base model.
 
-Each type says what it allows in words (a `Rule` whose text tools/config_reference.py shows
+Each type says what it allows in words (a `Rule` whose text generators/config_reference.py shows
 in the README) and enforces it with a validator whose message repeats those words, so a user reads
 the same rule in the README and in an error. Rules that come from Azure and Databricks (name
 formats, ranges, resource ids) live here, once; sections in the other modules only combine them.

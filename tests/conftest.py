@@ -94,7 +94,7 @@ def provider_cli_config(default_stacks, variant_stacks):
 
     Without Terraform or a provider, every test that needs them is skipped from this one place, so
     the summary gives the reason once (`SKIPPED [N] ...`); MLPLATFORM_REQUIRE_PROVIDERS=1 fails instead."""
-    from tools import provider_mirror, terraform_check
+    from proof import provider_mirror, terraform_check
 
     source = os.environ.get("MLPLATFORM_PROVIDER_SOURCE", "source")
     try:

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from config import DEFAULT_CONFIG_PATH, PlatformConfig
-from tools.terraform_check import strip_metadata  # noqa: F401  (drop cdktf's '//' metadata; one definition)
+from proof.terraform_check import strip_metadata  # noqa: F401  (drop cdktf's '//' metadata; one definition)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -32,13 +32,13 @@ from typing import Any
 
 from config import EnvironmentSettings
 from config.naming import key_vault_id
+from ops.preflight.needs import existing_groups, needs
+from proof.terraform_check import terraform_binary
 from tests.local_workspace import LocalWorkspace
-from tools.preflight.needs import existing_groups, needs
-from tools.terraform_check import terraform_binary
 
 APP_CLIENT_ID = "9f405162-0000-4000-8000-0000000000c2"
 """The ML app's client id, which Entra ID would generate: the databricks layer binds its principal to
-it (the value the mocks use too, tools/mock_apply.py)."""
+it (the value the mocks use too, proof/mock_apply.py)."""
 PRINCIPAL_TOKEN = "token-ml-principal"
 """The ML principal's token: what the training and deployment jobs run with."""
 
@@ -197,7 +197,7 @@ class Day:
     endpoints: dict[str, list[str]]
     """Step name -> the endpoints the workspace had right after it."""
     smoke: dict[str, Any]
-    """Step name -> what `make smoke` reported (tools/preflight/after_deploy.py `Report`)."""
+    """Step name -> what `make smoke` reported (ops/preflight/after_deploy.py `Report`)."""
     workspace: LocalWorkspace
     name: str = ""
     """Which day this was (set by the test that reads it)."""
@@ -232,8 +232,8 @@ def live_a_day(
 
     `stacks`: the environment's synthesized `databricks` and `serving` stacks, of the config whose
     `prefix` is given. Every step's run is kept; nothing is asserted here (tests/test_lifecycle.py does)."""
+    from ops.preflight.after_deploy import after_deploy
     from tests.local_workspace import serve
-    from tools.preflight.after_deploy import after_deploy
 
     workspace = arranged_workspace(environment)
     deployers = deployers_of(environment)

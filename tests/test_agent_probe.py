@@ -10,7 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-from tools.agent_probe import IMDS_TOKEN, main, probe_command
+from ops.agent_probe import IMDS_TOKEN, main, probe_command
 
 CLIENT_ID = "44444444-4444-4444-4444-444444444444"
 

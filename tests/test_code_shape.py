@@ -74,18 +74,33 @@ def _imports(path):
 
 
 LAYER_ORDER = {"config": 0, "constructs_lib": 0, "stacks": 1}
+HARNESS = ("ops", "proof", "generators", "tests")
+"""The folders around the product: what a platform engineer runs, what proves it, what writes files, the tests."""
 
 
 def test_layers_import_downwards_only_and_config_and_constructs_stay_apart():
     """main -> stacks -> constructs_lib / config; config and constructs_lib import no layer of this app."""
     for folder, forbidden in (
-        ("config", ("stacks", "constructs_lib", "app_runtime", "tools", "main")),
-        ("constructs_lib", ("stacks", "config", "app_runtime", "tools", "main")),
-        ("stacks", ("app_runtime", "tools", "main")),
+        ("config", ("stacks", "constructs_lib", "app_runtime", *HARNESS, "main")),
+        ("constructs_lib", ("stacks", "config", "app_runtime", *HARNESS, "main")),
+        ("stacks", ("app_runtime", *HARNESS, "main")),
     ):
         for path in sorted((ROOT / folder).glob("*.py")):
             upward = {name for name in _imports(path) if name.split(".")[0] in forbidden}
             assert upward == set(), f"{folder}/{path.name} imports {sorted(upward)}"
+
+
+def test_the_product_needs_nothing_that_runs_or_proves_it():
+    """main.py and app_runtime/ import none of ops/, proof/, generators/, tests/; ops/ (shipped to platform engineers)
+    imports nothing of proof/ or generators/, so a deploy never depends on the harness that proves it."""
+    for folder, forbidden in (
+        ("app_runtime", HARNESS),
+        (".", HARNESS),
+        ("ops", ("proof", "generators", "tests")),
+    ):
+        for path in sorted((ROOT / folder).glob("**/*.py" if folder != "." else "main.py")):
+            found = {name for name in _imports(path) if name.split(".")[0] in forbidden}
+            assert found == set(), f"{path.relative_to(ROOT)} imports {sorted(found)}"
 
 
 def test_no_import_cycle_between_modules_of_a_layer():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from proof.mock_apply import local_value
 from tests.helpers import config_from, mutated, only, ref, resources, strip_metadata, synth_stacks
-from tools.mock_apply import local_value
 
 
 def app_lookup(stack: dict) -> str:

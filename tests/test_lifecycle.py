@@ -210,7 +210,7 @@ def test_destroy_leaves_the_workspace_as_it_was_but_for_inference_tables(day):
 
 
 def test_make_smoke_after_the_deploy_finds_nothing_missing(day):
-    """`make smoke` (tools/preflight/after_deploy.py) as the first deployer: entitlements as configured,
+    """`make smoke` (ops/preflight/after_deploy.py) as the first deployer: entitlements as configured,
     the scope lists the vault's secret, the jobs run as the principal, the endpoint is ready."""
     lived, environment = day
     report = lived.smoke["after the deploy"]

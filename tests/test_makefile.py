@@ -91,7 +91,7 @@ def test_env_is_required(target):
 def test_preflight_checks_the_one_environment_with_the_deploys_entra_id_method():
     result = make("-n", "preflight", "ENV=staging")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "MLPLATFORM_ENVIRONMENTS='staging' .venv/bin/python -m tools.preflight"
+    assert result.stdout.splitlines()[-1] == "MLPLATFORM_ENVIRONMENTS='staging' .venv/bin/python -m ops.preflight"
 
 
 def test_an_unknown_layer_is_an_error_before_anything_runs():
@@ -188,7 +188,7 @@ def test_plan_and_apply_handle_one_stack_sealed_plan_after_synthesis(action):
     lines = result.stdout.splitlines()
     synth = lines.index("MLPLATFORM_ENVIRONMENTS='prod' cdktf synth")
     assert lines[synth + 1 :] == [
-        f"tools/saved_plan.sh {action} cdktf.out/stacks/mlplatform-prod-databricks "
+        f"ops/saved_plan.sh {action} cdktf.out/stacks/mlplatform-prod-databricks "
         "plans/mlplatform-prod-databricks.tfplan.enc"
     ]
 
@@ -209,7 +209,7 @@ def test_every_deploying_target_refuses_placeholders_before_anything_runs(target
     result = make("-n", target, "ENV=dev", "LAYER=azure", "CONFIRM=dev")
     lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
     check = next(i for i, line in enumerate(lines) if "main.py --check --quiet --deploying" in line)
-    assert all(" cdktf " not in f" {line}" and "tools.preflight" not in line for line in lines[:check])
+    assert all(" cdktf " not in f" {line}" and "ops.preflight" not in line for line in lines[:check])
 
 
 def test_bootstrap_refuses_placeholders_before_it_deploys():

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pytest
 
+from ops.preflight.__main__ import preflight, run
+from ops.preflight.needs import existing_groups, needs
 from tests.helpers import config_from, mutated, resources
 from tests.local_workspace import LocalWorkspace, serve
 from tests.local_workspace.azure_cli import TOKEN, install_fake_az
 from tests.local_workspace.azure_cli import USER as DEPLOYER
-from tools.preflight.__main__ import preflight, run
-from tools.preflight.needs import existing_groups, needs
 
 MODEL = "ml_prod.models.churn_classifier"
 EXTERNAL = "shared.models.fraud"

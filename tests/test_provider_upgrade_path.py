@@ -18,8 +18,8 @@ import textwrap
 
 import pytest
 
+from proof import provider_mirror, terraform_check
 from tests.helpers import ROOT
-from tools import provider_mirror, terraform_check
 
 NEWER_TIME = provider_mirror.ProviderPin("hashicorp/time", "0.14.2")
 

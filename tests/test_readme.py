@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config.root import EnvironmentSettings, PlatformConfig
-from tools.config_reference import BEGIN, END, README, _rows, reference, render
+from generators.config_reference import BEGIN, END, README, _rows, reference, render
 
 
 def test_readme_config_reference_is_the_generated_one():

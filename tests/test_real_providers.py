@@ -1,8 +1,8 @@
-"""The real providers judge every stack, at the versions the stacks pin (tools/provider_mirror.py).
+"""The real providers judge every stack, at the versions the stacks pin (proof/provider_mirror.py).
 
 - `terraform validate` of every stack of the default config and of every variant of
   tests/config_variants.py (identical stacks once): no error, no warning that is not listed with its
-  reason in tools.terraform_check.ACCEPTED_WARNINGS.
+  reason in proof.terraform_check.ACCEPTED_WARNINGS.
 - A mock apply (`terraform test`, every provider a `mock_provider`) of both layers of dev, staging and
   prod, asserting the wiring between them, and of the Terraform Cloud bootstrap stack.
 - Planted defects make each gate fail, naming the stack, the resource and the provider's message.
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
+from proof import mock_apply, provider_mirror, terraform_check
 from tests.config_variants import variants
 from tests.helpers import ROOT
-from tools import mock_apply, provider_mirror, terraform_check
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -155,7 +155,7 @@ def test_make_validate_fails_on_a_planted_defect_naming_stack_resource_and_messa
     outdir = _planted_outdir(default_outdir, tmp_path, stack, plant)
     name, _ = _only(json.loads((outdir / "stacks" / stack / "cdk.tf.json").read_text())["resource"], kind)
     result = subprocess.run(
-        [sys.executable, "-m", "tools.terraform_check", "--stacks", str(outdir), "--source", "cache"],
+        [sys.executable, "-m", "proof.terraform_check", "--stacks", str(outdir), "--source", "cache"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""tools/saved_plan.sh (`make plan`, `make apply`): the reviewed plan is the applied plan, and never in clear.
+"""ops/saved_plan.sh (`make plan`, `make apply`): the reviewed plan is the applied plan, and never in clear.
 
 Driven with the real Terraform on a stack folder of Terraform's built-in `terraform_data` (no provider, no
 network) and a local state: what is sealed, what reviewers see, that apply runs exactly the saved plan, and that
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from proof import terraform_check
 from tests.helpers import ROOT
-from tools import terraform_check
 
-SCRIPT = ROOT / "tools" / "saved_plan.sh"
+SCRIPT = ROOT / "ops" / "saved_plan.sh"
 PASSPHRASE = "correct horse battery staple"
 
 

@@ -1,5 +1,5 @@
 """The serving layer: the endpoint follows the model registry, exists once it can serve, and the
-plan refuses what provider 1.99.0 cannot do to a deployed endpoint (tools/mock_apply.py runs it)."""
+plan refuses what provider 1.99.0 cannot do to a deployed endpoint (proof/mock_apply.py runs it)."""
 
 from __future__ import annotations
 

@@ -12,9 +12,9 @@ import yaml
 
 from config import load_config
 from config.naming import LAYERS
+from generators import generate_workflows as generator
+from proof import actionlint
 from tests.helpers import ROOT, config_from, mutated
-from tools import actionlint
-from tools import generate_workflows as generator
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -23,7 +23,7 @@ ZIZMOR = ROOT / ".venv" / "bin" / "zizmor"
 
 
 def lint(*paths: Path) -> subprocess.CompletedProcess:
-    """actionlint (tools/actionlint.py: the pinned release, built from its Go module), nothing suppressed."""
+    """actionlint (proof/actionlint.py: the pinned release, built from its Go module), nothing suppressed."""
     return actionlint.run([str(path) for path in paths])
 
 

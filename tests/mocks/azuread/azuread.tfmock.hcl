@@ -50,7 +50,7 @@ mock_resource "azuread_service_principal" {
   }
 }
 
-# tools/mock_apply.py gives slot a and slot b distinct values, so a test can tell which one the vault got.
+# proof/mock_apply.py gives slot a and slot b distinct values, so a test can tell which one the vault got.
 mock_resource "azuread_application_password" {
   defaults = {
     id     = "/applications/8e3f4051-0000-4000-8000-0000000000c1/password/b1627384-0000-4000-8000-0000000000d1"

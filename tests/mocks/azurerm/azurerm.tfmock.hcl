@@ -21,7 +21,7 @@ mock_resource "azurerm_resource_group" {
   }
 }
 
-# tools/mock_apply.py overrides id and vault_uri per stack with the config-derived address (what Azure
+# proof/mock_apply.py overrides id and vault_uri per stack with the config-derived address (what Azure
 # returns for that name), so the vault's postconditions hold as they do in a real apply.
 mock_resource "azurerm_key_vault" {
   defaults = {

@@ -1,7 +1,7 @@
 # Computed attributes of the databricks 1.99.0 resources and data sources the databricks stacks use,
 # as the real provider yields them against the local workspace (tests/test_lifecycle.py): the node type
 # and runtime the lookups choose there, a cluster RUNNING after its create wait, an ACL's
-# `<scope>|||<principal>` id. (The serving stack's listings come from tools/mock_apply.py.)
+# `<scope>|||<principal>` id. (The serving stack's listings come from proof/mock_apply.py.)
 mock_data "databricks_spark_version" {
   defaults = {
     id = "17.3.x-cpu-ml-scala2.13"

@@ -1,4 +1,4 @@
-# Computed attributes of the tfe 0.71.0 resources; tools/mock_apply.py gives every workspace and
+# Computed attributes of the tfe 0.71.0 resources; proof/mock_apply.py gives every workspace and
 # agent pool its own id, so a test can check which points at which.
 mock_resource "tfe_project" {
   defaults = {

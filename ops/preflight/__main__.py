@@ -1,9 +1,9 @@
-"""`python -m tools.preflight [--after-deploy]`: ask one environment's workspace what a plan cannot.
+"""`python -m ops.preflight [--after-deploy]`: ask one environment's workspace what a plan cannot.
 
 Before a deploy (`make preflight`): the workspace answers, the groups and Unity Catalog securables
 config names exist, the deployer holds and may grant what the plan uses, the served versions exist.
 After a deploy (`--after-deploy`, `make smoke`): the principal's entitlements, the scope reading the
-vault, the jobs' identity, the endpoint's readiness (tools/preflight/after_deploy.py).
+vault, the jobs' identity, the endpoint's readiness (ops/preflight/after_deploy.py).
 
 Exit 0 when nothing is missing; 2 with one `error:` line per problem (config mistakes too, as
 `main.py --check` prints them); `note:` lines inform and never fail. Nothing is changed anywhere:

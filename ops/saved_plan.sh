@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The reviewed plan is the applied plan (README: CI/CD, "Approve, then apply"); `make plan` and `make apply`.
 #
-#   tools/saved_plan.sh plan  <stack folder> <sealed file>   terraform plan -out; the plan as text to the job
+#   ops/saved_plan.sh plan  <stack folder> <sealed file>   terraform plan -out; the plan as text to the job
 #                                                            summary (or stdout); the plan file sealed
-#   tools/saved_plan.sh apply <stack folder> <sealed file>   unseal; terraform apply of exactly that plan file
+#   ops/saved_plan.sh apply <stack folder> <sealed file>   unseal; terraform apply of exactly that plan file
 #
 # Why sealed: a saved plan holds the prior state and the planned values, and the azure stack's state holds the
 # Entra client passwords (azuread 3.7.0 has no write-only form). Anyone who can read a repository can download

@@ -4,8 +4,8 @@ Every row comes from the model itself: the field's path, what it allows (Literal
 bounds, the `Rule` text of a constrained type), its default and its docstring. Nothing about a
 field is written twice, so the README cannot drift from what the loader enforces.
 
-    python -m tools.config_reference           rewrite the section of README.md between the markers
-    python -m tools.config_reference --check   exit 1 when README.md is out of date
+    python -m generators.config_reference           rewrite the section of README.md between the markers
+    python -m generators.config_reference --check   exit 1 when README.md is out of date
 """
 
 from __future__ import annotations

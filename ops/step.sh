@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tools/step.sh "what" command...: say what a long step does while it does it (a line every 20 s),
+# ops/step.sh "what" command...: say what a long step does while it does it (a line every 20 s),
 # then how long it took, so a first install never looks hung.
 set -uo pipefail
 what=$1

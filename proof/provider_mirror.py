@@ -17,7 +17,7 @@ Sources (`--source`):
   commit each release tag points at (read from the repository's tags).
 - `cache`: only what the cache already holds (never contacts anything).
 
-Usage: `python -m tools.provider_mirror [--source source|registry|cache] [--stacks DIR]`; exit 0 when
+Usage: `python -m proof.provider_mirror [--source source|registry|cache] [--stacks DIR]`; exit 0 when
 every pinned provider is in the mirror, 2 with one line per missing provider and why.
 """
 
@@ -300,7 +300,7 @@ def ensure(pins: list[ProviderPin], source: str, root: Path | None = None, log=s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.provider_mirror", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m proof.provider_mirror", description=__doc__.splitlines()[0])
     parser.add_argument("--source", choices=SOURCES, default=os.environ.get("MLPLATFORM_PROVIDER_SOURCE", "source"))
     parser.add_argument("--stacks", type=Path, default=Path("cdktf.out"), help="a synthesized cdktf.out/ folder")
     args = parser.parse_args(argv)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.terraform_check import Diagnostic, run_terraform
+from proof.terraform_check import Diagnostic, run_terraform
 
 MOCKS = Path(__file__).resolve().parent.parent / "tests" / "mocks"
 APP_CLIENT_ID = "9f405162-0000-4000-8000-0000000000c2"

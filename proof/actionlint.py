@@ -1,8 +1,8 @@
 """actionlint at a pinned release, built from its Go module into the cache folder, then run.
 
-`python -m tools.actionlint <workflow.yml>...` (make lint-workflows, and tests/test_workflows.py):
+`python -m proof.actionlint <workflow.yml>...` (make lint-workflows, and tests/test_workflows.py):
 builds `github.com/rhysd/actionlint/cmd/actionlint@ACTIONLINT_VERSION` once per machine into
-`<cache>/tools/actionlint-<version>/` (the cache of tools/provider_mirror.py, outside the checkout;
+`<cache>/proof/actionlint-<version>/` (the cache of proof/provider_mirror.py, outside the checkout;
 about 10 s warm Go cache), then runs it on the files with nothing suppressed. actionlint runs
 shellcheck on `run:` scripts when `shellcheck` is on PATH (Debian: `apt-get install shellcheck`).
 Exit status: actionlint's (0 clean, 1 problems), or 2 when it cannot be built.
@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools import provider_mirror
+from proof import provider_mirror
 
 ACTIONLINT_MODULE = "github.com/rhysd/actionlint/cmd/actionlint"
 ACTIONLINT_VERSION = "v1.7.12"
@@ -71,7 +71,7 @@ def run(paths: list[str]) -> subprocess.CompletedProcess:
 
 def main(argv: list[str]) -> int:
     if not argv:
-        print("usage: python -m tools.actionlint <workflow.yml>...", file=sys.stderr)
+        print("usage: python -m proof.actionlint <workflow.yml>...", file=sys.stderr)
         return 2
     try:
         result = run(argv)

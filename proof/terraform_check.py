@@ -1,13 +1,13 @@
 """`make validate`: the real providers judge every synthesized stack.
 
 For every stack (identical stacks once): `terraform init -backend=false` against the provider mirror
-(tools/provider_mirror.py; no registry is contacted) and `terraform validate -json`. The providers
+(proof/provider_mirror.py; no registry is contacted) and `terraform validate -json`. The providers
 then check every argument, block, enum, id format and expression of the stack at the pinned
 versions. What this cannot prove: API-side rules, permissions, quotas, eventual consistency.
 
-Also here: `terraform test` with `mock_provider` (tools.mock_apply builds on `run_terraform`).
+Also here: `terraform test` with `mock_provider` (proof.mock_apply builds on `run_terraform`).
 
-Usage: `python -m tools.terraform_check [--stacks cdktf.out] [--source source|registry|cache]`;
+Usage: `python -m proof.terraform_check [--stacks cdktf.out] [--source source|registry|cache]`;
 exit 0 when every stack validates with no error and no unlisted warning, 1 when a provider objects
 (one line per finding: stack, resource address, the provider's message), 2 when Terraform or a
 provider is missing.
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools import provider_mirror
+from proof import provider_mirror
 
 MINIMUM_TERRAFORM = (1, 11, 0)
 """`terraform test` with `mock_provider` and `override_*` as used here; 1.11.4 is on the machines."""
@@ -216,13 +216,13 @@ def work_root() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.terraform_check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m proof.terraform_check", description=__doc__.splitlines()[0])
     parser.add_argument("--stacks", type=Path, default=Path("cdktf.out"), help="a synthesized cdktf.out/ folder")
     parser.add_argument(
         "--source",
         choices=provider_mirror.SOURCES,
         default=os.environ.get("MLPLATFORM_PROVIDER_SOURCE", "source"),
-        help="where missing providers come from (tools/provider_mirror.py)",
+        help="where missing providers come from (proof/provider_mirror.py)",
     )
     args = parser.parse_args(argv)
     try:

@@ -5,7 +5,7 @@ it), timed with perf_counter; peak RSS is the largest resident set of that proce
 kernel reports it to wait4 (the Node jsii kernel included). Each figure is the median of --runs.
 Reported as ratios, since absolute seconds depend on the machine.
 
-    python -m tools.benchmark [--runs 3]      (make bench; make bench BENCH_RUNS=5)
+    python -m proof.benchmark [--runs 3]      (make bench; make bench BENCH_RUNS=5)
 
 Each run is reported as it finishes, so a long benchmark never looks hung.
 """
