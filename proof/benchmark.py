@@ -43,6 +43,10 @@ def generated_config(count: int, folder: Path) -> Path:
         # names that must be unique across environments (config/root.py)
         env["azure"]["resource_group"]["name"] = f"rg-mlplatform-b{index:02d}"
         env["databricks"]["workspace"]["host"] = f"https://adb-{index:016d}.11.azuredatabricks.net"
+        # one workspace per environment: a resource id has one host (config/uniqueness.py)
+        env["databricks"]["workspace"]["resource_id"] = env["databricks"]["workspace"]["resource_id"].replace(
+            "dbw-mlplatform-dev", f"dbw-mlplatform-b{index:02d}"
+        )
         environments[f"b{index:02d}"] = env
     raw["environments"] = environments
     path = folder / f"bench-{count}.yaml"

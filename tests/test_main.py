@@ -591,3 +591,13 @@ def test_a_config_without_placeholders_deploys(tmp_path):
 
     result = run_main(tmp_path, text=deployable_text(), args=["--check", "--deploying"])
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_the_benchmark_configs_are_valid(tmp_path):
+    """`make bench` synthesizes 1 and 12 generated environments; a config rule they break would stop it
+    only after minutes of stock-import runs, so their validity is checked here in well under a second."""
+    from config import load_config
+    from proof.benchmark import generated_config
+
+    for count in (1, 12):
+        assert len(load_config(generated_config(count, tmp_path)).config.environments) == count
