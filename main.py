@@ -18,6 +18,7 @@ MLPLATFORM_EAGER_PROVIDERS=1.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -31,7 +32,32 @@ EXIT_CONFIG_ERROR = 2
 CLI_MARKER = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"
 
 
+class _Arguments(argparse.ArgumentParser):
+    """The options in the docstring above; anything else is one `error:` line and exit 2, never a synthesis."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_CONFIG_ERROR, f"error: main.py: {message} (python main.py --help lists the options)\n")
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = _Arguments(
+        prog="main.py",
+        description=__doc__.split("\n\n")[0],
+        epilog="With no option: synthesize the selected environments' stacks into $CDKTF_OUTDIR (cdktf sets it) or "
+        "cdktf.out/. MLPLATFORM_CONFIG names the config file (default: config/environments.yaml), "
+        "MLPLATFORM_ENVIRONMENTS selects environments (e.g. dev,prod).",
+    )
+    parser.add_argument("--check", action="store_true", help="validate the config only")
+    parser.add_argument("--quiet", action="store_true", help="with --check: print nothing when valid")
+    parser.add_argument("--deploying", action="store_true", help="with --check: also refuse the placeholders")
+    parser.add_argument("--environments", action="store_true", help="print the selected environments, in order")
+    parser.add_argument("--stacks", nargs="*", choices=LAYERS, metavar="LAYER", help="print the stack ids (of LAYER)")
+    parser.add_argument("--bootstrap-stack", action="store_true", help="print the bootstrap stack's id")
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str]) -> int:
+    arguments = _arguments(argv)
     try:
         loaded = load_from_environment()
     except ConfigError as error:
@@ -41,30 +67,26 @@ def main(argv: list[str]) -> int:
     for line in loaded.warnings:
         print(f"warning: {line}", file=sys.stderr)
     config = loaded.config
-    if "--check" in argv:
-        placeholders = loaded.placeholders() if "--deploying" in argv else []
+    if arguments.check:
+        placeholders = loaded.placeholders() if arguments.deploying else []
         for line in placeholders:
             print(f"error: {line}", file=sys.stderr)
         if placeholders:
             return EXIT_CONFIG_ERROR
-        if "--quiet" not in argv:
+        if not arguments.quiet:
             print(f"{loaded.source}: valid ({', '.join(e.name for e in config.environments)})")
         return 0
-    if "--environments" in argv:
+    if arguments.environments:
         print("\n".join(e.name for e in config.environments))
         return 0
-    if "--stacks" in argv:
-        layers = argv[argv.index("--stacks") + 1 :] or None
-        unknown = sorted(set(layers or ()) - set(LAYERS))
-        if unknown:
-            print(f"error: unknown layer {unknown[0]!r}; the layers are {', '.join(LAYERS)}", file=sys.stderr)
-            return EXIT_CONFIG_ERROR
+    if arguments.stacks is not None:
+        layers = arguments.stacks or None
         for environment in config.environments:
             for layer, stack in stack_ids(config.prefix, environment.name).items():
                 if layers is None or layer in layers:
                     print(stack)
         return 0
-    if "--bootstrap-stack" in argv:
+    if arguments.bootstrap_stack:
         if not has_bootstrap(config):
             print(
                 "error: no bootstrap stack: it needs state.backend 'cloud' with a 'bootstrap' section", file=sys.stderr

@@ -461,6 +461,32 @@ def test_check_validates_without_synthesizing(tmp_path):
     assert not (tmp_path / "cdktf.out").exists()
 
 
+def test_help_lists_the_options_and_synthesizes_nothing(tmp_path):
+    result = run_main(tmp_path, args=["--help"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: main.py [-h] [--check] [--quiet] [--deploying] [--environments]")
+    assert "MLPLATFORM_CONFIG names the config file" in " ".join(result.stdout.split())
+    assert not (tmp_path / "cdktf.out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (
+            ["--stacks", "network"],
+            "argument --stacks: invalid choice: 'network' (choose from 'azure', 'databricks', 'serving')",
+        ),
+    ],
+    ids=["unknown-option", "unknown-layer"],
+)
+def test_an_unknown_option_is_one_line_and_synthesizes_nothing(tmp_path, args, message):
+    result = run_main(tmp_path, args=args)
+    assert result.returncode == 2
+    assert result.stderr == f"error: main.py: {message} (python main.py --help lists the options)\n"
+    assert not (tmp_path / "cdktf.out").exists()
+
+
 def test_selected_environments_are_the_only_stacks_synthesized(tmp_path, previous_output):
     (previous_output / "stacks" / "mlplatform-dev-azure" / ".terraform").mkdir()
     result = run_main(tmp_path, selection="prod")
