@@ -22,6 +22,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from app_runtime import staging
 from config import ConfigError, has_bootstrap, load_from_environment
@@ -35,7 +36,7 @@ CLI_MARKER = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"
 class _Arguments(argparse.ArgumentParser):
     """The options in the docstring above; anything else is one `error:` line and exit 2, never a synthesis."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_CONFIG_ERROR, f"error: main.py: {message} (python main.py --help lists the options)\n")
 
 
