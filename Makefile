@@ -58,7 +58,7 @@ help:
 	@echo "make providers   the pinned providers into the mirror in ~/.cache (PROVIDER_SOURCE=source|registry|cache)"
 	@echo "make validate    synthesize, then terraform validate of every stack with the pinned providers"
 	@echo "make snapshot-update   regenerate tests/__snapshots__/ after an intended change"
-	@echo "make docs    regenerate the README's config reference from config/*.py"
+	@echo "make docs    regenerate the config reference (docs/configuration.md) from config/*.py"
 	@echo "make bench   time synthesis: stock vs lazy provider loading, 1/3/12 environments"
 
 $(PIPENV):
@@ -108,7 +108,7 @@ snapshot-update: install-dev
 scan: install-dev synth
 	.venv/bin/checkov -d cdktf.out/stacks --config-file .checkov.yaml
 
-# The real providers (README: "What the providers check"): the versions the synthesized stacks pin,
+# The real providers (docs/proof.md: What the providers check): the versions the synthesized stacks pin,
 # in a filesystem mirror outside the checkout (MLPLATFORM_PROVIDER_CACHE, default ~/.cache/mlplatform-cdktf/
 # providers), from PROVIDER_SOURCE: `source` (built with Go from the Go module proxy), `registry`
 # (the Terraform registry) or `cache` (only what is there); MLPLATFORM_PROVIDER_SOURCE in the
@@ -121,14 +121,14 @@ providers: synth
 validate: synth
 	$(VENV_PYTHON) -m proof.terraform_check --source $(PROVIDER_SOURCE) --stacks cdktf.out
 
-# The README's config reference is generated from config/*.py (tests/test_readme.py checks it).
+# The config reference (docs/configuration.md) is generated from config/*.py (tests/test_readme.py checks it).
 docs: .venv/.synced-runtime
 	$(VENV_PYTHON) -m generators.config_reference
 
 bench: install
 	$(VENV_PYTHON) -m proof.benchmark --runs $(BENCH_RUNS)
 
-# --- deploy flow (README "Deploying"): one environment at a time, its stacks in dependency order ---
+# --- deploy flow (docs/deploying.md): one environment at a time, its stacks in dependency order ---
 
 require-env: install
 	@if [ -z "$(ENV)" ]; then echo "error: ENV is required, e.g. make $(MAKECMDGOALS) ENV=dev" >&2; exit 2; fi
@@ -137,7 +137,7 @@ require-env: install
 	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --check --quiet --deploying
 	@for variable in $(DATABRICKS_SHADOWING); do \
 	  if [ -n "$${!variable:-}" ]; then \
-	    echo "error: $$variable is set: the Databricks provider would authenticate with it before any Entra ID method, and a Key Vault-backed secret scope can only be created with an Entra ID token; unset it (README: Credentials and networking)" >&2; exit 2; \
+	    echo "error: $$variable is set: the Databricks provider would authenticate with it before any Entra ID method, and a Key Vault-backed secret scope can only be created with an Entra ID token; unset it (docs/credentials.md)" >&2; exit 2; \
 	  fi; \
 	done
 	@case "$${DATABRICKS_AUTH_TYPE:-}" in ''|azure-cli|azure-msi|github-oidc-azure|azure-client-secret) ;; \
@@ -167,7 +167,7 @@ diff: require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf synth
 	for stack in $(STACKS); do MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf diff --skip-synth "$$stack"; done
 
-# The reviewed plan is the applied plan (README: CI/CD, "Approve, then apply"): `plan` saves one stack's plan,
+# The reviewed plan is the applied plan (docs/ci-cd.md: Approve, then apply): `plan` saves one stack's plan,
 # shows it and seals it into plans/<stack>.tfplan.enc (the clear plan file holds the state's client passwords and
 # is deleted); `apply` unseals that file in the same stack folder and applies exactly it, with no plan of its own.
 # Both need PLAN_PASSPHRASE; both synthesize at the commit checked out (`terraform init` needs the folder).
@@ -189,7 +189,7 @@ output: require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf output $(STACKS)
 
 # Read-only checks with the Databricks SDK for Python and the same Entra ID method as the deploy
-# (README: Preflight): the workspace answers, the Unity Catalog securables, served aliases and
+# (docs/deploying.md: Preflight): the workspace answers, the Unity Catalog securables, served aliases and
 # versions exist, the deployer holds what it uses and may grant what the plan grants. Exit 2 on a problem.
 preflight: require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m ops.preflight
@@ -219,7 +219,7 @@ clean:
 	rm -rf cdktf.out .pytest_cache
 
 # --- CI ------------------------------------------------------------------------------------------
-# Targets the GitHub Actions workflows run (README: CI/CD); a person can run them the same way.
+# Targets the GitHub Actions workflows run (docs/ci-cd.md); a person can run them the same way.
 # The workflows in .github/workflows/ (except pull-request.yml) are generated from the config.
 WORKFLOW_TOOL := $(VENV_PYTHON) -m generators.generate_workflows
 

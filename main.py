@@ -18,47 +18,22 @@ MLPLATFORM_EAGER_PROVIDERS=1.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 from app_runtime import staging
+from app_runtime.arguments import parse as arguments_of
 from config import ConfigError, has_bootstrap, load_from_environment
-from config.naming import LAYERS, bootstrap_stack_id, stack_ids
+from config.naming import bootstrap_stack_id, stack_ids
 
 EXIT_CONFIG_ERROR = 2
 # The cdktf CLI sets this for the app it runs; it then removes stacks no longer synthesized itself.
 CLI_MARKER = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"
 
 
-class _Arguments(argparse.ArgumentParser):
-    """The options in the docstring above; anything else is one `error:` line and exit 2, never a synthesis."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_CONFIG_ERROR, f"error: main.py: {message} (python main.py --help lists the options)\n")
-
-
-def _arguments(argv: list[str]) -> argparse.Namespace:
-    parser = _Arguments(
-        prog="main.py",
-        description=__doc__.split("\n\n")[0],
-        epilog="With no option: synthesize the selected environments' stacks into $CDKTF_OUTDIR (cdktf sets it) or "
-        "cdktf.out/. MLPLATFORM_CONFIG names the config file (default: config/environments.yaml), "
-        "MLPLATFORM_ENVIRONMENTS selects environments (e.g. dev,prod).",
-    )
-    parser.add_argument("--check", action="store_true", help="validate the config only")
-    parser.add_argument("--quiet", action="store_true", help="with --check: print nothing when valid")
-    parser.add_argument("--deploying", action="store_true", help="with --check: also refuse the placeholders")
-    parser.add_argument("--environments", action="store_true", help="print the selected environments, in order")
-    parser.add_argument("--stacks", nargs="*", choices=LAYERS, metavar="LAYER", help="print the stack ids (of LAYER)")
-    parser.add_argument("--bootstrap-stack", action="store_true", help="print the bootstrap stack's id")
-    return parser.parse_args(argv)
-
-
 def main(argv: list[str]) -> int:
-    arguments = _arguments(argv)
+    arguments = arguments_of(argv, description=__doc__.split("\n\n")[0])
     try:
         loaded = load_from_environment()
     except ConfigError as error:

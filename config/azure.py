@@ -69,7 +69,7 @@ class DeployerSettings(Strict):
     """Required for kind `user`: the name Databricks knows the user by, their user principal name in lower case
     (`az ad signed-in-user show --query userPrincipalName -o tsv`). Every workspace ACL the databricks and
     serving stacks set names each deployer, so no deployer's apply takes the others' rights away and
-    every deployer's plan agrees (README: Deployers)."""
+    every deployer's plan agrees (docs/credentials.md: Deployers)."""
     application_id: LowerGuid | None = Field(
         default=None, json_schema_extra={"default_text": "required for kind `service_principal`"}
     )
@@ -89,7 +89,7 @@ class DeployerSettings(Strict):
             )
             raise ValueError(
                 f"{wanted}: required for a deployer of kind {self.kind}, the name Databricks knows it by: {how}; "
-                "each workspace ACL names every deployer (README: Deployers)"
+                "each workspace ACL names every deployer (docs/credentials.md: Deployers)"
             )
         return self
 

@@ -88,7 +88,7 @@ class GitHubSettings(Strict):
 
 
 class CiSettings(Strict):
-    """Continuous delivery from GitHub Actions (README: CI/CD)."""
+    """Continuous delivery from GitHub Actions (docs/ci-cd.md)."""
 
     github: GitHubSettings
     """Where the workflows run."""

@@ -129,7 +129,7 @@ class ClusterSettings(Strict):
     name: DisplayName | None = None
     """Default `<prefix>-<env>-ml`."""
     spark_version: RuntimeKey | None = None
-    """Pin a runtime; default: the latest ML LTS on Scala 2.13, looked up at every plan (README: ML runtime)."""
+    """Pin a runtime; default: the latest ML LTS on Scala 2.13, looked up at every plan (docs/ml-workflows.md: ML runtime)."""
     node_type_id: VmSize | None = None
     """Pin a VM size; by default the smallest with local disk and `min_cores` cores is looked up."""
     min_cores: int = Field(default=4, ge=1, le=128)
@@ -248,7 +248,7 @@ class ServingSettings(Strict):
     """Unique within the workspace."""
     served_models: list[ServedModelSettings] = Field(min_length=1, max_length=15)
     """1-15 models (each by alias or pinned version), with their traffic split. The endpoint is created
-    once every one of them resolves to an existing version (README: First deploy)."""
+    once every one of them resolves to an existing version (docs/serving.md: First deploy of a fresh environment)."""
     principal_permission: Literal["CAN_QUERY", "CAN_MANAGE"] = "CAN_QUERY"
     """CAN_QUERY calls the endpoint; CAN_MANAGE also deploys new model versions."""
     ai_gateway: AiGatewaySettings | None = None

@@ -1,6 +1,6 @@
 """Where an environment's Terraform runs execute, and the Terraform Cloud agents that run them.
 
-Only topologies that can deploy this app are accepted (README: credentials and networking):
+Only topologies that can deploy this app are accepted (docs/credentials.md):
 
 - `local`: Terraform Cloud (or another backend) keeps state and locks; plans run where
   `cdktf deploy` runs (a laptop with `az login`, or CI).
@@ -21,7 +21,7 @@ from .types import LowerGuid, Strict, pattern
 REMOTE_REFUSED = (
     "'remote' cannot deploy this app: the Databricks provider ignores Terraform Cloud's Azure "
     "credentials (terraform-provider-databricks #5544, #4127) and hosted runners cannot reach the "
-    "vault; use 'agent' or 'local' (README: credentials and networking)"
+    "vault; use 'agent' or 'local' (docs/credentials.md)"
 )
 
 

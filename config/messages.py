@@ -95,7 +95,7 @@ def describe_error(error: Mapping[str, Any], where: str, tagged: Tagged | None) 
         elif where == "name":
             message = "an environment is named by its key under 'environments'; remove this field"
         else:
-            message = "unknown field (check its spelling and the README's config reference)"
+            message = "unknown field (check its spelling and the config reference (docs/configuration.md))"
     elif kind == "union_tag_invalid":
         message = f"backend must be one of {', '.join(map(repr, variants))} (got {shorten(error['ctx'].get('tag'))})"
     elif kind == "union_tag_not_found":

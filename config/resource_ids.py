@@ -94,7 +94,7 @@ class ResourceType:
 
 
 def azure_resource_id(resource_type: ResourceType) -> Rule:
-    """The id of exactly one resource of `resource_type` (the README shows its template)."""
+    """The id of exactly one resource of `resource_type` (docs/configuration.md shows its template)."""
 
     def check(value: str) -> str:
         problem = resource_type.problem(value)

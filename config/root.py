@@ -62,7 +62,7 @@ class EnvironmentSettings(Strict):
     """Overrides the global state backend for this environment (its stacks' backend only: no `bootstrap`)."""
     execution_mode: ExecutionMode = "local"
     """Where this environment's Terraform runs execute: `local` (where `cdktf deploy` runs) or `agent`
-    (Terraform Cloud agents in your Azure network). `remote` is refused (README: credentials and networking)."""
+    (Terraform Cloud agents in your Azure network). `remote` is refused (docs/credentials.md)."""
     agent: AgentSettings | None = None
     """The agent pool and the agents' managed identity; required with execution_mode: agent."""
     azure: AzureSettings

@@ -1,8 +1,8 @@
 """The constrained types every config section is built from, and the `Strict` base model.
 
 Each type says what it allows in words (a `Rule` whose text generators/config_reference.py shows
-in the README) and enforces it with a validator whose message repeats those words, so a user reads
-the same rule in the README and in an error. Rules that come from Azure and Databricks (name
+in docs/configuration.md) and enforces it with a validator whose message repeats those words, so a user reads
+the same rule in the docs and in an error. Rules that come from Azure and Databricks (name
 formats, ranges, resource ids) live here, once; sections in the other modules only combine them.
 """
 
@@ -26,7 +26,7 @@ Tier = Literal["dev", "staging", "prod"]
 class Strict(BaseModel):
     """Base for every config section: unknown keys are errors, values are immutable, no coercion
     (a YAML `true` is not the integer 1, "3" is not 3), and each field's docstring is its
-    documentation (the README's config reference is generated from it)."""
+    documentation (the config reference (docs/configuration.md) is generated from it)."""
 
     model_config = ConfigDict(
         extra="forbid", frozen=True, str_strip_whitespace=True, strict=True, use_attribute_docstrings=True
@@ -36,7 +36,7 @@ class Strict(BaseModel):
 @dataclass(frozen=True)
 class Rule:
     """A constrained type's rule: `check` runs after the base type's validation (it raises ValueError
-    with a message saying what to change), `allowed` says the rule in words for the README's config
+    with a message saying what to change), `allowed` says the rule in words for the config
     reference. Used as `Annotated[str, Rule(...)]`, a plain type alias for pydantic and type checkers."""
 
     allowed: str

@@ -13,7 +13,7 @@ after R days), and every later renewal of `b` starts now, at `a`'s base + R. Eve
 vault serves is therefore created at its own marker's base: it serves about R days, stays valid R
 more (until its marker rotates), and lives E days in all, so E >= 2R + P (P = the plan period: a
 rotation can be up to P late) is the whole rule. `ignore_changes` keeps `b` in place when `a`
-rotates. README: "Client secret rotation" has the timeline.
+rotates. docs/operations.md: Client secret rotation has the timeline.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class EntraApplicationIdentity(Construct):
                         error_message=(
                             "The identity running Terraform is not one of this environment's azure.deployers: it "
                             "would own nothing and get no vault role. Add its object id to azure.deployers "
-                            "(README: Deployers), or run as a listed deployer."
+                            "(docs/credentials.md: Deployers), or run as a listed deployer."
                         ),
                     ),
                     *self._first_apply_precondition(props, len(set(owners)), caller),
@@ -201,7 +201,7 @@ class EntraApplicationIdentity(Construct):
                     f"The ML app does not exist yet, it gets {owner_count} owners, and the identity running Terraform "
                     "is a service principal: Entra ID lets an app holding Application.ReadWrite.OwnedBy create an "
                     "app with itself as its only owner (azuread #853). Make the first apply as a user deployer "
-                    "(README: Deployers), or grant this app Application.ReadWrite.All; its later applies work."
+                    "(docs/credentials.md: Deployers), or grant this app Application.ReadWrite.All; its later applies work."
                 ),
             )
         ]
@@ -216,7 +216,7 @@ class EntraApplicationLookup(Construct):
     plan with "Application not found" or "Multiple applications found": never a wrong guess. The
     creating side sets `prevent_duplicate_names`; config refuses `'` in the name (it would end the
     OData string). Reading needs Entra ID directory read access: member users have it by default; a
-    service principal or managed identity needs Microsoft Graph `Application.Read.All` (README).
+    service principal or managed identity needs Microsoft Graph `Application.Read.All` (docs/credentials.md: Permissions of the deploying identity).
 
     A postcondition requires the app found to be owned by one of `owned_by` (the deployers, who own
     the app the azure stack creates): a same-named app someone else registered is refused.

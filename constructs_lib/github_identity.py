@@ -9,12 +9,12 @@ federated credential matches issuer, audience and subject exactly, case included
 secret at all, and only jobs of that one environment (with its protection rules: reviewers, branch
 policy) can act as it; a pull-request job, which has no environment, cannot.
 
-With a plan environment (`<env>-plan`, README: CI/CD) a second credential trusts that environment's
+With a plan environment (`<env>-plan`, docs/ci-cd.md) a second credential trusts that environment's
 subject too: its jobs save the plans `<env>`'s reviewers approve, and a plan must refresh and lock the
 same state as the apply. Two of the 20 federated credentials Entra ID allows per application.
 
 What the app may do (Azure roles, Entra ID permissions, Databricks workspace admin) is granted
-outside this app: those are tenant decisions (README: CI/CD).
+outside this app: those are tenant decisions (docs/ci-cd.md).
 """
 
 from __future__ import annotations

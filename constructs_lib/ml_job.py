@@ -7,7 +7,7 @@ the Jobs API accepts and never returns, so every plan showed it changing (terraf
 #3658, open; the local workspace's rule `jobs.apply_policy_default_values_not_returned`). Setting `run_as` to a service principal needs the job owner (the deploying identity)
 to hold the Service Principal User role on it, or to be a workspace admin while the workspace's
 RestrictWorkspaceAdmins setting is ALLOW_ALL, its default (Databricks: "Manage roles on a service
-principal"); README: ML workflows. Grants go through one
+principal"); docs/ml-workflows.md. Grants go through one
 authoritative `databricks_permissions`: `grant_run(principal)` (CAN_MANAGE_RUN: run, cancel, view),
 `grant_view(principal)` (CAN_VIEW), and for the deployers `grant_manage(principal)` (CAN_MANAGE) and
 `grant_ownership(principal)` (IS_OWNER, exactly one). The ACL names the owner: without one, provider

@@ -6,7 +6,7 @@ model's owner is the ML principal whose training and deployment jobs do exactly 
 1.99.0 creates the model and hands it to `owner` in one step (catalog/resource_registered_model.go),
 so the deploying identity keeps nothing as owner: it must hold, on the model's schema (inherited by
 the model), CREATE_MODEL to create it, EXECUTE to serve it and MANAGE to update and delete it later
-(README: Unity Catalog privileges). The owner reaches it through USE_CATALOG and USE_SCHEMA.
+(docs/access.md: Unity Catalog privileges). The owner reaches it through USE_CATALOG and USE_SCHEMA.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """A Terraform Cloud (HCP Terraform) workspace for one cdktf stack, with narrow state sharing.
 
 CLI-driven workflow: `cdktf deploy` synthesizes locally and talks to the workspace. Where the plan
-runs is the workspace's execution mode, and only two work for this app (README: credentials and
-networking): `local` (plans run where `cdktf deploy` runs; Terraform Cloud keeps state and locks)
+runs is the workspace's execution mode, and only two work for this app (docs/credentials.md): `local` (plans run where `cdktf deploy` runs; Terraform Cloud keeps state and locks)
 and `agent` (plans run on `tfc-agent`s inside the customer's Azure network, see `run_on`).
 `remote` is not offered: hosted runners can neither authenticate the Databricks provider with
 Terraform Cloud's Azure dynamic credentials nor reach a firewalled vault.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The reviewed plan is the applied plan (README: CI/CD, "Approve, then apply"); `make plan` and `make apply`.
+# The reviewed plan is the applied plan (docs/ci-cd.md: Approve, then apply); `make plan` and `make apply`.
 #
 #   ops/saved_plan.sh plan  <stack folder> <sealed file>   terraform plan -out; the plan as text to the job
 #                                                            summary (or stdout); the plan file sealed
@@ -21,7 +21,7 @@ if [ $# -ne 3 ] || { [ "$1" != plan ] && [ "$1" != apply ]; }; then
   exit 2
 fi
 action=$1 folder=$2 sealed=$3
-: "${PLAN_PASSPHRASE:?is not set: the passphrase saved plans are sealed with (README: CI/CD, PLAN_ENCRYPTION_KEY)}"
+: "${PLAN_PASSPHRASE:?is not set: the passphrase saved plans are sealed with (docs/ci-cd.md: One-time set-up, PLAN_ENCRYPTION_KEY)}"
 if [ ! -d "$folder" ]; then
   echo "error: no stack folder $folder (synthesize first)" >&2
   exit 2

@@ -55,7 +55,7 @@ class AzureIdentityStack(TerraformStack):
             subscription_id=azure.subscription_id,
             tenant_id=azure.tenant_id,
             # Register nothing: azurerm's default registers missing resource providers at subscription
-            # scope, which a resource-group-scoped deployer cannot (README: resource providers).
+            # scope, which a resource-group-scoped deployer cannot (docs/deploying.md: Resource providers).
             resource_provider_registrations="none",
             features=[
                 AzurermProviderFeatures(

@@ -2,7 +2,7 @@
 
 Every stack gets its own state (its own Terraform Cloud workspace, blob key or file) so that a
 plan of one layer never locks or exposes another. No stack reads another's state: the azure
-layer's state holds the client passwords (README: "Where the client secret lives").
+layer's state holds the client passwords (docs/access.md: Where the client secret lives).
 """
 
 from __future__ import annotations

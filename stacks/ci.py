@@ -54,7 +54,7 @@ class GitHubCiStack(TerraformStack):
                     repository=ci.github.repository,
                     subject_repository=ci.github.subject_repository,
                     environment=environment.name,
-                    # its plan jobs (README: CI/CD, "Approve, then apply") refresh and lock the same state
+                    # its plan jobs (docs/ci-cd.md: Approve, then apply) refresh and lock the same state
                     plan_environment=plan_environment_name(environment.name),
                 ),
                 provider=provider,

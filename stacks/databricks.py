@@ -49,7 +49,7 @@ def deployer_principals(environment: EnvironmentSettings) -> tuple[Principal, ..
     """Every deployer as Databricks names it (`azure.deployers`). Each ACL the layers set names them
     all: provider 1.99.0 adds whoever applies to an ACL and hides only the caller's own entry when it
     reads (permissions/permission_definitions.go), so an ACL naming none of them would follow each
-    apply, and every other deployer's plan would show the change (README: Deployers)."""
+    apply, and every other deployer's plan would show the change (docs/credentials.md: Deployers)."""
     return tuple(
         Principal.user(d.databricks_name)
         if d.kind == "user"
@@ -175,7 +175,7 @@ class DatabricksWorkspaceStack(TerraformStack):
         for model in settings.serving.served_models:
             if model.model.lower() != owned:  # the principal owns the workflows' model: nothing to grant
                 self.unity_catalog.model(model.model).grant_execute(ml)
-        # An inference table is written as the endpoint's creator too (README: Unity Catalog
+        # An inference table is written as the endpoint's creator too (docs/access.md: Unity Catalog
         # privileges lists what the deploying identity must hold); the principal gets nothing there:
         # request and response payloads are not its business (least privilege).
 

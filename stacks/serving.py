@@ -5,7 +5,7 @@ model must exist before a plan can read its aliases (the lookup fails on a missi
 served version must exist before the endpoint can be created. So on a fresh environment `cdktf
 deploy` applies azure, then databricks (model, jobs, grants), then this stack, which creates no
 endpoint until the training and deployment jobs have set the alias; the next deploy or heartbeat
-creates it (README: First deploy). Reads no other stack's state.
+creates it (docs/serving.md: First deploy of a fresh environment). Reads no other stack's state.
 """
 
 from __future__ import annotations

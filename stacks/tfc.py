@@ -1,6 +1,6 @@
 """The `<prefix>-tfc` stack: creates and wires the Terraform Cloud workspaces of every other stack.
 
-Apply it once, before the first `cdktf deploy` (README: bootstrap order). It manages only the
+Apply it once, before the first `cdktf deploy` (docs/deploying.md: Terraform Cloud bootstrap). It manages only the
 environments whose stacks use the global `cloud` state; workspace names come from the same
 `stack_id()` the stacks' cloud backends use, so the two can never disagree.
 """
@@ -61,7 +61,7 @@ class TfcBootstrapStack(TerraformStack):
                 workspaces=NamedCloudWorkspace(admin_workspace),
             )
             # The admin workspace holds no Azure credentials: its runs execute where `cdktf deploy`
-            # runs (with TFE_TOKEN). Create it in local execution first (README); this keeps it so.
+            # runs (with TFE_TOKEN). Create it in local execution first (docs/deploying.md); this keeps it so.
             admin = DataTfeWorkspace(self, "admin_workspace", name=admin_workspace, organization=state.organization)
             WorkspaceSettings(self, "admin_workspace_settings", workspace_id=admin.id, execution_mode="local")
         else:

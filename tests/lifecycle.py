@@ -15,7 +15,7 @@ cannot have, nothing else:
 Every other block, expression, condition and argument is the synthesized one. The workspace is
 arranged from the environment's config as a platform team would have it before the first deploy:
 the deployers are workspace admins, the groups the stacks name exist, and the Unity Catalog
-securables exist with the deployers holding what the README's table says.
+securables exist with the deployers holding what the table of docs/access.md says.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ class Layer:
 
 
 NEW_ML_LTS = {"key": "18.3.x-cpu-ml-scala2.13", "name": "18.3 LTS ML (includes Apache Spark 4.1.0, Scala 2.13)"}
-"""A runtime Databricks releases during the day (README: ML runtime)."""
+"""A runtime Databricks releases during the day (docs/ml-workflows.md: ML runtime)."""
 
 ENTITLEMENTS = {
     "workspace_access": "workspace-access",
@@ -300,7 +300,7 @@ def _out_of_band(
     first: Deployer,
     runs: dict[str, Run],
 ) -> None:
-    """The changes the README says a plan catches, or cannot see, each made and then undone."""
+    """The changes the docs say a plan catches, or cannot see, each made and then undone."""
     entitlements = environment.databricks.service_principal.entitlements
     held = next((value for field, value in ENTITLEMENTS.items() if getattr(entitlements, field)), None)
     principal = workspace.scim.find(APP_CLIENT_ID)

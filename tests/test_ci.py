@@ -59,7 +59,7 @@ def test_one_identity_per_local_mode_environment_trusted_by_exactly_its_and_its_
     ]  # prod runs on Terraform Cloud agents: CI holds no Azure identity for it
     assert sorted(c["subject"] for c in credentials.values()) == [
         "repo:acme/ml-platform:environment:dev",
-        "repo:acme/ml-platform:environment:dev-plan",  # its plan jobs (README: CI/CD, "Approve, then apply")
+        "repo:acme/ml-platform:environment:dev-plan",  # its plan jobs (docs/ci-cd.md: Approve, then apply)
         "repo:acme/ml-platform:environment:staging",
         "repo:acme/ml-platform:environment:staging-plan",
     ]

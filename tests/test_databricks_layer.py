@@ -115,7 +115,7 @@ def _permissions(stack, object_key):
 
 def test_cluster_permissions_restart_for_principal_attach_for_users_manage_for_every_deployer(prod):
     """prod's one deployer is the agents' managed identity (application id 5555...): named, so the
-    ACL does not follow whoever applies (README: Deployers)."""
+    ACL does not follow whoever applies (docs/credentials.md: Deployers)."""
     permissions = _permissions(prod, "cluster_id")
     assert permissions["cluster_id"] == ref(prod, "databricks_cluster", "id")
     assert permissions["access_control"] == [

@@ -4,7 +4,7 @@ For dev, staging and prod of the default config, and dev of the variant with eve
 on (tests/config_variants.py, `features-on`): apply the databricks layer, then the serving layer, on a
 fresh workspace (no model version yet: no endpoint); the training job registers a version and the
 deployment job sets the alias; apply the serving layer (the endpoint is created); every deployer's
-plan of each layer shows no change; the out-of-band changes the README names give the documented
+plan of each layer shows no change; the out-of-band changes the docs name give the documented
 plan (an entitlement removed by hand: nothing, the provider cannot see it; the alias moves: the
 endpoint follows; a gateway feature switched on by hand: the plan stops and says what to do); destroy
 leaves the workspace as it was, but for what must survive (inference tables).
@@ -120,7 +120,7 @@ def test_the_endpoint_is_created_once_the_deployment_job_has_set_the_alias(day):
 
 
 def test_a_scheduled_batch_inference_stays_paused_until_the_model_can_serve(day):
-    """README (ML workflows): a fresh environment is quiet until training and deployment have run;
+    """docs/ml-workflows.md: a fresh environment is quiet until training and deployment have run;
     the deploy that creates the endpoint (or the heartbeat) unpauses the batch job."""
     lived, environment = day
     (batch,) = [b for b in _sent(lived, "POST", "/api/2.2/jobs/create") if b["name"].endswith("-batch-inference")]
@@ -145,7 +145,7 @@ def test_every_deployers_next_plan_of_each_layer_shows_no_change(day):
 
 
 def test_an_entitlement_removed_by_hand_is_invisible_to_the_plan(day):
-    """README (How the principal's role is expressed): provider 1.99.0 reads entitlements only as
+    """docs/access.md (How the principal's "role" is expressed): provider 1.99.0 reads entitlements only as
     true (terraform-provider-databricks #4104), so `make drift` cannot see this; preflight can."""
     lived, _ = day
     run = lived.runs["databricks: plan after an entitlement is removed by hand"]
@@ -178,7 +178,7 @@ def test_a_gateway_feature_switched_on_by_hand_stops_the_plan_with_what_to_do(da
 
 
 def test_a_new_ml_lts_is_planned_and_any_deployer_applies_it(day):
-    """README (ML runtime): the lookup takes the newest ML LTS at every plan; a pinned runtime stays. The
+    """docs/ml-workflows.md (ML runtime): the lookup takes the newest ML LTS at every plan; a pinned runtime stays. The
     last deployer applies it to a cluster another one created (no secret in its Spark conf: config
     keeps `cluster.adls` to one deployer, terraform-provider-databricks #2543)."""
     lived, environment = day
@@ -237,7 +237,7 @@ def test_the_workspace_answered_every_call_the_provider_made(day):
     assert lived.workspace.faults == []
 
 
-# --- what the provider sends, where the README relies on it ---------------------------------------
+# --- what the provider sends, where the docs rely on it ------------------------------------------
 
 
 def _sent(lived: Day, method: str, path: str) -> list[dict]:
@@ -245,7 +245,7 @@ def _sent(lived: Day, method: str, path: str) -> list[dict]:
 
 
 def test_every_served_entity_is_sent_with_scale_to_zero_on(day):
-    """README (Serving follows the registry): true is the only value provider 1.99.0 sends (#3946)."""
+    """docs/serving.md (Scale to zero): true is the only value provider 1.99.0 sends (#3946)."""
     lived, environment = day
     created = _sent(lived, "POST", "/api/2.0/serving-endpoints")
     updated = _sent(lived, "PUT", f"/api/2.0/serving-endpoints/{environment.databricks.serving.name}/config")
@@ -255,7 +255,7 @@ def test_every_served_entity_is_sent_with_scale_to_zero_on(day):
 
 
 def test_the_ai_gateway_is_sent_as_configured_on_the_custom_model_endpoint(day):
-    """README (Serving follows the registry, AI gateway): provider 1.99.0's docs say only external model
+    """docs/serving.md (AI gateway): provider 1.99.0's docs say only external model
     endpoints take `ai_gateway`; it sends it for this custom-model endpoint all the same, exactly as
     configured, and Databricks documents gateway features for custom model endpoints."""
     lived, environment = day

@@ -117,7 +117,7 @@ def test_databricks_credentials_that_would_shadow_entra_id_are_refused(variable,
     assert result.stderr.splitlines()[0] == (
         f"error: {variable} is set: the Databricks provider would authenticate with it before any Entra ID method, "
         "and a Key Vault-backed secret scope can only be created with an Entra ID token; unset it "
-        "(README: Credentials and networking)"
+        "(docs/credentials.md)"
     )
     assert "cdktf" not in result.stdout
 

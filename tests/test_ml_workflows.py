@@ -50,7 +50,7 @@ def test_three_jobs_run_as_the_principal_from_git_on_a_policy_job_cluster(env_st
 
 def test_schedules_are_paused_in_dev_and_batch_inference_waits_for_a_servable_model(env_stack):
     """A fresh staging or prod trains on schedule, but scores only once the served alias exists: before,
-    the batch job would fail on every run and e-mail about it (README: ML workflows)."""
+    the batch job would fail on every run and e-mail about it (docs/ml-workflows.md)."""
     env, stack = env_stack
     schedules = {name: job.get("schedule") for name, job in _jobs(stack).items()}
     assert schedules[f"mlplatform-{env}-deployment"] is None  # started after training, by people or the training job
@@ -95,7 +95,7 @@ DEPLOYERS = {
     "prod": [("55555555-5555-5555-5555-555555555555", "IS_OWNER")],
 }
 """Each environment's deployers on its jobs: the first service principal owns them (CI, or the agents'
-identity), the others manage them (README: Deployers)."""
+identity), the others manage them (docs/credentials.md: Deployers)."""
 
 
 def test_the_engineers_run_the_jobs_one_deployer_owns_them_and_the_others_manage_them(env_stack):

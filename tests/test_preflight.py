@@ -90,7 +90,7 @@ def test_a_fresh_environment_passes_and_says_the_endpoint_waits_for_training(def
     assert (
         "note: preflight prod: model 'ml_prod.models.churn_classifier' alias 'champion' does not exist yet "
         "(Registered model 'ml_prod.models.churn_classifier' does not exist.): the serving stack creates no "
-        "endpoint until the training and deployment jobs produce it (README: First deploy)"
+        "endpoint until the training and deployment jobs produce it (docs/serving.md: First deploy of a fresh environment)"
     ) in out
     assert "ok: preflight prod: group 'ml-engineers' (databricks.cluster.users_group) exists" in out
     assert out[-1] == "preflight prod: 9 checks passed, nothing missing"
@@ -146,7 +146,7 @@ def test_privileges_missing_on_the_models_schema_are_named(default_config, capsy
     code, _, err = check(prod, workspace, capsys)
     assert code == 2
     assert err == [
-        f"error: preflight prod: schema 'ml_prod.models': {DEPLOYER} lacks MANAGE (README: Unity Catalog privileges)"
+        f"error: preflight prod: schema 'ml_prod.models': {DEPLOYER} lacks MANAGE (docs/access.md: Unity Catalog privileges)"
     ]
 
 
@@ -166,7 +166,7 @@ def test_a_table_the_deployer_cannot_grant_on(default_config, capsys):
     assert code == 2
     right = (
         "the right to grant the ML principal its privileges here (ownership of it or of its catalog or schema, "
-        "or MANAGE) (README: Unity Catalog privileges)"
+        "or MANAGE) (docs/access.md: Unity Catalog privileges)"
     )
     assert err == [
         f"error: preflight prod: catalog 'ml_prod': {DEPLOYER} lacks {right}",
@@ -194,8 +194,8 @@ def test_manage_inherited_from_the_catalog_or_the_metastore_admin_role_is_enough
     code, _, err = check(prod, workspace, capsys)
     assert code == 2  # the admin may grant, but uses no privilege it does not hold
     assert err == [
-        f"error: preflight prod: catalog 'ml_prod': {DEPLOYER} lacks USE_CATALOG (README: Unity Catalog privileges)",
-        f"error: preflight prod: schema 'ml_prod.raw': {DEPLOYER} lacks USE_SCHEMA (README: Unity Catalog privileges)",
+        f"error: preflight prod: catalog 'ml_prod': {DEPLOYER} lacks USE_CATALOG (docs/access.md: Unity Catalog privileges)",
+        f"error: preflight prod: schema 'ml_prod.raw': {DEPLOYER} lacks USE_SCHEMA (docs/access.md: Unity Catalog privileges)",
     ]
 
 

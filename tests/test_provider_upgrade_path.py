@@ -1,4 +1,4 @@
-"""The way past the frozen providers, proven on the smallest one (README: CDK for Terraform is deprecated).
+"""The way past the frozen providers, proven on the smallest one (docs/operations.md: CDK for Terraform is deprecated).
 
 cdktf 0.21.0 and its prebuilt provider packages are the last (HashiCorp, 2025-12-10), so the pinned
 providers are frozen with them. A newer provider's bindings can be generated locally with `cdktf get`

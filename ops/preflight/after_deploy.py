@@ -79,8 +79,8 @@ def _scope(client: WorkspaceClient, environment: EnvironmentSettings, prefix: st
     except DatabricksError as error:
         report.problems.append(
             f"scope '{scope}' cannot list the vault's secrets: {reason(error)} (the AzureDatabricks app needs Key Vault "
-            "Secrets User, and the firewall must let trusted Azure services through: README, Where the client secret "
-            "lives)"
+            "Secrets User, and the firewall must let trusted Azure services through; "
+            "docs/access.md: Where the client secret lives)"
         )
         return
     if secret in keys:
@@ -118,7 +118,7 @@ def _endpoint(client: WorkspaceClient, environment: EnvironmentSettings, report:
     except NotFound:
         report.notes.append(
             f"serving endpoint '{name}' does not exist yet: the serving stack creates it once the served aliases and "
-            "versions exist (README: Serving follows the registry)"
+            "versions exist (docs/serving.md follows the registry)"
         )
         return
     except DatabricksError as error:

@@ -152,7 +152,9 @@ def _check_need(catalog: Catalog, need: Need, me: str, report: Report) -> None:
             "schema, or MANAGE)"
         )
     if lacks:
-        report.problems.append(f"{need.label}: {me} lacks {'; and '.join(lacks)} (README: Unity Catalog privileges)")
+        report.problems.append(
+            f"{need.label}: {me} lacks {'; and '.join(lacks)} (docs/access.md: Unity Catalog privileges)"
+        )
     else:
         report.passed.append(f"{need.label}: {me} holds {', '.join(need.privileges) or 'the right to grant'}")
 
@@ -169,7 +171,7 @@ def _check_served(client: WorkspaceClient, served: ServedVersion, report: Report
         if served.trained_by_plan:
             report.notes.append(
                 f"{label} does not exist yet ({reason(error)}): the serving stack creates no endpoint until the "
-                "training and deployment jobs produce it (README: First deploy)"
+                "training and deployment jobs produce it (docs/serving.md: First deploy of a fresh environment)"
             )
         else:
             report.problems.append(

@@ -1,6 +1,6 @@
 """What one environment's plan needs to find in Unity Catalog, derived from its validated settings.
 
-The README's "Unity Catalog privileges" table, as data: every securable the databricks and serving
+The "Unity Catalog privileges" table of docs/access.md, as data: every securable the databricks and serving
 stacks touch, the privileges the deploying identity must hold on it, and whether the plan grants
 the ML principal something there (the deployer then needs the right to grant: ownership of it or of
 its catalog or schema, MANAGE, or the metastore admin role; Databricks: "Manage privileges in Unity
@@ -24,7 +24,7 @@ KIND_NOUNS = {"catalog": "catalog", "schema": "schema", "table": "table", "funct
 
 @dataclass
 class Need:
-    """One securable: what the deploying identity must hold there, and why (README wording)."""
+    """One securable: what the deploying identity must hold there, and why (the docs' wording)."""
 
     kind: str
     """`catalog`, `schema`, `table` or `function` (a registered model)."""
@@ -48,7 +48,7 @@ class ServedVersion:
     alias: str | None
     version: str | None
     trained_by_plan: bool
-    """The model is the workflows' own: before training runs it has no version (README: First deploy)."""
+    """The model is the workflows' own: before training runs it has no version (docs/serving.md: First deploy of a fresh environment)."""
 
 
 class _Needs:
