@@ -57,9 +57,51 @@ def test_the_real_cli_synthesizes_all_then_one_environment_from_a_plain_shell(tm
         output = result.stdout + result.stderr
         assert "checkpoint" not in output.lower() and "ENOTFOUND" not in output  # telemetry is off
         assert "Node 20 is end-of-life" not in output
+        assert "DEP0044" not in output and "[ERROR]" not in output  # cdktf's util.isArray, silenced alone
         # written to a pipe (a file, a CI log): no spinner frames, no terminal escapes, a few plain lines
         assert "\x1b" not in output and len(output.splitlines()) < 40, output[:2000]
     assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []
+
+
+SPINNER = set("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+"""The frames of the CLI's spinner (cli-spinners "dots")."""
+
+
+@pytest.mark.skipif(not CDKTF.exists(), reason="node_modules is not installed")
+def test_a_diff_written_to_a_file_has_no_colour_and_no_redrawn_spinner(tmp_path):
+    """`make diff > plan.txt`: the CLI's spinner redraws itself unless CI is set, and Terraform colours its
+    plan unless told -no-color. The plan stops at `terraform init` here (an empty provider mirror, no
+    registry), after the synthesis that drew the spinner; the output is what a file would hold."""
+    import yaml
+
+    from tests.helpers import deployable_text
+
+    raw = yaml.safe_load(deployable_text())
+    raw["environments"] = {"dev": raw["environments"]["dev"]}
+    raw["state"] = {"backend": "local"}
+    config = tmp_path / "dev.yaml"
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
+    (tmp_path / "mirror").mkdir()
+    cli_config = tmp_path / "terraformrc"
+    cli_config.write_text(
+        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{tmp_path / "mirror"}"\n  }}\n}}\n'
+    )
+    result = cdktf(
+        tmp_path,
+        "diff",
+        "mlplatform-dev-azure",
+        "--output",
+        str(tmp_path / "cdktf.out"),
+        MLPLATFORM_CONFIG=str(config),
+        MLPLATFORM_ENVIRONMENTS="dev",
+        TF_CLI_CONFIG_FILE=str(cli_config),
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "mlplatform-dev-azure" in output, output[:2000]
+    assert "\x1b" not in output, output[:2000]
+    frames = [line for line in output.splitlines() if SPINNER & set(line)]
+    assert len(frames) <= 1, frames[:5]  # the renderer's last frame, printed once, not redrawn
+    assert "DEP0044" not in output
 
 
 @pytest.mark.skipif(not CDKTF.exists(), reason="node_modules is not installed")
