@@ -28,6 +28,7 @@ import fcntl
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -206,9 +207,26 @@ def _heartbeat(what: str, log=sys.stderr) -> Iterator[None]:
         thread.join()
 
 
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
+_ESCAPES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_FRAME = "│╷╵ "
+"""The box Terraform draws around a diagnostic."""
+
+
+def _cause(text: str) -> str:
+    """Why a command failed, in one line: Terraform's first diagnostic (`Error: <summary>: <detail>`, its
+    colour codes and box removed), else the last line of output (Go's errors are one line)."""
+    lines = [_ESCAPES.sub("", line).strip(_FRAME).strip() for line in text.splitlines()]
+    for index, line in enumerate(lines):
+        if line.startswith("Error: "):
+            detail = []
+            for following in lines[index + 1 :]:
+                if following.startswith("Error: ") or (not following and detail):
+                    break
+                if following:
+                    detail.append(following)
+            return f"{line}: {' '.join(detail)}" if detail else line
+    shown = [line for line in lines if line]
+    return shown[-1] if shown else "no output"
 
 
 def build_from_source(pin: ProviderPin, mirror: Path, log=sys.stderr) -> str | None:
@@ -237,7 +255,7 @@ def build_from_source(pin: ProviderPin, mirror: Path, log=sys.stderr) -> str | N
                 text=True,
             )
         if result.returncode != 0:
-            return f"go install {pin.go_module}@{pin.go_version} failed: {_last_line(result.stderr)}"
+            return f"go install {pin.go_module}@{pin.go_version} failed: {_cause(result.stderr)}"
         built = Path(gobin) / f"terraform-provider-{pin.type}"
         if not built.is_file():
             return f"go install {pin.go_module}@{pin.go_version} produced no terraform-provider-{pin.type}"
@@ -267,7 +285,7 @@ def mirror_from_registry(pins: list[ProviderPin], mirror: Path, log=sys.stderr) 
                 env={**os.environ, "CHECKPOINT_DISABLE": "1"},
             )
     if result.returncode != 0:
-        return f"terraform providers mirror failed: {_last_line(result.stderr or result.stdout)}"
+        return f"terraform providers mirror failed: {_cause(result.stderr or result.stdout)}"
     return None
 
 

@@ -89,30 +89,49 @@ _PROVIDERS_LINE = sys._getframe().f_lineno + 2  # the fixture's line, for the fo
 
 
 @pytest.fixture(scope="session")
-def provider_cli_config(default_stacks, variant_stacks):
+def provider_cli_config(request, default_stacks, variant_stacks):
     """The CLI config selecting the provider mirror, with every pinned provider in it.
 
     Without Terraform or a provider, every test that needs them is skipped from this one place, so
-    the summary gives the reason once (`SKIPPED [N] ...`); MLPLATFORM_REQUIRE_PROVIDERS=1 fails instead."""
+    the summary gives the reason once (`SKIPPED [N] ...`); MLPLATFORM_REQUIRE_PROVIDERS=1 fails instead.
+    A build from source (Go on PATH, providers missing) takes about 25 minutes once per machine: it is
+    announced on the terminal, past pytest's capture, and reports as it goes."""
     from proof import provider_mirror, terraform_check
 
     source = os.environ.get("MLPLATFORM_PROVIDER_SOURCE", "source")
     try:
         terraform_check.terraform_binary()
         pins = provider_mirror.pins_from_stacks([*default_stacks.values(), *variant_stacks.values()])
-        return provider_mirror.ensure(pins, source)
+        needed = provider_mirror.missing(provider_mirror.mirror_dir(provider_mirror.cache_root()), pins)
+        if not needed or source == "cache":
+            return provider_mirror.ensure(pins, source)
+        capture = request.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled():
+            print(f"\n{_announcement(len(needed), source)}", file=sys.stderr, flush=True)
+            return provider_mirror.ensure(pins, source)
     except terraform_check.TerraformUnavailable as error:
         why = str(error)
     except provider_mirror.ProvidersUnavailable as error:
-        missing = ", ".join(problem.split(":")[0] for problem in error.problems)
-        why = f"source '{source}' could not provide {missing} ({error.problems[0].split(': ', 1)[-1][:160]})"
+        names = ", ".join(problem.split(":")[0].split("/")[1].split()[0] for problem in error.problems)
+        cause = error.problems[0].split(": ", 1)[-1]
+        why = f"{len(error.problems)} pinned providers missing ({names}): {cause[:200]}"
     reason = (
-        f"{NOT_RUN}{why}. To run them: `make providers` (Go, Go module proxy) or "
-        f"`make providers PROVIDER_SOURCE=registry` (Terraform registry); {REQUIRE_PROVIDERS}=1 fails instead"
+        f"{NOT_RUN}{why}. `make providers` puts them in the cache (PROVIDER_SOURCE=source builds them with Go, "
+        f"=registry downloads them); {REQUIRE_PROVIDERS}=1 fails instead of skipping"
     )
     if os.environ.get(REQUIRE_PROVIDERS) == "1":
         pytest.fail(reason, pytrace=False)
     pytest.skip(reason)
+
+
+def _announcement(count: int, source: str) -> str:
+    if source == "source":
+        return (
+            f"==> building {count} pinned Terraform providers from their Go modules for the real-provider checks, "
+            "once per machine (about 25 min on 2 cores); MLPLATFORM_PROVIDER_SOURCE=cache skips them, "
+            "MLPLATFORM_PROVIDER_SOURCE=registry downloads them instead"
+        )
+    return f"==> downloading {count} pinned Terraform providers from the registry for the real-provider checks"
 
 
 @pytest.hookimpl(hookwrapper=True)
