@@ -218,7 +218,7 @@ def _cause(text: str) -> str:
     lines = [_ESCAPES.sub("", line).strip(_FRAME).strip() for line in text.splitlines()]
     for index, line in enumerate(lines):
         if line.startswith("Error: "):
-            detail = []
+            detail: list[str] = []
             for following in lines[index + 1 :]:
                 if following.startswith("Error: ") or (not following and detail):
                     break
