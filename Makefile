@@ -37,7 +37,8 @@ AUTO_APPROVE ?=
 CONFIRM ?=
 
 .PHONY: help install install-dev synth test lint check docs bench snapshot-update scan clean providers validate \
-        deploy diff output destroy bootstrap preflight smoke agent-probe require-env require-layer plan apply
+        deploy diff output destroy bootstrap preflight smoke agent-probe require-env require-layer require-passphrase \
+        plan apply
 
 help:
 	@echo "make synth   install, validate config/environments.yaml, synthesize every stack into cdktf.out/"
@@ -58,7 +59,15 @@ help:
 	@echo "make providers   the pinned providers into the mirror in ~/.cache (PROVIDER_SOURCE=source|registry|cache)"
 	@echo "make validate    synthesize, then terraform validate of every stack with the pinned providers"
 	@echo "make snapshot-update   regenerate tests/__snapshots__/ after an intended change"
-	@echo "make docs    regenerate the config reference (docs/configuration.md) from config/*.py"
+	@echo "make rotate [ENV=prod]               the rotation heartbeat by hand: deploy the azure stack (every env if unset)"
+	@echo "make drift [ENV=prod]                fail naming each stack whose plan is not empty (every env if unset)"
+	@echo "make install       install what synthesis needs (make synth does it first); make install-dev: and the test tools"
+	@echo "make clean         remove cdktf.out/ and .pytest_cache/"
+	@echo "make docs    regenerate the config reference in docs/configuration.md from config/*.py"
+	@echo "make workflows   regenerate .github/workflows/deploy.yml and maintenance.yml from the config"
+	@echo "make workflows-check   fail when a generated workflow differs from the config"
+	@echo "make lint-workflows    actionlint and zizmor over .github/workflows/"
+	@echo "make ci-environments   the environments in order, with execution mode and stacks, as JSON (for CI)"
 	@echo "make bench   time synthesis: stock vs lazy provider loading, 1/3/12 environments"
 
 $(PIPENV):
@@ -177,11 +186,15 @@ SAVED_PLAN = ops/saved_plan.sh $(1) cdktf.out/stacks/$(STACKS) $(PLAN_DIR)/$(STA
 require-layer:
 	@if [ -z "$(LAYER)" ]; then echo "error: LAYER is required: a saved plan is one stack's, e.g. make $(MAKECMDGOALS) ENV=dev LAYER=azure" >&2; exit 2; fi
 
-plan: require-layer require-env
+# Before any install or synthesis: without the passphrase the plan could not be sealed (nor the apply unseal it).
+require-passphrase:
+	@if [ -z "$${PLAN_PASSPHRASE:-}" ]; then echo "error: PLAN_PASSPHRASE is not set: the passphrase saved plans are sealed with (docs/ci-cd.md: One-time set-up, PLAN_ENCRYPTION_KEY)" >&2; exit 2; fi
+
+plan: require-layer require-passphrase require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf synth
 	$(call SAVED_PLAN,plan)
 
-apply: require-layer require-env
+apply: require-layer require-passphrase require-env
 	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf synth
 	$(call SAVED_PLAN,apply)
 

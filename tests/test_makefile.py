@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -215,3 +216,28 @@ def test_every_deploying_target_refuses_placeholders_before_anything_runs(target
 def test_bootstrap_refuses_placeholders_before_it_deploys():
     lines = [" ".join(line.split()) for line in make("-n", "bootstrap").stdout.splitlines()]
     assert any("main.py --check --quiet --deploying" in line for line in lines)
+
+
+INTERNAL_TARGETS = {"help", "require-env", "require-layer", "require-passphrase"}
+"""Prerequisites of other targets, never run by a person."""
+
+
+def test_make_help_lists_every_target_a_person_runs():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    phony = {t for line in re.findall(r"^\.PHONY:((?:.*\\\n)*.*)$", makefile, re.MULTILINE) for t in line.split()}
+    phony -= {"\\"}
+    listed = set(re.findall(r"^make ([a-z][a-z-]*)", make("help").stdout, re.MULTILINE))
+    listed |= set(re.findall(r"; make ([a-z][a-z-]*):", make("help").stdout))
+    assert phony - INTERNAL_TARGETS - listed == set()
+    assert listed - phony == set()
+
+
+@pytest.mark.parametrize("action", ["plan", "apply"])
+def test_a_saved_plan_without_its_passphrase_stops_before_anything_is_installed_or_synthesized(action):
+    result = make(action, "ENV=dev", "LAYER=azure", extra_env={"PLAN_PASSPHRASE": ""})
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: PLAN_PASSPHRASE is not set: the passphrase saved plans are sealed with "
+        "(docs/ci-cd.md: One-time set-up, PLAN_ENCRYPTION_KEY)"
+    )
+    assert result.stdout == ""
