@@ -251,10 +251,73 @@ def test_no_azure_cli_login_is_one_line(default_config, capsys, tmp_path):
     code, out, err = check(prod, workspace_of(), capsys)
     assert (code, out, len(err)) == (2, [], 1)
     host = prod.databricks.workspace.host
-    assert err[0].startswith(
-        f"error: preflight prod: azure-cli: cannot authenticate to {host} (run `az login`; is the workspace "
-        "reachable from here?): default auth: "
+    assert err[0].startswith(f"error: preflight prod: azure-cli: cannot authenticate to {host}: default auth: ")
+    assert err[0].endswith(" (run `az login`; is the workspace reachable from here?)")
+
+
+def test_without_the_azure_cli_preflight_says_so_before_any_call(default_config, capsys, tmp_path, monkeypatch):
+    prod = environment_of(default_config, "prod")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `az` anywhere
+    workspace = workspace_of()
+    code, out, err = check(prod, workspace, capsys)
+    assert (code, out, workspace.requests) == (2, [], [])
+    assert err == [
+        "error: preflight prod: azure-cli: the Azure CLI (`az`) is not on PATH: install it and run `az login`, or "
+        "set DATABRICKS_AUTH_TYPE to github-oidc-azure or azure-client-secret"
+    ]
+
+
+def test_a_workspace_that_cannot_be_reached_is_said_so_with_what_to_check(default_config, capsys):
+    """A refused connection (a closed port on 127.0.0.1: nothing leaves the machine) is one line naming the
+    workspace and what to check, not urllib3's nested repr cut at 300 characters."""
+    import socket
+
+    prod = environment_of(default_config, "prod")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    code = preflight(prod, "azure-cli", base_url=closed, timeout_seconds=1)
+    err = capsys.readouterr().err.splitlines()
+    host = prod.databricks.workspace.host
+    assert (code, len(err)) == (2, 1)
+    assert err[0] == (
+        f"error: preflight prod: azure-cli: cannot authenticate to {host}: cannot connect to 127.0.0.1 (refused or "
+        "timed out) (check databricks.workspace.host, and that this machine reaches the workspace: VPN or private "
+        "link if its public access is off)"
     )
+
+
+def test_a_name_that_does_not_resolve_is_said_in_words():
+    """The SDK's error when DNS has no answer (databricks-sdk 0.162.0 over urllib3 2, as printed here)."""
+    from ops.preflight.checks import reason
+
+    error = ValueError(
+        "default auth: azure-cli: HTTPSConnectionPool(host='adb-7405611234567890.10.azuredatabricks.net', port=443): "
+        "Max retries exceeded with url: /aad/auth (Caused by NameResolutionError(\"HTTPSConnection(host='adb-"
+        "7405611234567890.10.azuredatabricks.net', port=443): Failed to resolve 'adb-7405611234567890.10."
+        "azuredatabricks.net' ([Errno -2] Name or service not known)\")). Config: host=https://adb-..."
+    )
+    assert reason(error) == "the name adb-7405611234567890.10.azuredatabricks.net does not resolve here (DNS)"
+
+
+def test_a_long_reason_ends_at_a_clause_never_inside_a_word():
+    from ops.preflight.checks import MAX_REASON, reason
+
+    sentence = "The workspace refused the request because the token's audience is not the workspace's. "
+    said = reason(RuntimeError(sentence * 6))
+    assert len(said) <= MAX_REASON + len(" (cut)") and said.endswith("workspace's (cut)")
+
+
+def test_a_placeholder_workspace_is_refused_with_what_to_replace(capsys):
+    """Run directly (not through make, whose require-env says the same), preflight names the placeholders
+    instead of timing out on the example host."""
+    assert run({"MLPLATFORM_ENVIRONMENTS": "dev"}) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "error: config/environments.yaml: environment 'dev': databricks.workspace.host: "
+        "'https://adb-1111111111111111.11.azuredatabricks.net' is a placeholder of the embedded default; replace it "
+        "with your own before deploying (every value marked PLACEHOLDER in config/environments.yaml)"
+    ) in err
 
 
 def test_a_databricks_credential_is_refused_before_any_call(default_config, capsys):

@@ -13,6 +13,7 @@ every call is a read.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 
@@ -27,6 +28,11 @@ LOGIN_HINTS = {
     "azure-client-secret": "ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID in the environment",
 }
 """What each Entra ID method needs, said when it finds no credential."""
+UNREACHABLE_HINT = (
+    "check databricks.workspace.host, and that this machine reaches the workspace: VPN or private link if its "
+    "public access is off"
+)
+"""Said when the workspace was never reached, whatever the method."""
 
 
 def run(environ: Mapping[str, str] = os.environ, *, base_url: str | None = None, argv: Sequence[str] = ()) -> int:
@@ -43,6 +49,11 @@ def run(environ: Mapping[str, str] = os.environ, *, base_url: str | None = None,
             print(f"error: {line}", file=sys.stderr)
         return EXIT_PROBLEMS
     environments = loaded.config.environments
+    placeholders = loaded.placeholders() if len(environments) == 1 else []
+    if placeholders:  # the example workspace would only time out: say what to replace instead
+        for line in placeholders:
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_PROBLEMS
     if len(environments) != 1:
         names = ", ".join(e.name for e in environments)
         print(
@@ -62,9 +73,11 @@ def preflight(
     base_url: str | None = None,
     after_deploy: bool = False,
     config_prefix: str = "mlplatform",
+    timeout_seconds: int = 20,
 ) -> int:
     """Check one environment's workspace (`after_deploy`: what a deploy of the config with
-    `config_prefix` made), printing one line per result; 0, or 2 on any problem."""
+    `config_prefix` made), printing one line per result; 0, or 2 on any problem. `timeout_seconds`
+    bounds each call and the SDK's retries of it."""
     from .after_deploy import after_deploy as deployed  # the SDK loads only when needed
     from .checks import ENTRA_AUTH_TYPES, check, connect, reason
 
@@ -84,14 +97,22 @@ def preflight(
         )
         return EXIT_PROBLEMS
     workspace = environment.databricks.workspace
-    try:
-        client = connect(workspace.host, workspace.resource_id, auth_type, base_url=base_url)
-    except (ValueError, OSError) as error:
+    if auth_type == "azure-cli" and shutil.which("az") is None:
         print(
-            f"error: {prefix}: {auth_type}: cannot authenticate to {workspace.host} ({LOGIN_HINTS[auth_type]}): "
-            f"{reason(error)}",
+            f"error: {prefix}: azure-cli: the Azure CLI (`az`) is not on PATH: install it and run `az login`, or set "
+            "DATABRICKS_AUTH_TYPE to github-oidc-azure or azure-client-secret",
             file=sys.stderr,
         )
+        return EXIT_PROBLEMS
+    try:
+        client = connect(
+            workspace.host, workspace.resource_id, auth_type, base_url=base_url, timeout_seconds=timeout_seconds
+        )
+    except (ValueError, OSError) as error:
+        why = reason(error)
+        unreached = why.startswith(("the name ", "cannot connect to "))
+        hint = UNREACHABLE_HINT if unreached else LOGIN_HINTS[auth_type]
+        print(f"error: {prefix}: {auth_type}: cannot authenticate to {workspace.host}: {why} ({hint})", file=sys.stderr)
         return EXIT_PROBLEMS
     report = deployed(client, environment, config_prefix) if after_deploy else check(client, environment)
     for line in report.passed:

@@ -15,6 +15,7 @@ too) and a metastore admin may grant. ALL_PRIVILEGES is taken to cover everythin
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,11 +72,35 @@ class Report:
     passed: list[str] = field(default_factory=list)
 
 
+MAX_REASON = 300
+"""Characters of an error kept in a line; a longer one ends at its last clause that fits."""
+_UNREACHABLE = (
+    (re.compile(r"Failed to resolve '([^']+)'"), "the name {0} does not resolve here (DNS)"),
+    (re.compile(r"host='([^']+)'.*(?:Connection refused|ConnectTimeout|timed out|Network is unreachable)"), "{0}"),
+)
+
+
 def reason(error: BaseException) -> str:
-    """The first line of an error without the SDK's appended config dump, bounded (the SDK masks
-    credentials in its own messages; the dump is dropped all the same)."""
+    """The first line of an error without the SDK's appended config dump, bounded at a clause, never
+    inside a word (the SDK masks credentials in its own messages; the dump is dropped all the same).
+    A connection that never reached the workspace (urllib3's NameResolutionError, refused, timed out)
+    is said as such, instead of urllib3's nested repr."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return safe_line(text.split(" Config: ")[0])[:300]
+    text = text.split(" Config: ")[0]
+    for pattern, words in _UNREACHABLE:
+        found = pattern.search(text)
+        if found:
+            if words == "{0}":
+                return safe_line(f"cannot connect to {found.group(1)} (refused or timed out)")
+            return safe_line(words.format(found.group(1)))
+    return safe_line(_clause_bounded(text, MAX_REASON))
+
+
+def _clause_bounded(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(mark, 0, limit) for mark in (". ", "; ", ": ", ", ", " ("))
+    return (text[:cut] if cut > limit // 2 else text[: text.rfind(" ", 0, limit)]).rstrip(" .;:,") + " (cut)"
 
 
 class Catalog:
