@@ -4,14 +4,19 @@ Synthesis writes into a staging folder next to the output folder; only once it h
 its files moved into the output folder (`publish`). SIGINT/SIGTERM/SIGHUP remove the staging folder
 and print one line (`stop`); a staging folder left by a killed run (SIGKILL) is removed by the next
 run (`remove_stale_staging`). main.py only calls `handle_stop_signals` and `synthesize`.
+
+The app's own command also gives itself and its jsii kernel one temp folder (`use_own_temp_folder`),
+removed at exit and by a stop signal: a kernel killed mid-synthesis cannot remove what it put there.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,22 +33,28 @@ _published = False
 """True once the output folder is complete (a stop signal held back during publishing says so)."""
 _handling = False
 """True once `handle_stop_signals` installed `stop`: the process is the app's own command."""
+_own_temp: Path | None = None
+"""The temp folder of this process and its jsii kernel (`use_own_temp_folder`): what a stop signal removes."""
 
 
 def stop(signum: int, _frame: object) -> None:
-    """SIGINT/SIGTERM/SIGHUP: remove the staging folder, say so in one line, exit 128 + signal.
+    """SIGINT/SIGTERM/SIGHUP: stop the kernel, remove the staging folder and the app's temp folder, say so
+    in one line, exit 128 + signal.
 
     Done here, not by raising into the interrupted code: a jsii call in progress would turn an
     exception into a kernel error or swallow it, and cleanup could be skipped."""
-    if _staging is not None:
+    if _staging is not None or _own_temp is not None:
         from app_runtime.synthesis import stop_kernel
 
-        stop_kernel()  # Node may still be writing stack files into the staging folder
+        stop_kernel()  # Node may still be writing stack files into the staging folder, or its own temp files
+    if _staging is not None:
         for _ in range(50):  # a file system may lag behind the killed writer for a moment
             shutil.rmtree(_staging, ignore_errors=True)
             if not _staging.exists():
                 break
             time.sleep(0.02)
+    if _own_temp is not None:
+        shutil.rmtree(_own_temp, ignore_errors=True)  # os._exit below skips the atexit removal
     name = signal.Signals(signum).name
     outcome = "the output folder is complete" if _published else "nothing was written to the output folder"
     print(f"mlplatform: interrupted by {name}; {outcome}", file=sys.stderr, flush=True)
@@ -66,6 +77,23 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def use_own_temp_folder() -> None:
+    """In the app's own command (`handle_stop_signals` ran) and before the jsii kernel starts: make a temp
+    folder of this process (`mlplatform-app-<pid>-*` in the system's) the temp folder of Python (tempfile:
+    jsii copies its runtime script there) and of the kernel (TMPDIR: Node's os.tmpdir, where the kernel
+    unpacks packages into `jsii-kernel-*`), and remove it at exit, after jsii has stopped the kernel (atexit
+    runs last what was registered first). jsii removes both itself on a normal exit; a stop signal kills the
+    kernel (stop_kernel), which then cannot, so `stop` removes the folder. Elsewhere (tests, tools that
+    synthesize in-process) nothing changes."""
+    global _own_temp
+    if not _handling or _own_temp is not None or "cdktf" in sys.modules:  # not ours, done, or kernel started
+        return
+    _own_temp = Path(tempfile.mkdtemp(prefix=f"mlplatform-app-{os.getpid()}-"))
+    atexit.register(shutil.rmtree, _own_temp, True)
+    tempfile.tempdir = str(_own_temp)
+    os.environ["TMPDIR"] = str(_own_temp)
 
 
 def remove_stale_staging(outdir: Path) -> None:
@@ -102,6 +130,7 @@ def synthesize(build: Callable[[App], None], outdir: Path, *, under_cli: bool = 
     from app_runtime.node import use_project_node
 
     use_project_node()  # before anything starts the jsii kernel
+    use_own_temp_folder()
     from app_runtime.provider_loading import eager_requested, use_lazy_provider_packages
 
     if not eager_requested(os.environ):

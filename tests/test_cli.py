@@ -117,14 +117,15 @@ def test_a_config_mistake_through_the_cli_exits_2_and_is_printed_once(tmp_path):
     assert "Traceback" not in output and not (tmp_path / "cdktf.out").exists()
 
 
-def _interrupt_synthesis(tmp_path: Path) -> tuple[int, str]:
-    """Start `python main.py`, send SIGTERM as soon as its staging folder exists; (exit code, stderr)."""
+def _interrupt_synthesis(tmp_path: Path, temp: Path) -> tuple[int, str]:
+    """Start `python main.py` with `temp` as the system's temp folder, send SIGTERM as soon as its staging folder
+    exists; (exit code, stderr)."""
     outdir = tmp_path / "cdktf.out"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLATFORM_")}
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "main.py")],
         cwd=ROOT,
-        env={**env, "CDKTF_OUTDIR": str(outdir)},
+        env={**env, "CDKTF_OUTDIR": str(outdir), "TMPDIR": str(temp)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -138,10 +139,13 @@ def _interrupt_synthesis(tmp_path: Path) -> tuple[int, str]:
 
 
 def test_sigterm_during_synthesis_leaves_nothing_behind_and_says_so_once(tmp_path):
+    """Nothing in the output's folder, nor in the temp folder: the killed jsii kernel leaves its unpacked packages
+    (jsii-kernel-*) and jsii its runtime script (tmp*) there unless the app removes them (app_runtime/staging.py)."""
     for attempt in range(3):  # on a very busy machine synthesis can win the race; then try again
-        folder = tmp_path / str(attempt)
+        folder, temp = tmp_path / str(attempt), tmp_path / f"temp{attempt}"
         folder.mkdir()
-        code, stderr = _interrupt_synthesis(folder)
+        temp.mkdir()
+        code, stderr = _interrupt_synthesis(folder, temp)
         if code != 0:
             break
     assert code == 128 + signal.SIGTERM, stderr
@@ -149,6 +153,7 @@ def test_sigterm_during_synthesis_leaves_nothing_behind_and_says_so_once(tmp_pat
         "mlplatform: interrupted by SIGTERM; nothing was written to the output folder"
     ]
     assert list(folder.iterdir()) == [], [str(p) for p in folder.rglob("*")]
+    assert list(temp.iterdir()) == [], [str(p) for p in temp.iterdir()]
 
 
 def test_the_stop_handler_removes_the_staging_folder_and_exits_128_plus_the_signal(tmp_path, monkeypatch, capsys):
