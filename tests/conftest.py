@@ -1,9 +1,14 @@
-"""Test session setup: Node 22 from node_modules first on PATH, one synthesis of the default app."""
+"""Test session setup: Node 22 from node_modules first on PATH, one synthesis of the default app, and the
+system's temp folder left as the session found it."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import getpass
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -17,6 +22,27 @@ from app_runtime.node import use_project_node  # noqa: E402
 from app_runtime.provider_loading import eager_requested, use_lazy_provider_packages  # noqa: E402
 
 use_project_node()  # as main.py does, before anything starts the jsii kernel
+
+# The system's temp folder is left as the session found it. pytest's own folders (pytest-of-<user>, removed when
+# every test passed: pytest.ini) and this process's temp files stay where tempfile puts them (pinned here first);
+# every process the session starts, the jsii kernel included, gets one folder of its own as TMPDIR, removed at
+# exit: what they leave there (cdktf's Testing.app folders, checkov's parser cache, ...) goes with it.
+SYSTEM_TEMP = Path(tempfile.gettempdir())
+_PYTEST_ROOT = SYSTEM_TEMP / f"pytest-of-{getpass.getuser()}"
+_PYTEST_ROOT_EXISTED = _PYTEST_ROOT.exists()
+SESSION_TEMP = Path(tempfile.mkdtemp(prefix="mlplatform-tests-"))
+os.environ["TMPDIR"] = str(SESSION_TEMP)
+
+
+def _leave_the_temp_folder_as_found() -> None:
+    """At exit, after jsii has stopped the session's kernel (atexit runs last what was registered first)."""
+    shutil.rmtree(SESSION_TEMP, ignore_errors=True)
+    if not _PYTEST_ROOT_EXISTED:
+        with contextlib.suppress(OSError):
+            _PYTEST_ROOT.rmdir()  # only if empty: a failed test's folder stays, as pytest.ini says
+
+
+atexit.register(_leave_the_temp_folder_as_found)
 
 if not eager_requested(os.environ):
     use_lazy_provider_packages()  # before anything imports a provider, as main.py does
@@ -158,22 +184,15 @@ def pytest_collection_finish(session):
         _background.update(outdir=outdir, runs=start_lazy_and_eager_syntheses(outdir))
 
 
-def _cdktf_temp_folders() -> set[Path]:
-    """The `cdktf.outdir.*` folders the cdktf test helpers (Testing.app) leave in the temp folder."""
-    return set(Path(tempfile.gettempdir()).glob("cdktf.outdir.*"))
-
-
-_TEMP_BEFORE = _cdktf_temp_folders()
-
-
 def pytest_sessionfinish(session):
-    # Tests clean up what they create: cdktf's Testing.app() makes one folder per bare stack.
-    for folder in _cdktf_temp_folders() - _TEMP_BEFORE:
-        shutil.rmtree(folder, ignore_errors=True)
     for process in _background.get("runs", {}).values():
         if process.poll() is None:
+            process.terminate()  # main.py's stop handler removes what it started; a kill would leave it
+        try:
+            process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
             process.kill()
-        process.communicate()
+            process.communicate()
     if "outdir" in _background:
         shutil.rmtree(_background["outdir"], ignore_errors=True)
 

@@ -19,10 +19,33 @@ SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
 def plain_shell(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """A fresh user's environment: a new home, system folders on PATH, nothing of ours exported."""
+    """A fresh user's environment: a new home, system folders on PATH, nothing of ours exported.
+
+    Two things of the machine's are kept: its temp folder (TMPDIR, when set) and its jsii package cache
+    (`jsii_package_cache`): in a new home jsii would unpack the provider packages (about 400 MB) again, on
+    every run, into this test's folder."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    return {"HOME": str(home), "PATH": SYSTEM_PATH, "LANG": "C.UTF-8", **extra}
+    kept = {"TMPDIR": os.environ["TMPDIR"]} if os.environ.get("TMPDIR") else {}
+    return {
+        "HOME": str(home),
+        "PATH": SYSTEM_PATH,
+        "LANG": "C.UTF-8",
+        "JSII_RUNTIME_PACKAGE_CACHE_ROOT": jsii_package_cache(),
+        **kept,
+        **extra,
+    }
+
+
+def jsii_package_cache() -> str:
+    """Where jsii 1.x keeps unpacked packages for the user running the tests (JSII_RUNTIME_PACKAGE_CACHE_ROOT, or
+    its defaultCacheRoot: ~/Library/Caches/com.amazonaws.jsii/package-cache on macOS, else
+    ~/.cache/aws/jsii/package-cache; jsii/_embedded/jsii/lib/program.js)."""
+    if os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT"):
+        return os.environ["JSII_RUNTIME_PACKAGE_CACHE_ROOT"]
+    if sys.platform == "darwin":
+        return str(Path.home() / "Library" / "Caches" / "com.amazonaws.jsii" / "package-cache")
+    return str(Path.home() / ".cache" / "aws" / "jsii" / "package-cache")
 
 
 def cdktf(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -14,6 +16,7 @@ from tests.helpers import ROOT, deployable_text
 
 _DEPLOYABLE = Path(tempfile.mkdtemp(prefix="mlplatform-deployable-")) / "environments.yaml"
 _DEPLOYABLE.write_text(deployable_text(), encoding="utf-8")
+atexit.register(shutil.rmtree, _DEPLOYABLE.parent, True)  # made at import (make() needs it), gone at exit
 """A team's config (the default without its placeholders): the deploying targets refuse placeholders."""
 
 

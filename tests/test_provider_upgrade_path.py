@@ -54,7 +54,11 @@ def test_cdktf_get_binds_a_newer_provider_from_a_mirror_and_the_stack_validates(
         "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "1",
         "CI": "1",
         "PATH": f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}",
+        # what `cdktf get` leaves in the temp folder (the compile cache TypeScript's tsc enables there) goes
+        # with the test's folder
+        "TMPDIR": str(tmp_path / "tmp"),
     }
+    (tmp_path / "tmp").mkdir()
     got = subprocess.run(
         [str(ROOT / "node_modules" / ".bin" / "cdktf"), "get"], cwd=project, env=env, capture_output=True, text=True
     )
