@@ -258,7 +258,11 @@ def _plan_job(config: PlatformConfig, environment: EnvironmentSettings, layer: s
         layers=(layer,),
         after=after,
         github_environment=plan_environment_name(environment.name),
-        outputs={"changes": "${{ steps.plan.outputs.changes }}"},
+        # plan_sha256: the sealed file the apply job may apply, and no other (ops/plan_seal.py)
+        outputs={
+            "changes": "${{ steps.plan.outputs.changes }}",
+            "plan_sha256": "${{ steps.plan.outputs.plan_sha256 }}",
+        },
         steps=[
             *preflight,
             {"name": "plan, show, seal", "id": "plan", "run": make, "env": _passphrase()},
@@ -294,10 +298,11 @@ def _apply_job(config: PlatformConfig, environment: EnvironmentSettings, layer: 
                 "with": {"name": plan_artifact(stack), "path": PLAN_DIR},
             },
             # No plan of its own: Terraform refuses the saved plan if the state moved since ("Saved plan is stale").
+            # Only the file the plan job sealed opens: same SHA-256, same repository, run, stack and commit.
             {
                 "name": "apply the reviewed plan",
                 "run": f"make apply ENV={environment.name} LAYER={layer}",
-                "env": _passphrase(),
+                "env": {**_passphrase(), "PLAN_SHA256": f"${{{{ needs.{plan_id}.outputs.plan_sha256 }}}}"},
             },
         ],
     )

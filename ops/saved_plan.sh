@@ -8,12 +8,15 @@
 # Why sealed: a saved plan holds the prior state and the planned values, and the azure stack's state holds the
 # Entra client passwords (azuread 3.7.0 has no write-only form). Anyone who can read a repository can download
 # its workflow artifacts, so the plan file in clear never leaves the stack folder and is deleted on exit; only
-# the sealed file (AES-256-CBC, key from PLAN_PASSPHRASE by PBKDF2-SHA256, 600000 iterations, random salt) is
-# uploaded. `terraform show` redacts sensitive values: that text is what reviewers read.
+# the sealed file is uploaded: AES-256-GCM bound to repository, run, stack and commit (ops/plan_seal.py), so a
+# plan of another run, stack or commit, or an altered file, does not open. `terraform show` redacts sensitive
+# values: that text is what reviewers read.
 #
 # `apply` runs no plan of its own: Terraform applies the configuration and changes saved in the plan file, and
-# refuses ("Saved plan is stale") when the state changed after the plan was made.
-# Prints `changes=true|false` (plan: -detailed-exitcode 2 or 0) and appends it to $GITHUB_OUTPUT when set.
+# refuses ("Saved plan is stale") when the state changed after the plan was made. In GitHub Actions it needs
+# PLAN_SHA256, the sealed file's SHA-256 its plan job published, and refuses any other file.
+# Prints `changes=true|false` (plan: -detailed-exitcode 2 or 0) and, with changes, `plan_sha256=<hex>`; both are
+# appended to $GITHUB_OUTPUT when set.
 set -euo pipefail
 
 if [ $# -ne 3 ] || { [ "$1" != plan ] && [ "$1" != apply ]; }; then
@@ -29,7 +32,8 @@ fi
 stack=$(basename "$folder")
 plan_name=saved.tfplan # in the stack folder: terraform -chdir reads it there
 clear="$folder/$plan_name"
-cipher=(openssl enc -aes-256-cbc -pbkdf2 -iter 600000 -md sha256 -pass env:PLAN_PASSPHRASE)
+python=${MLPLATFORM_PYTHON:-$(dirname "$0")/../.venv/bin/python}
+seal=("$python" "$(dirname "$0")/plan_seal.py")
 
 umask 077
 trap 'rm -f "$clear"' EXIT
@@ -61,7 +65,8 @@ if [ "$action" = plan ]; then
   } >>"${GITHUB_STEP_SUMMARY:-/dev/stdout}"
   if [ "$changes" = true ]; then
     mkdir -p "$(dirname "$sealed")"
-    "${cipher[@]}" -salt -in "$clear" -out "$sealed"
+    digest=$("${seal[@]}" seal "$clear" "$sealed" --stack "$stack")
+    echo "plan_$digest" | tee -a "${GITHUB_OUTPUT:-/dev/null}"
   fi
   echo "changes=$changes" | tee -a "${GITHUB_OUTPUT:-/dev/null}"
 else
@@ -69,6 +74,10 @@ else
     echo "error: no saved plan $sealed for $stack (make plan first, with the same PLAN_PASSPHRASE)" >&2
     exit 2
   fi
-  "${cipher[@]}" -d -in "$sealed" -out "$clear"
+  if [ "${GITHUB_ACTIONS:-}" = true ] && [ -z "${PLAN_SHA256:-}" ]; then
+    echo "error: PLAN_SHA256 is not set: the apply job applies only the file whose SHA-256 its plan job published" >&2
+    exit 2
+  fi
+  "${seal[@]}" open "$sealed" "$clear" --stack "$stack" ${PLAN_SHA256:+--sha256 "$PLAN_SHA256"}
   terraform -chdir="$folder" apply -input=false -no-color "$plan_name"
 fi

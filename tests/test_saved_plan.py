@@ -2,11 +2,13 @@
 
 Driven with the real Terraform on a stack folder of Terraform's built-in `terraform_data` (no provider, no
 network) and a local state: what is sealed, what reviewers see, that apply runs exactly the saved plan, and that
-Terraform refuses a plan whose state moved on.
+Terraform refuses a plan whose state moved on; and that a sealed plan opens only in the run, for the stack and at
+the commit it was sealed for, with the SHA-256 its plan job published (ops/plan_seal.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -15,11 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from ops import plan_seal
 from proof import terraform_check
 from tests.helpers import ROOT
 
 SCRIPT = ROOT / "ops" / "saved_plan.sh"
 PASSPHRASE = "correct horse battery staple"
+RUN = {"GITHUB_REPOSITORY": "contoso/mlplatform", "GITHUB_RUN_ID": "4242", "GITHUB_SHA": "a" * 40}
+"""One workflow run of GitHub Actions, as its plan and apply jobs see it."""
 
 
 @pytest.fixture
@@ -53,7 +58,10 @@ def configure(folder: Path, value: str) -> None:
     )
 
 
-def run(tmp_path: Path, action: str, folder: Path, passphrase: str = PASSPHRASE) -> subprocess.CompletedProcess:
+def run(
+    tmp_path: Path, action: str, folder: Path, passphrase: str = PASSPHRASE, **github: str
+) -> subprocess.CompletedProcess:
+    """ops/saved_plan.sh as a job runs it; `github`: the job's GITHUB_* (and PLAN_SHA256) variables."""
     cli_config = tmp_path / "terraformrc"
     cli_config.touch()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "GITHUB_", "PLAN_"))}
@@ -64,6 +72,7 @@ def run(tmp_path: Path, action: str, folder: Path, passphrase: str = PASSPHRASE)
             "CHECKPOINT_DISABLE": "1",
             "GITHUB_OUTPUT": str(tmp_path / "github_output"),
             "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+            **github,
         }
     )
     return subprocess.run(
@@ -91,12 +100,13 @@ def sealed(tmp_path: Path) -> Path:
 def test_a_plan_with_changes_is_shown_sealed_and_its_clear_file_deleted(tmp_path, stack):
     result = run(tmp_path, "plan", stack)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "github_output").read_text() == "changes=true\n"
+    digest = hashlib.sha256(sealed(tmp_path).read_bytes()).hexdigest()
+    assert (tmp_path / "github_output").read_text() == f"plan_sha256={digest}\nchanges=true\n"
     summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("### mlplatform-dev-azure\nChanges: approving the apply job applies exactly this plan")
     assert "terraform_data.marker will be created" in summary and '"first"' in summary
     ciphertext = sealed(tmp_path).read_bytes()
-    assert ciphertext.startswith(b"Salted__")  # openssl's salted format, not a plan file (a zip: "PK")
+    assert ciphertext.startswith(plan_seal.MAGIC)  # not a plan file (a zip: "PK")
     assert b"first" not in ciphertext and b"PK\x03\x04" not in ciphertext
     assert not list(tmp_path.rglob("*.tfplan"))  # no plan file in clear is left anywhere
     assert oct(sealed(tmp_path).stat().st_mode & 0o777) == "0o600"
@@ -141,7 +151,8 @@ def test_no_changes_means_nothing_to_seal_and_nothing_to_apply(tmp_path, stack):
 def test_a_wrong_passphrase_applies_nothing(tmp_path, stack):
     assert run(tmp_path, "plan", stack).returncode == 0
     result = run(tmp_path, "apply", stack, passphrase="not the one")
-    assert result.returncode != 0  # "bad decrypt" (or, rarely, garbage Terraform cannot read as a plan)
+    assert result.returncode == 2
+    assert "with this PLAN_PASSPHRASE, or it was altered" in result.stderr
     assert applied_value(tmp_path) is None
     assert not list(tmp_path.rglob("*.tfplan"))
 
@@ -160,3 +171,89 @@ def test_apply_runs_no_plan_of_its_own():
     assert re.search(r"terraform [^\n]*\bplan\b", plan_branch)
     assert not re.search(r"terraform [^\n]*\bplan\b", apply_branch)
     assert 'apply -input=false -no-color "$plan_name"' in apply_branch
+
+
+def _published_sha256(tmp_path: Path) -> str:
+    lines = (tmp_path / "github_output").read_text().splitlines()
+    return next(line.split("=", 1)[1] for line in lines if line.startswith("plan_sha256="))
+
+
+def test_in_actions_the_apply_job_applies_the_published_plan_of_its_own_run(tmp_path, stack):
+    assert run(tmp_path, "plan", stack, **RUN).returncode == 0
+    result = run(tmp_path, "apply", stack, **RUN, PLAN_SHA256=_published_sha256(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert applied_value(tmp_path) == "first"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"GITHUB_SHA": "b" * 40},  # a sealed plan of an earlier commit
+        {"GITHUB_RUN_ID": "4243"},  # of another run (its artifact copied over)
+        {"GITHUB_REPOSITORY": "contoso/fork"},
+    ],
+)
+def test_a_plan_sealed_for_another_run_or_commit_opens_nowhere_else(tmp_path, stack, change):
+    assert run(tmp_path, "plan", stack, **RUN).returncode == 0
+    result = run(tmp_path, "apply", stack, **{**RUN, **change}, PLAN_SHA256=_published_sha256(tmp_path))
+    assert result.returncode == 2
+    job = {**RUN, **change}
+    assert result.stderr.splitlines()[-1] == (
+        "error: refusing plans/mlplatform-dev-azure.tfplan.enc for mlplatform-dev-azure: it was not sealed for this "
+        f"run (commit {job['GITHUB_SHA']}, repository {job['GITHUB_REPOSITORY']}, run {job['GITHUB_RUN_ID']}, "
+        "stack mlplatform-dev-azure) with this PLAN_PASSPHRASE, or it was altered"
+    )
+    assert applied_value(tmp_path) is None and not list(tmp_path.rglob("*.tfplan"))
+
+
+def test_a_plan_sealed_for_another_stack_does_not_open(tmp_path, stack):
+    assert run(tmp_path, "plan", stack, **RUN).returncode == 0
+    other = stack.parent / "mlplatform-dev-databricks"
+    other.mkdir()
+    configure(other, "first")
+    env = {**RUN, "PLAN_SHA256": _published_sha256(tmp_path)}
+    result = subprocess.run(
+        [str(SCRIPT), "apply", str(other.relative_to(tmp_path)), "plans/mlplatform-dev-azure.tfplan.enc"],
+        cwd=tmp_path,
+        env={**os.environ, "PLAN_PASSPHRASE": PASSPHRASE, "TF_CLI_CONFIG_FILE": str(tmp_path / "terraformrc"), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2 and "stack mlplatform-dev-databricks)" in result.stderr
+    assert applied_value(tmp_path) is None
+
+
+def test_the_apply_job_refuses_a_file_other_than_the_published_one(tmp_path, stack):
+    """The artifact replaced between the jobs by one sealed in the same context (whoever holds the passphrase)."""
+    assert run(tmp_path, "plan", stack, **RUN).returncode == 0
+    reviewed = _published_sha256(tmp_path)
+    configure(stack, "not reviewed")
+    assert run(tmp_path, "plan", stack, **RUN).returncode == 0  # same run, stack and commit: it would open
+    result = run(tmp_path, "apply", stack, **RUN, PLAN_SHA256=reviewed)
+    assert result.returncode == 2
+    assert "its SHA-256 is not the one the plan job published (PLAN_SHA256)" in result.stderr
+    assert applied_value(tmp_path) is None
+
+
+def test_in_actions_an_apply_without_the_published_sha256_is_refused(tmp_path, stack):
+    assert run(tmp_path, "plan", stack, **RUN).returncode == 0
+    result = run(tmp_path, "apply", stack, **RUN, GITHUB_ACTIONS="true")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "error: PLAN_SHA256 is not set: the apply job applies only the file whose SHA-256 its plan job published"
+    )
+    assert applied_value(tmp_path) is None
+
+
+def test_a_changed_byte_anywhere_in_a_sealed_plan_is_refused():
+    bound = plan_seal.context("mlplatform-dev-azure", RUN)
+    sealed_plan = plan_seal.seal(b"PK\x03\x04 a plan", PASSPHRASE, bound)
+    assert plan_seal.open_sealed(sealed_plan, PASSPHRASE, bound) == b"PK\x03\x04 a plan"
+    for position in (len(plan_seal.MAGIC) + 3, len(plan_seal.MAGIC) + 20, len(sealed_plan) - 1):  # salt, nonce, tag
+        altered = bytearray(sealed_plan)
+        altered[position] ^= 1
+        with pytest.raises(plan_seal.Refused, match="or it was altered"):
+            plan_seal.open_sealed(bytes(altered), PASSPHRASE, bound)
+    with pytest.raises(plan_seal.Refused, match="not a sealed plan of this version"):
+        plan_seal.open_sealed(b"Salted__" + sealed_plan[8:], PASSPHRASE, bound)  # an openssl-sealed file

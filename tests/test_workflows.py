@@ -251,7 +251,10 @@ def assert_applies_exactly_the_saved_plan(
     # read-only, before the plan, where CI holds the environment's identity
     preflight = [f"make preflight ENV={env}"] if layer == "databricks" and local else []
     assert runs(plan) == [*preflight, f"make plan ENV={env} LAYER={layer}"]
-    assert plan["outputs"] == {"changes": "${{ steps.plan.outputs.changes }}"}
+    assert plan["outputs"] == {
+        "changes": "${{ steps.plan.outputs.changes }}",
+        "plan_sha256": "${{ steps.plan.outputs.plan_sha256 }}",  # the one file the apply job may apply
+    }
     (make_plan,) = [s for s in plan["steps"] if "run" in s and s["run"].startswith("make plan ")]
     (make_apply,) = [s for s in apply["steps"] if "run" in s]
     assert make_plan["id"] == "plan"
@@ -272,9 +275,10 @@ def assert_applies_exactly_the_saved_plan(
     text = yaml.safe_dump(apply)
     for planning in ("make plan", "make diff", "make deploy", "make rotate", "terraform plan", "cdktf diff"):
         assert planning not in text, (apply_id, planning)
-    # the passphrase reaches only the steps that seal and unseal
+    # the passphrase reaches only the steps that seal and unseal; the apply opens only the published file
     secret = {"PLAN_PASSPHRASE": "${{ secrets.PLAN_ENCRYPTION_KEY }}"}
-    assert make_plan["env"] == secret and make_apply["env"] == secret
+    assert make_plan["env"] == secret
+    assert make_apply["env"] == {**secret, "PLAN_SHA256": f"${{{{ needs.{plan_id}.outputs.plan_sha256 }}}}"}
     assert "PLAN_PASSPHRASE" not in plan["env"] and "PLAN_PASSPHRASE" not in apply["env"]
 
 
