@@ -47,11 +47,13 @@ class AgentSettings(Strict):
     """The Terraform Cloud agents that run an `agent`-mode environment."""
 
     pool: AgentPoolName
-    """Name of the agent pool the environment's workspaces run on."""
+    """Name of the agent pool the environment's workspaces run on. Environments of different tiers never
+    share a pool (its agents hold the identity: staging's runs could act as prod)."""
     create_pool: bool = True
     """true: the bootstrap stack creates the pool (workspace-scoped); false: it looks up an existing pool
-    of that name. Either way the bootstrap sets the pool's allowed workspaces to exactly the workspaces
-    configured to run on it."""
+    of that name, and its plan fails unless the pool is workspace-scoped and allowed for no project (either
+    would let other workspaces run on these agents). Either way the bootstrap sets the pool's allowed
+    workspaces to exactly the workspaces configured to run on it."""
     client_id: LowerGuid
     """Client id of the user-assigned managed identity the agents run with; it becomes `ARM_CLIENT_ID`
     (with `ARM_USE_MSI=true`) in the environment's variable set. An identifier, not a secret. Every
@@ -78,9 +80,11 @@ def check_environment(execution_mode: str, agent: AgentSettings | None, state: A
 
 def check_platform(config: Any) -> list[str]:
     """Rules across environments: agent mode needs the bootstrap to configure the workspaces, and an
-    agent pool shared by environments is either created here or looked up, not both, and runs with
+    agent pool shared by environments is either created here or looked up, not both, runs with
     one managed identity (the agents hold every identity the pool's environments name, so a run of
-    one environment could obtain another's: staging could act as prod)."""
+    one environment could obtain another's: staging could act as prod), and serves one tier only (a
+    pool shared by staging and prod runs staging's configuration on the agents that hold prod's
+    identity: whoever may change staging could act as prod)."""
     problems = []
     state = config.state
     bootstrapped = getattr(state, "backend", None) == "cloud" and state.bootstrap is not None
@@ -97,7 +101,14 @@ def check_platform(config: Any) -> list[str]:
             )
         pools.setdefault(environment.agent.pool, set()).add(environment.agent.create_pool)
         first = identities.setdefault(environment.agent.pool, environment)
-        if first.agent.client_id != environment.agent.client_id:
+        if first.tier != environment.tier:
+            problems.append(
+                f"environment '{environment.name}': agent.pool: '{environment.agent.pool}' also runs environment "
+                f"'{first.name}', of tier {first.tier} (this one: {environment.tier}): a pool shared across tiers "
+                "lets the lower tier's runs use the agents and managed identity of the higher; "
+                "use one pool (and identity) per tier"
+            )
+        elif first.agent.client_id != environment.agent.client_id:
             problems.append(
                 f"environment '{environment.name}': agent.client_id: {environment.agent.client_id} differs from "
                 f"environment '{first.name}' ({first.agent.client_id}) on agent pool '{environment.agent.pool}': "

@@ -5,6 +5,12 @@ its private endpoint and authenticates with the agents' managed identity; nothin
 (their token, their identity) is in Terraform. `tfe_agent_pool_allowed_workspaces` is authoritative
 (tfe v0.71.0 replaces the pool's whole allowed list): this construct owns that list, which is why
 there is one per pool and `allow()` adds to it rather than creating a resource per workspace.
+
+A pool looked up by name (`create=False`) is someone else's: the plan fails (a postcondition on
+`data.tfe_agent_pool`) unless it is workspace-scoped (`organization_scoped = false`) and allowed for
+no project (`allowed_project_ids` empty): an organization-scoped pool runs any workspace of the
+organization, and a project allowed on it any workspace of that project, on agents that hold this
+environment's managed identity (tfe v0.71.0 internal/provider/data_source_agent_pool.go exposes both).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from cdktf import Fn, Op, Postcondition, TerraformResourceLifecycle, TerraformSelf
 from cdktf_cdktf_provider_tfe.agent_pool import AgentPool
 from cdktf_cdktf_provider_tfe.agent_pool_allowed_workspaces import AgentPoolAllowedWorkspaces
 from cdktf_cdktf_provider_tfe.data_tfe_agent_pool import DataTfeAgentPool
@@ -26,6 +33,28 @@ class AllowedWorkspace(Protocol):
 
     @property
     def node(self) -> Node: ...
+
+
+_LOOKED_UP_POOL_IS_THIS_TIERS_ONLY = [
+    Postcondition(
+        condition=Op.not_(TerraformSelf.get_any("organization_scoped")),
+        error_message=(
+            "The existing agent pool is organization-scoped: every workspace of the organization may run on its "
+            "agents and use their managed identity. Make it workspace-scoped (Organization settings > Agents), "
+            "or set agent.create_pool: true."
+        ),
+    ),
+    Postcondition(
+        # `< 1`, not `== 0`: cdktf 0.21's Op.eq(..., 0) renders the 0 as `undefined` (proven by the test)
+        condition=Op.lt(Fn.length_of(TerraformSelf.get_any("allowed_project_ids")), 1),
+        error_message=(
+            "The existing agent pool is allowed for one or more projects: their workspaces may run on its agents "
+            "and use their managed identity. Remove the projects from the pool's allowed list, "
+            "or set agent.create_pool: true."
+        ),
+    ),
+]
+"""Fixed text: no config value in an expression."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +76,13 @@ class TfcAgentPool(Construct):
                 self, "pool", name=props.name, organization=props.organization, organization_scoped=False
             ).id
         else:
-            self.pool_id = DataTfeAgentPool(self, "pool", name=props.name, organization=props.organization).id
+            self.pool_id = DataTfeAgentPool(
+                self,
+                "pool",
+                name=props.name,
+                organization=props.organization,
+                lifecycle=TerraformResourceLifecycle(postcondition=_LOOKED_UP_POOL_IS_THIS_TIERS_ONLY),
+            ).id
         self.name: str = props.name
         self._allowed: list[str] = []
         self._allowed_resource: AgentPoolAllowedWorkspaces | None = None

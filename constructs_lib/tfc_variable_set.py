@@ -3,6 +3,10 @@
 Used for the agents' managed-identity settings (`ARM_USE_MSI`, `ARM_CLIENT_ID`, tenant and
 subscription ids): every value in it is an identifier, not a secret, so the set holds no sensitive
 variable at all. A secret must never be put here.
+
+The set is a priority set (`priority = true`, tfe v0.71.0): its variables win over a workspace's own
+variables of the same name, so a workspace variable `ARM_CLIENT_ID` cannot point a run at another
+identity the agents hold.
 """
 
 from __future__ import annotations
@@ -28,7 +32,12 @@ class TfcVariableSet(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: TfcVariableSetProps):
         super().__init__(scope, construct_id)
         self.variable_set = VariableSet(
-            self, "set", name=props.name, organization=props.organization, description=props.description
+            self,
+            "set",
+            name=props.name,
+            organization=props.organization,
+            description=props.description,
+            priority=True,  # wins over workspace variables of the same name
         )
         for key, value in props.environment_variables.items():
             Variable(

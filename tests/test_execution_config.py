@@ -91,6 +91,17 @@ BAD_EXECUTION_CONFIGS = [
         ],
         ["agent pool 'shared'", "create_pool is true in one environment and false in another"],
     ),
+    (
+        "pool-shared-by-staging-and-prod",
+        lambda raw: [
+            raw["environments"][env]["agent"].update(pool="shared", create_pool=True) for env in ("staging", "prod")
+        ],
+        [
+            "environment 'prod': agent.pool: 'shared' also runs environment 'staging', of tier staging "
+            "(this one: prod)",
+            "one pool (and identity) per tier",
+        ],
+    ),
     ("project-two-characters", _set("state.project", "ml"), ["state.project", "3-40 letters, digits"]),
     ("project-slash", _set("state.project", "ml/platform"), ["state.project", "3-40 letters"]),
     (

@@ -162,11 +162,12 @@ def test_bootstrap_state_is_local_and_tfe_token_is_not_in_config(tfc):
 
 @pytest.fixture(scope="module")
 def admin_and_shared_pool():
-    """Bootstrap state in an admin workspace; staging and prod share one existing pool."""
+    """Bootstrap state in an admin workspace; staging (made tier prod) and prod share one existing pool."""
 
     def change(raw):
         raw["environments"] = {e: raw["environments"][e] for e in ("staging", "prod")}
         raw["state"]["bootstrap"] = {"backend": "cloud", "admin_workspace": "platform-admin"}
+        raw["environments"]["staging"]["tier"] = "prod"  # a pool serves one tier (two prod regions, say)
         for env in ("staging", "prod"):
             # one pool, one managed identity (different ones would be refused: the agents hold both)
             raw["environments"][env]["agent"].update(
@@ -197,7 +198,11 @@ def test_an_existing_pool_is_looked_up_once_and_allows_every_environment_on_it(a
     stack = admin_and_shared_pool
     assert resources(stack, "tfe_agent_pool") == {}
     pool = only(stack, "tfe_agent_pool", section="data")
-    assert strip_metadata(pool) == {"name": "azure-agents", "organization": "my-tfc-organization"}
+    assert {k: v for k, v in strip_metadata(pool).items() if k != "lifecycle"} == {
+        "name": "azure-agents",
+        "organization": "my-tfc-organization",
+    }
+    assert len(pool["lifecycle"]["postcondition"]) == 2  # workspace-scoped, no project (tests/constructs)
     allowed = only(stack, "tfe_agent_pool_allowed_workspaces")
     assert allowed["agent_pool_id"] == ref(stack, "tfe_agent_pool", "id", section="data")
     ids = _workspace_ids(stack)

@@ -46,7 +46,8 @@ def test_existing_pool_is_looked_up_by_name_not_created(bare_stack, synth):
     _workspace(bare_stack, "ws-a").run_on(pool)
     stack = synth(bare_stack)
     assert resources(stack, "tfe_agent_pool") == {}
-    assert strip_metadata(only(stack, "tfe_agent_pool", section="data")) == {"name": "shared", "organization": "org"}
+    lookup = strip_metadata(only(stack, "tfe_agent_pool", section="data"))
+    assert {k: v for k, v in lookup.items() if k != "lifecycle"} == {"name": "shared", "organization": "org"}
     assert only(stack, "tfe_agent_pool_allowed_workspaces")["agent_pool_id"] == ref(
         stack, "tfe_agent_pool", "id", section="data"
     )
@@ -72,3 +73,57 @@ def test_allowing_a_workspace_twice_is_a_mistake(bare_stack):
     pool.allow(workspace)
     with pytest.raises(ValueError, match="already allowed on agent pool p"):
         pool.allow(workspace)
+
+
+# --- a pool looked up by name must be this environment's alone ---------------------------------------
+
+
+def _looked_up_pool_stack(bare_stack):
+    from cdktf_cdktf_provider_tfe.provider import TfeProvider
+
+    TfeProvider(bare_stack, "tfe", organization="org")
+    pool = TfcAgentPool(bare_stack, "pool", TfcAgentPoolProps(name="shared", organization="org", create=False))
+    _workspace(bare_stack, "ws-a").run_on(pool)
+    return bare_stack
+
+
+def test_an_existing_pool_must_be_workspace_scoped_and_allowed_for_no_project(bare_stack, synth):
+    lookup = only(synth(_looked_up_pool_stack(bare_stack)), "tfe_agent_pool", section="data")
+    conditions = [(c["condition"], c["error_message"].split(":")[0]) for c in lookup["lifecycle"]["postcondition"]]
+    assert conditions == [
+        ("${!self.organization_scoped}", "The existing agent pool is organization-scoped"),
+        ("${(length(self.allowed_project_ids) < 1)}", "The existing agent pool is allowed for one or more projects"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pool", "refused"),
+    [
+        ({"organization_scoped": False, "allowed_project_ids": []}, False),
+        ({"organization_scoped": True, "allowed_project_ids": []}, True),
+        ({"organization_scoped": False, "allowed_project_ids": ["prj-OtherTeam00001"]}, True),
+    ],
+    ids=["workspace-scoped", "organization-scoped", "allowed-for-a-project"],
+)
+def test_the_real_tfe_provider_plan_refuses_a_pool_others_may_run_on(
+    bare_stack, synth, provider_cli_config, tmp_path, pool, refused
+):
+    """terraform test with the pinned tfe provider's schema (mocked data): the postconditions are Terraform's."""
+    from proof import mock_apply
+
+    stack = synth(_looked_up_pool_stack(bare_stack))
+    (address,) = [f"data.tfe_agent_pool.{name}" for name in stack["data"]["tfe_agent_pool"]]
+    test = {
+        "mock_provider": {"tfe": {"source": "./mocks/tfe"}},
+        "run": {
+            "lookup": {
+                "command": "plan",
+                "module": {"source": "./pool"},
+                "override_data": [{"target": address, "values": {"id": "apool-Shared000000001", **pool}}],
+                **({"expect_failures": [address]} if refused else {}),
+            }
+        },
+    }
+    mock_apply.prepare(tmp_path / "pool-test", {"pool": stack}, test)
+    result = mock_apply.run_test("pool", tmp_path / "pool-test", provider_cli_config)
+    assert result.passed, "\n".join(map(str, result.diagnostics)) or result.output

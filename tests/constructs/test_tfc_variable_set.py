@@ -20,6 +20,7 @@ def test_each_variable_is_an_env_variable_of_the_set_and_never_sensitive(bare_st
         "name": "mlplatform-dev-agent-identity",
         "organization": "acme",
         "description": "identifiers only",
+        "priority": True,  # wins over a workspace's own ARM_CLIENT_ID (tfe v0.71.0 resource_tfe_variable_set.go)
     }
     set_id = ref(stack, "tfe_variable_set", "id")
     assert strip_metadata(resources(stack, "tfe_variable")) == {
