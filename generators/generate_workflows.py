@@ -150,10 +150,21 @@ def _checkout() -> dict[str, Any]:
     return {"uses": uses("actions/checkout"), "with": {"persist-credentials": False}}
 
 
+MAIN_HEAD_CHECK = {
+    "name": "stop unless this is main's current head",
+    "run": "python3 ops/main_head.py",
+    # the job's own token (contents: read) asks GitHub's API where main points now
+    "env": {"GH_TOKEN": "${{ github.token }}"},
+}
+"""Every deploying job stops at once unless its ref is refs/heads/main and its commit main's head now
+(ops/main_head.py): no pull request or tag named main, no re-run of an older run."""
+
+
 def _setup_steps(terraform_version: str) -> list[dict[str, Any]]:
     return [
         _checkout(),
         {"uses": uses("actions/setup-python"), "with": {"python-version": "3.11"}},
+        MAIN_HEAD_CHECK,
         # npm for `npm ci` (the project's own Node 22 then comes from package-lock.json)
         {"uses": uses("actions/setup-node"), "with": {"node-version": "22"}},
         {

@@ -75,8 +75,12 @@ def passed(stage: list[str]) -> tuple[list[str], str | None]:
     return stage, "${{ !cancelled() && " + " && ".join(checks) + " }}"
 
 
+MAIN_HEAD = "python3 ops/main_head.py"
+
+
 def runs(job: dict[str, Any]) -> list[str]:
-    return [step["run"] for step in job["steps"] if "run" in step]
+    """The job's `run:` scripts besides the main-head check every deploying job starts with."""
+    return [step["run"] for step in job["steps"] if "run" in step and step["run"] != MAIN_HEAD]
 
 
 def step_using(job: dict[str, Any], action: str) -> dict[str, Any]:
@@ -211,6 +215,24 @@ def test_generated_workflows_are_up_to_date_with_the_config():
         assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: run `make workflows`"
 
 
+@pytest.mark.parametrize("name", ["deploy", "maintenance"])
+def test_every_deploying_job_stops_first_unless_it_runs_main_s_current_head(workflows, name):
+    """Right after checkout and Python, before npm, Terraform, a credential or a make target
+    (ops/main_head.py; tests/test_main_head.py runs it)."""
+    for job_id, job in workflows[name]["jobs"].items():
+        if "environment" not in job:  # the test job: no GitHub environment, no identity, no secret
+            assert job_id == "test" and MAIN_HEAD not in yaml.safe_dump(job)
+            continue
+        steps = job["steps"]
+        assert [s.get("uses", "").split("@")[0] for s in steps[:2]] == ["actions/checkout", "actions/setup-python"]
+        assert steps[2] == {
+            "name": "stop unless this is main's current head",
+            "run": MAIN_HEAD,
+            "env": {"GH_TOKEN": "${{ github.token }}"},
+        }, job_id
+        assert [s for s in steps if s.get("run") == MAIN_HEAD] == [steps[2]]
+
+
 def test_promotion_is_one_chain_in_config_order_azure_databricks_serving(workflows):
     jobs = workflows["deploy"]["jobs"]
     stages = promotion()
@@ -256,7 +278,7 @@ def assert_applies_exactly_the_saved_plan(
         "plan_sha256": "${{ steps.plan.outputs.plan_sha256 }}",  # the one file the apply job may apply
     }
     (make_plan,) = [s for s in plan["steps"] if "run" in s and s["run"].startswith("make plan ")]
-    (make_apply,) = [s for s in apply["steps"] if "run" in s]
+    (make_apply,) = [s for s in apply["steps"] if s.get("run", "").startswith("make ")]
     assert make_plan["id"] == "plan"
     upload = step_using(plan, "actions/upload-artifact")
     assert upload["if"] == "steps.plan.outputs.changes == 'true'"
@@ -427,7 +449,7 @@ def make_targets_run_by(path: Path) -> set[str]:
     called = set()
     for job in load(path)["jobs"].values():
         for step in job["steps"]:
-            if "run" in step:
+            if "run" in step and step["run"] != MAIN_HEAD:  # the one script that runs before the install
                 assert re.fullmatch(r"make [a-z-]+( [A-Z]+=[a-z0-9]+)*", step["run"]), step["run"]
                 called.add(step["run"].split()[1])
     return called
