@@ -99,6 +99,18 @@ def agent_identity_variable_set_name(prefix: str, environment: str) -> str:
 
 
 def plan_environment_name(environment: str) -> str:
-    """`<env>-plan`: the GitHub environment whose jobs save a local-mode environment's plans (no reviewers;
-    its jobs act as the same CI identity as `<env>`'s, whose reviewers approve applying those plans)."""
+    """`<env>-plan`: the GitHub environment whose jobs save a local-mode environment's plans and check its drift
+    (no reviewers; its jobs act as the environment's plan identity, which can read but not change)."""
     return f"{environment}-plan"
+
+
+def github_actions_plan_identity_name(prefix: str, environment: str) -> str:
+    """`<prefix>-<env>-github-actions-plan`: the Entra app the jobs of `<env>-plan` run as (reads only)."""
+    return f"{github_actions_identity_name(prefix, environment)}-plan"
+
+
+DEPLOYING_WORKFLOWS = ("deploy.yml", "maintenance.yml")
+"""The generated workflows (`.github/workflows/`) whose jobs act as an environment's CI identities; the only
+ones the identities' federated credentials trust, and only on main."""
+DEPLOY_BRANCH = "main"
+"""The branch the deploying workflows run from (their trigger; ops/main_head.py; the credentials' subjects)."""

@@ -349,7 +349,7 @@ def deploy_workflow(config: PlatformConfig) -> dict[str, Any]:
             after = _after_saved_plan(f"{job_id}-plan", f"{job_id}-apply")  # a failure halts the promotion
     return {
         "name": "deploy",
-        "on": {"push": {"branches": ["main"]}, "workflow_dispatch": None},
+        "on": {"push": {"branches": [naming.DEPLOY_BRANCH]}, "workflow_dispatch": None},
         "permissions": {},
         "jobs": jobs,
     }
@@ -420,8 +420,9 @@ def render(workflow: dict[str, Any]) -> str:
 
 def rendered(config: PlatformConfig) -> dict[Path, str]:
     return {
-        WORKFLOWS / "deploy.yml": render(deploy_workflow(config)),
-        WORKFLOWS / "maintenance.yml": render(maintenance_workflow(config)),
+        # the files the CI identities' federated credentials trust (config/naming.py DEPLOYING_WORKFLOWS)
+        WORKFLOWS / naming.DEPLOYING_WORKFLOWS[0]: render(deploy_workflow(config)),
+        WORKFLOWS / naming.DEPLOYING_WORKFLOWS[1]: render(maintenance_workflow(config)),
     }
 
 

@@ -14,18 +14,27 @@ from constructs import Construct
 
 from config import EnvironmentSettings, LocalState
 from config.ci import CiSettings
-from config.naming import github_actions_identity_name, plan_environment_name
+from config.naming import (
+    DEPLOY_BRANCH,
+    DEPLOYING_WORKFLOWS,
+    github_actions_identity_name,
+    github_actions_plan_identity_name,
+    plan_environment_name,
+)
 from constructs_lib.github_identity import GitHubActionsIdentity, GitHubActionsIdentityProps
 
 from .backend import attach_backend
 
 
 class GitHubCiStack(TerraformStack):
-    """One `GitHubActionsIdentity` per environment that CI deploys itself (`execution_mode: local`),
-    trusted by that environment's GitHub environment `<env>` and its plan environment `<env>-plan`.
+    """Two `GitHubActionsIdentity` per environment that CI deploys itself (`execution_mode: local`): the
+    apply identity, trusted by the GitHub environment `<env>` (its reviewers approve each apply), and the
+    plan identity, trusted by `<env>-plan` (plans and drift checks, no reviewers), which is granted reads
+    only (docs/ci-cd.md: Who can do what). Each trusts only the deploying workflows on main.
 
     Environments on Terraform Cloud agents get none: their jobs only start runs, the agents hold
-    the Azure identity. Output `<env>_client_id` is the GitHub environment's `ARM_CLIENT_ID`.
+    the Azure identity. Outputs `<env>_client_id` and `<env>_plan_client_id` are the `ARM_CLIENT_ID`
+    variables of the GitHub environments `<env>` and `<env>-plan`.
     """
 
     def __init__(
@@ -46,22 +55,32 @@ class GitHubCiStack(TerraformStack):
             provider = AzureadProvider(
                 self, f"azuread_{environment.name}", tenant_id=environment.azure.tenant_id, alias=environment.name
             )
-            identity = GitHubActionsIdentity(
-                self,
-                f"{environment.name}_github_actions",
-                GitHubActionsIdentityProps(
-                    display_name=github_actions_identity_name(prefix, environment.name),
-                    repository=ci.github.repository,
-                    subject_repository=ci.github.subject_repository,
-                    environment=environment.name,
-                    # its plan jobs (docs/ci-cd.md: Approve, then apply) refresh and lock the same state
-                    plan_environment=plan_environment_name(environment.name),
+            roles = (
+                ("", environment.name, github_actions_identity_name(prefix, environment.name), "applies"),
+                (
+                    "_plan",
+                    plan_environment_name(environment.name),
+                    github_actions_plan_identity_name(prefix, environment.name),
+                    "plans and drift checks (reads only)",
                 ),
-                provider=provider,
             )
-            TerraformOutput(
-                self,
-                f"{environment.name}_client_id",
-                value=identity.client_id,
-                description=f"ARM_CLIENT_ID of the GitHub environment '{environment.name}' (not a secret)",
-            )
+            for suffix, github_environment, display_name, does in roles:
+                identity = GitHubActionsIdentity(
+                    self,
+                    f"{environment.name}{suffix}_github_actions",
+                    GitHubActionsIdentityProps(
+                        display_name=display_name,
+                        repository=ci.github.repository,
+                        subject_repository=ci.github.subject_repository,
+                        environment=github_environment,
+                        workflows=DEPLOYING_WORKFLOWS,
+                        branch=DEPLOY_BRANCH,
+                    ),
+                    provider=provider,
+                )
+                TerraformOutput(
+                    self,
+                    f"{environment.name}{suffix}_client_id",
+                    value=identity.client_id,
+                    description=f"ARM_CLIENT_ID of the GitHub environment '{github_environment}': {does} (not a secret)",
+                )

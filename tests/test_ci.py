@@ -50,33 +50,45 @@ def ci_stack():
     return synth_stacks(config_from(mutated(change)))["mlplatform-ci"]
 
 
-def test_one_identity_per_local_mode_environment_trusted_by_exactly_its_and_its_plan_subject(ci_stack):
+def test_two_identities_per_local_mode_environment_each_trusted_by_one_github_environment_s_workflows_on_main(
+    ci_stack,
+):
     credentials = resources(ci_stack, "azuread_application_federated_identity_credential")
     apps = resources(ci_stack, "azuread_application")
     assert sorted(a["display_name"] for a in apps.values()) == [
         "mlplatform-dev-github-actions",
+        "mlplatform-dev-github-actions-plan",  # the jobs of dev-plan: plans and drift checks, reads only
         "mlplatform-staging-github-actions",
+        "mlplatform-staging-github-actions-plan",
     ]  # prod runs on Terraform Cloud agents: CI holds no Azure identity for it
-    assert sorted(c["subject"] for c in credentials.values()) == [
-        "repo:acme/ml-platform:environment:dev",
-        "repo:acme/ml-platform:environment:dev-plan",  # its plan jobs (docs/ci-cd.md: Approve, then apply)
-        "repo:acme/ml-platform:environment:staging",
-        "repo:acme/ml-platform:environment:staging-plan",
-    ]
+    trusted = sorted(
+        (
+            _app_of(apps, c["application_id"]),
+            c["subject"].split(":job_workflow_ref:")[0],
+            c["subject"].split("/.github/workflows/")[1],
+        )
+        for c in credentials.values()
+    )
+    assert trusted == sorted(
+        (app, f"repo:acme/ml-platform:environment:{github_environment}", f"{workflow}@refs/heads/main")
+        for env in ("dev", "staging")
+        for app, github_environment in (
+            (f"mlplatform-{env}-github-actions", env),
+            (f"mlplatform-{env}-github-actions-plan", f"{env}-plan"),
+        )
+        for workflow in ("deploy.yml", "maintenance.yml")
+    )
     for credential in credentials.values():
-        env = credential["subject"].rsplit(":", 1)[1].removesuffix("-plan")
         assert credential["issuer"] == "https://token.actions.githubusercontent.com"
         assert credential["audiences"] == ["api://AzureADTokenExchange"]
-        assert (
-            credential["application_id"]
-            == f"${{azuread_application.{env}_github_actions_application_{_suffix(apps, env)}.id}}"
-        )
+        env = _app_of(apps, credential["application_id"]).split("-")[1]
         assert credential["provider"] == f"azuread.{env}"
 
 
-def _suffix(apps, env):
-    (key,) = [k for k in apps if k.startswith(f"{env}_github_actions_application_")]
-    return key.removeprefix(f"{env}_github_actions_application_")
+def _app_of(apps, reference):
+    """The display name of the application `${azuread_application.<key>.id}` names."""
+    key = reference.removeprefix("${azuread_application.").removesuffix(".id}")
+    return apps[key]["display_name"]
 
 
 def test_each_identity_is_created_in_its_environment_tenant_and_its_client_id_is_an_output(ci_stack):
@@ -86,8 +98,11 @@ def test_each_identity_is_created_in_its_environment_tenant_and_its_client_id_is
         "staging": "00000000-0000-0000-0000-000000000000",
     }
     outputs = ci_stack["output"]
-    assert sorted(outputs) == ["dev_client_id", "staging_client_id"]
+    assert sorted(outputs) == ["dev_client_id", "dev_plan_client_id", "staging_client_id", "staging_plan_client_id"]
     assert all(o["value"].endswith(".client_id}") and "sensitive" not in o for o in outputs.values())
+    assert outputs["dev_plan_client_id"]["description"] == (
+        "ARM_CLIENT_ID of the GitHub environment 'dev-plan': plans and drift checks (reads only) (not a secret)"
+    )
     assert ci_stack["terraform"]["backend"] == {"local": {"path": "../../../state/mlplatform-ci.tfstate"}}
     assert "azuread_application_password" not in ci_stack["resource"]
 
@@ -133,10 +148,12 @@ def test_a_repository_that_sends_immutable_subjects_is_trusted_by_its_ids():
     subjects = sorted(
         c["subject"] for c in resources(stack, "azuread_application_federated_identity_credential").values()
     )
-    assert subjects == [
-        "repo:acme@1234/ml-platform@987654321:environment:dev",
-        "repo:acme@1234/ml-platform@987654321:environment:dev-plan",
-    ]
+    assert subjects == sorted(
+        f"repo:acme@1234/ml-platform@987654321:environment:{environment}:job_workflow_ref:"
+        f"acme/ml-platform/.github/workflows/{workflow}@refs/heads/main"
+        for environment in ("dev", "dev-plan")
+        for workflow in ("deploy.yml", "maintenance.yml")
+    )
 
 
 def test_the_two_ids_come_together(tmp_path):

@@ -108,3 +108,10 @@ def test_an_unreachable_api_fails_closed():
     result = check("http://127.0.0.1:9")  # discard port: refused at once
     assert result.returncode == 2
     assert result.stderr.startswith("error: cannot read main's head from GitHub: ") and result.stderr.count("\n") == 1
+
+
+def test_the_branch_is_the_one_the_workflows_deploy_from_and_the_credentials_trust():
+    from config.naming import DEPLOY_BRANCH
+    from ops import main_head
+
+    assert main_head.BRANCH == DEPLOY_BRANCH == "main"
