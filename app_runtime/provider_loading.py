@@ -34,6 +34,7 @@ PROVIDER_PACKAGES = (
     "cdktf_cdktf_provider_azuread",
     "cdktf_cdktf_provider_azurerm",
     "cdktf_cdktf_provider_databricks",
+    "cdktf_cdktf_provider_github",
     "cdktf_cdktf_provider_tfe",
     "cdktf_cdktf_provider_time",
 )

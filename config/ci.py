@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from .state import StackStateSettings
 from .text import shorten
-from .types import Strict, checked
+from .types import EnvironmentName, Strict, checked
 
 _OWNER_RULE = "1-39 letters, digits and single hyphens, not starting or ending with a hyphen"
 _NAME_RULE = "1-100 letters, digits, '-', '_' and '.', not '.' or '..', not ending in '.git' or '.wiki'"
@@ -53,6 +53,30 @@ GitHubRepository = Annotated[
 ]
 
 
+GitHubId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+MAX_REVIEWERS = 6
+"""GitHub's limit on an environment's required reviewers (users and teams together)."""
+
+
+class EnvironmentReviewers(Strict):
+    """Who approves the applies of one environment (the GitHub environment `<env>`'s required reviewers), by
+    GitHub id: `gh api orgs/<org>/teams/<slug> --jq .id`, `gh api users/<login> --jq .id`."""
+
+    teams: list[GitHubId] = []
+    """Team ids."""
+    users: list[GitHubId] = []
+    """User ids."""
+
+    @model_validator(mode="after")
+    def _some_and_at_most_six(self) -> EnvironmentReviewers:
+        count = len(self.teams) + len(self.users)
+        if not 1 <= count <= MAX_REVIEWERS:
+            raise ValueError(
+                f"{count} reviewers: give 1 to {MAX_REVIEWERS} teams and users in all (GitHub's limit per environment)"
+            )
+        return self
+
+
 class GitHubSettings(Strict):
     """The repository whose GitHub Actions deploy the app."""
 
@@ -68,6 +92,18 @@ class GitHubSettings(Strict):
     `gh api repos/<owner>/<name>/actions/oidc/customization/sub`."""
     repository_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     """The repository's numeric id (with `owner_id`)."""
+
+    manage_repository: bool = False
+    """true: the `<prefix>-ci` stack also holds the repository's delivery settings, with the GitHub provider
+    (applied with a repository admin's token in GITHUB_TOKEN, never in config): the OIDC subject template the
+    identities' subjects assume, the GitHub environments `<env>` (with `reviewers`) and `<env>-plan` (none),
+    each open to main only and not to admins bypassing, their `ARM_*` variables (with `create_identity`), and
+    rulesets: main changes only through reviewed pull requests (code owners' review, so CODEOWNERS decides who
+    may change `.github/workflows/`), is never deleted or force-pushed, and no tag may be named `main`. The
+    secrets (`PLAN_ENCRYPTION_KEY`, `TF_API_TOKEN`) stay out of Terraform: set them by hand (docs/ci-cd.md)."""
+    reviewers: dict[EnvironmentName, EnvironmentReviewers] = {}
+    """With `manage_repository`: the required reviewers of each environment's applies, by environment name.
+    Every environment of tier `prod` needs them."""
 
     @model_validator(mode="after")
     def _ids_together(self) -> GitHubSettings:
@@ -89,6 +125,26 @@ class GitHubSettings(Strict):
 
 class CiSettings(Strict):
     """Continuous delivery from GitHub Actions (docs/ci-cd.md)."""
+
+    def problems(self, environments: list[tuple[str, str]]) -> list[str]:
+        """Rules across sections, given every environment's (name, tier): reviewers name known environments,
+        and with `manage_repository` every prod-tier environment has reviewers."""
+        names = {name for name, _ in environments}
+        found = [
+            f"ci.github.reviewers.{name}: no environment '{name}' in this config ({', '.join(sorted(names))})"
+            for name in self.github.reviewers
+            if name not in names
+        ]
+        if self.github.reviewers and not self.github.manage_repository:
+            found.append("ci.github.reviewers: set, but manage_repository is false; set it true or remove reviewers")
+        if self.github.manage_repository:
+            found += [
+                f"environment '{name}': ci.github.reviewers.{name}: required with manage_repository for an environment "
+                "of tier prod (who approves its applies: team or user ids)"
+                for name, tier in environments
+                if tier == "prod" and name not in self.github.reviewers
+            ]
+        return found
 
     github: GitHubSettings
     """Where the workflows run."""

@@ -93,6 +93,11 @@ def github_actions_identity_name(prefix: str, environment: str) -> str:
     return f"{environment_label(prefix, environment)}-github-actions"
 
 
+def tfc_team_name(prefix: str, environment: str, role: str) -> str:
+    """`<prefix>-<env>-plan` / `<prefix>-<env>-apply`: the Terraform Cloud team whose token CI plans or applies with."""
+    return f"{environment_label(prefix, environment)}-{role}"
+
+
 def agent_identity_variable_set_name(prefix: str, environment: str) -> str:
     """`<prefix>-<env>-agent-identity`: the TFC variable set of the agents' managed-identity identifiers."""
     return f"{environment_label(prefix, environment)}-agent-identity"

@@ -179,6 +179,8 @@ class PlatformConfig(Strict):
             for line in misplaced_ids(e.azure.deployers, e.agent, e.azure.tenant_id, e.azure.subscription_id)
         ]
         problems += check_platform(self)
+        if self.ci is not None:
+            problems += self.ci.problems([(e.name, e.tier) for e in self.all_environments])
         problems += admin_workspace_problems(self.state, self.prefix, [e.name for e in self.all_environments])
         problems += [
             f"environment '{e.name}': azure.application.secret_rotation_days ({e.azure.application.secret_rotation_days}) "

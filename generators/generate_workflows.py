@@ -222,6 +222,10 @@ def _job(
     outputs: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     permissions, env = _credentials(config, environment, layers)
+    if environment.execution_mode == "local" and github_environment == plan_environment_name(environment.name):
+        # The plan identity reads the state and cannot lock it (docs/ci-cd.md: Who can do what); a plan needs no
+        # lock: the apply takes it, and refuses a saved plan whose state moved on ("Saved plan is stale").
+        env["TF_CLI_ARGS_plan"] = "-lock=false"
     job: dict[str, Any] = {"name": name}
     if after.needs:
         job["needs"] = after.needs

@@ -53,6 +53,11 @@ RELEASE_COMMITS: Mapping[tuple[str, str], str] = {
     ("hashicorp/azuread", "3.7.0"): "v1.6.1-0.20251118193153-72ee4ffe4628",
 }
 
+# Modules whose path has the `/vN` suffix of their major version (Go's semantic import versioning).
+MODULE_PATHS: Mapping[str, str] = {
+    "integrations/github": "github.com/integrations/terraform-provider-github/v6",
+}
+
 
 class ProvidersUnavailable(Exception):
     """Some pinned providers are not in the mirror and could not be put there; `problems` has one
@@ -82,8 +87,8 @@ class ProviderPin:
 
     @property
     def go_module(self) -> str:
-        """The provider's Go module: `github.com/<namespace>/terraform-provider-<type>`."""
-        return f"github.com/{self.namespace}/terraform-provider-{self.type}"
+        """The provider's Go module: `github.com/<namespace>/terraform-provider-<type>` (or `MODULE_PATHS`)."""
+        return MODULE_PATHS.get(self.source, f"github.com/{self.namespace}/terraform-provider-{self.type}")
 
     @property
     def go_version(self) -> str:
@@ -236,29 +241,39 @@ def build_from_source(pin: ProviderPin, mirror: Path, log=sys.stderr) -> str | N
         return "the Go toolchain is not on PATH (source builds need `go`)"
     target_os, target_arch = platform_dir().split("_", 1)
     destination = mirror / REGISTRY_HOST / pin.namespace / pin.type / pin.version / platform_dir()
+    # `go get` into a throwaway module, then `go build`: the same build list as `go install <module>@<version>`
+    # (the provider's own requirements), without the version-list lookup `go install` makes for deprecations,
+    # which the module proxy here refuses for some modules (integrations/github/v6: 403 on @v/list).
     with tempfile.TemporaryDirectory(prefix="mlplatform-provider-build-") as gobin:
         env = {
             **os.environ,
-            "GOBIN": gobin,
             "GOOS": target_os,
             "GOARCH": target_arch,
             "CGO_ENABLED": "0",
             "GOFLAGS": "-mod=mod -trimpath",
         }
+        work = Path(gobin) / "module"
+        work.mkdir()
+        (work / "go.mod").write_text("module mlplatform/provider-build\n")
         print(f"==> building {pin} from {pin.go_module}@{pin.go_version}", file=log, flush=True)
         start = time.monotonic()
         with _heartbeat(f"building {pin}", log):
             result = subprocess.run(
-                [go, "install", f"{pin.go_module}@{pin.go_version}"],
-                env=env,
-                capture_output=True,
-                text=True,
+                [go, "get", f"{pin.go_module}@{pin.go_version}"], cwd=work, env=env, capture_output=True, text=True
             )
+            if result.returncode == 0:
+                result = subprocess.run(
+                    [go, "build", "-o", str(Path(gobin) / f"terraform-provider-{pin.type}"), pin.go_module],
+                    cwd=work,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                )
         if result.returncode != 0:
-            return f"go install {pin.go_module}@{pin.go_version} failed: {_cause(result.stderr)}"
+            return f"go build of {pin.go_module}@{pin.go_version} failed: {_cause(result.stderr)}"
         built = Path(gobin) / f"terraform-provider-{pin.type}"
         if not built.is_file():
-            return f"go install {pin.go_module}@{pin.go_version} produced no terraform-provider-{pin.type}"
+            return f"go build of {pin.go_module}@{pin.go_version} produced no terraform-provider-{pin.type}"
         destination.mkdir(parents=True, exist_ok=True)
         partial = destination / f".terraform-provider-{pin.type}_v{pin.version}.partial"
         shutil.copy2(built, partial)

@@ -17,8 +17,8 @@ from .tfc import TfcBootstrapStack
 
 def build_app(app: App, config: PlatformConfig) -> None:
     """Add the three layers' stacks for every configured environment to `app`, the Terraform Cloud
-    bootstrap stack when the global state is `cloud` with a `bootstrap` section, and the CI
-    identity stack when `ci.create_identity` is set."""
+    bootstrap stack when the global state is `cloud` with a `bootstrap` section, and the CI stack
+    when `ci.create_identity` or `ci.github.manage_repository` is set."""
     for environment in config.environments:
         state = config.state_for(environment)
         ids = stack_ids(config.prefix, environment.name)
@@ -40,7 +40,7 @@ def build_app(app: App, config: PlatformConfig) -> None:
             state=config.state,
             environments=[e for e in config.all_environments if e.state is None],
         )
-    if config.ci is not None and config.ci.create_identity:
+    if config.ci is not None and (config.ci.create_identity or config.ci.github.manage_repository):
         GitHubCiStack(
             app, ci_stack_id(config.prefix), prefix=config.prefix, ci=config.ci, environments=config.all_environments
         )

@@ -1,4 +1,5 @@
-"""The `<prefix>-ci` stack: the Entra identities GitHub Actions deploys as (config `ci.create_identity`).
+"""The `<prefix>-ci` stack: the Entra identities GitHub Actions deploys as (config `ci.create_identity`) and the
+repository's delivery settings (config `ci.github.manage_repository`).
 
 Why its own stack, applied once from a laptop: an identity cannot be created by the stack it
 deploys (the first deploy would need the identity it creates), and a CI identity that manages its
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_azuread.provider import AzureadProvider
+from cdktf_cdktf_provider_github.provider import GithubProvider
 from constructs import Construct
 
 from config import EnvironmentSettings, LocalState
@@ -22,6 +24,7 @@ from config.naming import (
     plan_environment_name,
 )
 from constructs_lib.github_identity import GitHubActionsIdentity, GitHubActionsIdentityProps
+from constructs_lib.github_repository import GitHubDeliverySettings, GitHubEnvironmentProps, GitHubRepositoryProps
 
 from .backend import attach_backend
 
@@ -48,39 +51,75 @@ class GitHubCiStack(TerraformStack):
     ):
         super().__init__(scope, construct_id)
         attach_backend(self, ci.state or LocalState(backend="local"), prefix=prefix, environment="ci", layer="github")
+        github_environments: list[GitHubEnvironmentProps] = []
         for environment in environments:
-            if environment.execution_mode != "local":
-                continue
-            # One provider per environment: environments may live in different tenants.
-            provider = AzureadProvider(
-                self, f"azuread_{environment.name}", tenant_id=environment.azure.tenant_id, alias=environment.name
+            client_ids = self._identities(prefix, ci, environment) if ci.create_identity else {}
+            reviewers = ci.github.reviewers.get(environment.name)
+            for github_environment in (environment.name, plan_environment_name(environment.name)):
+                client_id = client_ids.get(github_environment)
+                github_environments.append(
+                    GitHubEnvironmentProps(
+                        name=github_environment,
+                        # reviewers approve applies; the plan environment's jobs only read and never wait
+                        reviewer_teams=reviewers.teams if reviewers and github_environment == environment.name else (),
+                        reviewer_users=reviewers.users if reviewers and github_environment == environment.name else (),
+                        variables={
+                            "ARM_CLIENT_ID": client_id,
+                            "ARM_TENANT_ID": environment.azure.tenant_id,
+                            "ARM_SUBSCRIPTION_ID": environment.azure.subscription_id,
+                        }
+                        if client_id
+                        else {},
+                    )
+                )
+        if ci.github.manage_repository:
+            owner, name = ci.github.repository.split("/")
+            # The token comes from GITHUB_TOKEN (a repository admin's), never from config.
+            provider = GithubProvider(self, "github", owner=owner)
+            GitHubDeliverySettings(
+                self,
+                "github_repository",
+                GitHubRepositoryProps(repository=name, branch=DEPLOY_BRANCH, environments=github_environments),
+                provider=provider,
             )
-            roles = (
-                ("", environment.name, github_actions_identity_name(prefix, environment.name), "applies"),
-                (
-                    "_plan",
-                    plan_environment_name(environment.name),
-                    github_actions_plan_identity_name(prefix, environment.name),
-                    "plans and drift checks (reads only)",
+
+    def _identities(self, prefix: str, ci: CiSettings, environment: EnvironmentSettings) -> dict[str, str]:
+        """The environment's apply and plan identities (local mode only); GitHub environment -> client id."""
+        if environment.execution_mode != "local":
+            return {}
+        # One provider per environment: environments may live in different tenants.
+        provider = AzureadProvider(
+            self, f"azuread_{environment.name}", tenant_id=environment.azure.tenant_id, alias=environment.name
+        )
+        roles = (
+            ("", environment.name, github_actions_identity_name(prefix, environment.name), "applies"),
+            (
+                "_plan",
+                plan_environment_name(environment.name),
+                github_actions_plan_identity_name(prefix, environment.name),
+                "plans and drift checks (reads only)",
+            ),
+        )
+        client_ids = {}
+        for suffix, github_environment, display_name, does in roles:
+            identity = GitHubActionsIdentity(
+                self,
+                f"{environment.name}{suffix}_github_actions",
+                GitHubActionsIdentityProps(
+                    display_name=display_name,
+                    repository=ci.github.repository,
+                    subject_repository=ci.github.subject_repository,
+                    environment=github_environment,
+                    workflows=DEPLOYING_WORKFLOWS,
+                    branch=DEPLOY_BRANCH,
                 ),
+                provider=provider,
             )
-            for suffix, github_environment, display_name, does in roles:
-                identity = GitHubActionsIdentity(
-                    self,
-                    f"{environment.name}{suffix}_github_actions",
-                    GitHubActionsIdentityProps(
-                        display_name=display_name,
-                        repository=ci.github.repository,
-                        subject_repository=ci.github.subject_repository,
-                        environment=github_environment,
-                        workflows=DEPLOYING_WORKFLOWS,
-                        branch=DEPLOY_BRANCH,
-                    ),
-                    provider=provider,
-                )
-                TerraformOutput(
-                    self,
-                    f"{environment.name}{suffix}_client_id",
-                    value=identity.client_id,
-                    description=f"ARM_CLIENT_ID of the GitHub environment '{github_environment}': {does} (not a secret)",
-                )
+            TerraformOutput(
+                self,
+                f"{environment.name}{suffix}_client_id",
+                value=identity.client_id,
+                description=f"ARM_CLIENT_ID of the GitHub environment '{github_environment}': {does} (not a secret)",
+            )
+            client_ids[github_environment] = identity.client_id
+        return client_ids

@@ -15,9 +15,10 @@ from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
 from config import CloudBootstrap, DefaultCloudState, EnvironmentSettings, LocalState
-from config.naming import agent_identity_variable_set_name, bootstrap_stack_id, stack_ids
+from config.naming import agent_identity_variable_set_name, bootstrap_stack_id, stack_ids, tfc_team_name
 from constructs_lib.principals import distinct_label
 from constructs_lib.tfc_agent_pool import TfcAgentPool, TfcAgentPoolProps
+from constructs_lib.tfc_team import AGENT_APPLY, AGENT_PLAN, LOCAL_APPLY, LOCAL_PLAN, TfcTeam, TfcTeamProps
 from constructs_lib.tfc_variable_set import TfcVariableSet, TfcVariableSetProps
 from constructs_lib.tfc_workspace import TfcWorkspace, TfcWorkspaceProps
 
@@ -92,6 +93,21 @@ class TfcBootstrapStack(TerraformStack):
                 )
                 for layer in names
             }
+
+            # Per environment a plan team and an apply team, each granted its own environment's workspaces only:
+            # their tokens are TF_API_TOKEN of the GitHub environments <env>-plan and <env> (docs/ci-cd.md).
+            on_agents = environment.execution_mode == "agent"
+            for role, rights in (
+                ("plan", AGENT_PLAN if on_agents else LOCAL_PLAN),
+                ("apply", AGENT_APPLY if on_agents else LOCAL_APPLY),
+            ):
+                team = TfcTeam(
+                    self,
+                    f"{environment.name}_{role}_team",
+                    TfcTeamProps(name=tfc_team_name(prefix, environment.name, role), organization=state.organization),
+                )
+                for layer, workspace in workspaces.items():
+                    team.grant(f"{layer}_access", workspace.workspace_id, rights)
 
             agent = environment.agent
             if environment.execution_mode != "agent" or agent is None:

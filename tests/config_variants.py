@@ -124,7 +124,18 @@ AZURERM_STATE: list[Change] = [
     # an Azure Landing Zone policy registers staging's endpoint in the hub's zone
     _set("environments.staging.azure.key_vault.private_endpoint.dns_zone_group", "policy"),
     _delete("environments.staging.azure.key_vault.private_endpoint.private_dns_zone_id"),
-    _set("ci", {"github": {"repository": "my-org/mlplatform-cdktf"}, "create_identity": True}),
+    _set(
+        "ci",
+        {
+            "github": {
+                "repository": "my-org/mlplatform-cdktf",
+                # the repository's delivery settings too (integrations/github), prod's applies reviewed by a team
+                "manage_repository": True,
+                "reviewers": {"prod": {"teams": [4567890]}, "staging": {"users": [1234567]}},
+            },
+            "create_identity": True,
+        },
+    ),
 ]
 
 LOCAL_STATE: list[Change] = [_set("state", {"backend": "local"}), _local_everywhere]

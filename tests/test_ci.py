@@ -8,6 +8,7 @@ from tests.helpers import config_from, mutated, resources, synth_stacks
 from tests.test_main import refused_lines, run_main
 
 REPOSITORY = "acme/ml-platform"
+_REVIEWED = {"prod": {"teams": [4567890]}}
 
 
 def with_ci(ci):
@@ -114,6 +115,50 @@ BAD_CI = [
     ("dot-name", {"github": {"repository": "acme/.."}}, ["ci.github.repository", "owner/name"]),
     ("missing-github", {"create_identity": True}, ["ci.github", "required field is missing"]),
     ("unknown-key", {"github": {"repository": REPOSITORY, "branch": "main"}}, ["ci.github.branch", "unknown field"]),
+    (
+        "prod-unreviewed",
+        {"github": {"repository": REPOSITORY, "manage_repository": True}},
+        [
+            "environment 'prod': ci.github.reviewers.prod: required with manage_repository for an environment of tier prod"
+        ],
+    ),
+    (
+        "reviewers-of-an-unknown-environment",
+        {
+            "github": {
+                "repository": REPOSITORY,
+                "manage_repository": True,
+                "reviewers": _REVIEWED | {"qa": {"users": [7]}},
+            }
+        },
+        ["ci.github.reviewers.qa: no environment 'qa' in this config (dev, prod, staging)"],
+    ),
+    (
+        "reviewers-not-managed",
+        {"github": {"repository": REPOSITORY, "reviewers": _REVIEWED}},
+        ["ci.github.reviewers: set, but manage_repository is false"],
+    ),
+    (
+        "seven-reviewers",
+        {
+            "github": {
+                "repository": REPOSITORY,
+                "manage_repository": True,
+                "reviewers": {"prod": {"users": list(range(1, 8))}},
+            }
+        },
+        ["ci.github.reviewers.prod", "7 reviewers: give 1 to 6 teams and users in all"],
+    ),
+    (
+        "no-reviewers",
+        {"github": {"repository": REPOSITORY, "manage_repository": True, "reviewers": {"prod": {}}}},
+        ["ci.github.reviewers.prod", "0 reviewers: give 1 to 6"],
+    ),
+    (
+        "reviewer-id-zero",
+        {"github": {"repository": REPOSITORY, "manage_repository": True, "reviewers": {"prod": {"teams": [0]}}}},
+        ["ci.github.reviewers.prod.teams[0]: Input should be greater than or equal to 1 (got 0)"],
+    ),
 ]
 
 
@@ -160,3 +205,56 @@ def test_the_two_ids_come_together(tmp_path):
     ci = {"github": {"repository": REPOSITORY, "owner_id": 1234}}
     lines = refused_lines(run_main(tmp_path, mutated(with_ci(ci)), args=["--check"]), tmp_path)
     assert any("ci.github" in line and "owner_id and repository_id: give both" in line for line in lines), lines
+
+
+# --- the repository's delivery settings (ci.github.manage_repository) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def managed_stack():
+    def change(raw):
+        raw["ci"] = {
+            "github": {"repository": REPOSITORY, "manage_repository": True, "reviewers": _REVIEWED},
+            "create_identity": True,
+        }
+
+    return synth_stacks(config_from(mutated(change)))["mlplatform-ci"]
+
+
+def test_every_environment_gets_its_two_github_environments_reviewers_on_the_applying_one_only(managed_stack):
+    environments = {
+        e["environment"]: e.get("reviewers") for e in resources(managed_stack, "github_repository_environment").values()
+    }
+    assert environments == {
+        "dev": None,
+        "dev-plan": None,
+        "staging": None,
+        "staging-plan": None,
+        "prod": [{"teams": [4567890], "users": []}],
+        "prod-plan": None,  # plans only read: nobody waits for them
+    }
+    assert managed_stack["provider"]["github"] == [{"owner": "acme"}]  # the token: GITHUB_TOKEN, never config
+
+
+def test_each_github_environment_s_arm_client_id_is_its_own_identity_s(managed_stack):
+    """dev (local mode) gets its variables from the identities the stack creates; staging and prod run on
+    agents: their jobs hold no Azure identity, so no ARM_* variable."""
+    environments = {k: e["environment"] for k, e in resources(managed_stack, "github_repository_environment").items()}
+    apps = resources(managed_stack, "azuread_application")
+    app_key = {a["display_name"]: k for k, a in apps.items()}
+    variables = {}
+    for variable in resources(managed_stack, "github_actions_environment_variable").values():
+        environment = environments[
+            variable["environment"].removeprefix("${github_repository_environment.").split(".")[0]
+        ]
+        variables[(environment, variable["variable_name"])] = variable["value"]
+    assert variables == {
+        ("dev", "ARM_CLIENT_ID"): f"${{azuread_application.{app_key['mlplatform-dev-github-actions']}.client_id}}",
+        ("dev", "ARM_TENANT_ID"): "00000000-0000-0000-0000-000000000000",
+        ("dev", "ARM_SUBSCRIPTION_ID"): variables[("dev-plan", "ARM_SUBSCRIPTION_ID")],
+        ("dev-plan", "ARM_CLIENT_ID"): (
+            f"${{azuread_application.{app_key['mlplatform-dev-github-actions-plan']}.client_id}}"
+        ),
+        ("dev-plan", "ARM_TENANT_ID"): "00000000-0000-0000-0000-000000000000",
+        ("dev-plan", "ARM_SUBSCRIPTION_ID"): variables[("dev", "ARM_SUBSCRIPTION_ID")],
+    }

@@ -20,7 +20,7 @@ import main
 from config import PlatformConfig, load_config
 from config.root import UnsafeInputError
 from tests.helpers import ROOT, default_raw, mutated
-from tests.test_main import _set, tree_digest
+from tests.test_main import _all, _set, tree_digest
 
 INJECTION = "${azuread_application_password.ml_identity_client_secret_a.value}"
 MAX_LINE = 400
@@ -435,8 +435,15 @@ EXACT = [
         "names are 1-100 letters, digits, '-', '_' and '.', not '.' or '..', not ending in '.git' or '.wiki'",
     ),
     (
-        "two-identities-on-one-agent-pool",
+        "one-agent-pool-for-two-tiers",
         _set("environments.prod.agent.pool", "mlplatform-staging"),
+        "environment 'prod': agent.pool: 'mlplatform-staging' also runs environment 'staging', of tier staging "
+        "(this one: prod): a pool shared across tiers lets the lower tier's runs use the agents and managed identity "
+        "of the higher; use one pool (and identity) per tier",
+    ),
+    (
+        "two-identities-on-one-agent-pool",
+        _all(_set("environments.staging.tier", "prod"), _set("environments.prod.agent.pool", "mlplatform-staging")),
         "environment 'prod': agent.client_id: 55555555-5555-5555-5555-555555555555 differs from environment "
         "'staging' (44444444-4444-4444-4444-444444444444) on agent pool 'mlplatform-staging': the agents would "
         "hold both identities, so either environment's runs could use the other's; use one identity per pool",

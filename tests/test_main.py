@@ -559,8 +559,9 @@ def test_default_raw_is_the_embedded_file():
         ),
         # GitHub's longest owner and repository names
         _set("ci", {"github": {"repository": "o" * 39 + "/" + "Repo.name_-" * 9 + "r"}}),
-        # two environments on one agent pool with one managed identity (which deploys both)
+        # two environments of one tier on one agent pool with one managed identity (which deploys both)
         _all(
+            _set("environments.staging.tier", "prod"),
             _set(
                 "environments.prod.agent",
                 {"pool": "mlplatform-staging", "client_id": "44444444-4444-4444-4444-444444444444"},

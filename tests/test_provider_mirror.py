@@ -70,13 +70,13 @@ def test_a_build_from_source_is_announced_once_and_a_failure_skips_with_one_shor
     assert result.returncode == 0, output[-3000:]
     announcements = [line for line in output.splitlines() if line.startswith("==> building")]
     assert announcements == [
-        "==> building 5 pinned Terraform providers from their Go modules for the real-provider checks, once per "
+        "==> building 6 pinned Terraform providers from their Go modules for the real-provider checks, once per "
         "machine (about 25 min on 2 cores); MLPLATFORM_PROVIDER_SOURCE=cache skips them, "
         "MLPLATFORM_PROVIDER_SOURCE=registry downloads them instead"
     ]
     skips = [line for line in output.splitlines() if line.startswith("SKIPPED")]
     assert len(skips) == 1 and len(skips[0]) < 500, skips
-    assert "real-provider checks not run: 5 pinned providers missing (" in skips[0]
+    assert "real-provider checks not run: 6 pinned providers missing (" in skips[0]
     assert "go: module lookup disabled by GOPROXY=off" in skips[0]
     assert "`make providers`" in skips[0] and "MLPLATFORM_REQUIRE_PROVIDERS=1 fails instead" in skips[0]
     assert Path(tmp_path / "cache").is_dir()

@@ -240,3 +240,33 @@ def test_a_selection_narrows_the_environment_stacks_never_the_bootstrap(tmp_path
     assert names == sorted(
         f"mlplatform-{e}-{layer}" for e in ENVIRONMENTS for layer in ("azure", "databricks", "serving")
     )
+
+
+def test_each_environment_s_plan_and_apply_teams_reach_its_own_workspaces_only(tfc):
+    """A dev token cannot read prod's azure state (the client passwords): no project-level grant, one
+    tfe_team_access per (team, workspace) of the team's own environment."""
+    teams = {key: team["name"] for key, team in resources(tfc, "tfe_team").items()}
+    workspaces = {key: ws["name"] for key, ws in resources(tfc, "tfe_workspace").items()}
+    reach: dict[str, set[str]] = {}
+    rights: dict[tuple[str, str], tuple[str, str, bool]] = {}
+    for access in resources(tfc, "tfe_team_access").values():
+        team = teams[access["team_id"].removeprefix("${tfe_team.").removesuffix(".id}")]
+        workspace = workspaces[access["workspace_id"].removeprefix("${tfe_workspace.").removesuffix(".id}")]
+        reach.setdefault(team, set()).add(workspace)
+        (permissions,) = access["permissions"]
+        rights[(team, workspace)] = (
+            permissions["runs"],
+            permissions["state_versions"],
+            permissions["workspace_locking"],
+        )
+    assert reach == {
+        f"mlplatform-{env}-{role}": {f"mlplatform-{env}-{layer}" for layer in ("azure", "databricks", "serving")}
+        for env in ("dev", "staging", "prod")
+        for role in ("plan", "apply")
+    }
+    assert "tfe_team_project_access" not in tfc["resource"]
+    # dev runs locally (the CLI reads and writes the state); staging and prod on agents (runs are queued)
+    assert rights[("mlplatform-dev-plan", "mlplatform-dev-azure")] == ("read", "read", False)
+    assert rights[("mlplatform-dev-apply", "mlplatform-dev-azure")] == ("read", "write", True)
+    assert rights[("mlplatform-prod-plan", "mlplatform-prod-azure")] == ("plan", "read-outputs", False)
+    assert rights[("mlplatform-prod-apply", "mlplatform-prod-azure")] == ("apply", "read-outputs", False)

@@ -363,7 +363,19 @@ def test_local_mode_jobs_use_github_oidc_from_environment_variables(workflows):
         }
         if "-azure-" not in job_id:  # the databricks and serving layers
             expected["DATABRICKS_AUTH_TYPE"] = "github-oidc-azure"
+        if job_id.endswith("-plan"):  # the plan identity reads the state, never locks it (the apply does)
+            expected["TF_CLI_ARGS_plan"] = "-lock=false"
         assert job["env"] == expected
+        # ARM_CLIENT_ID is the GitHub environment's own: the plan identity in <env>-plan, the apply one in <env>
+        assert job["environment"] == ("dev-plan" if job_id.endswith("-plan") else "dev")
+
+
+def test_jobs_on_agents_never_skip_terraform_cloud_s_lock(workflows):
+    """Agents: the runs are Terraform Cloud's, locked by it; only the local plan identity plans without a lock."""
+    for workflow in workflows.values():
+        for job_id, job in workflow["jobs"].items():
+            if "TF_CLI_ARGS_plan" in job.get("env", {}):
+                assert job_id.startswith("dev-") and job["environment"] == "dev-plan", job_id
 
 
 HEARTBEAT = [f"{env}-{job}" for env in ENVIRONMENTS for job in ("rotation-plan", "rotation-apply", "drift")]
