@@ -29,6 +29,12 @@ SECRETS_USER: VaultRole = "Key Vault Secrets User"
 # written right after the officer assignment gets 403 ForbiddenByRbac. `depends_on` only orders the
 # calls; a `time_sleep` after the assignment is what makes the first apply succeed.
 RBAC_PROPAGATION_WAIT = "120s"
+ROLE_DEFINITION_IDS: Mapping[VaultRole, str] = {
+    "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+    "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+}
+"""Built-in role definition ids (Azure built-in roles reference; the same in every tenant)."""
+DELEGATION_ROLE = "Role Based Access Control Administrator"
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,7 @@ class HardenedKeyVault(Construct):
         self.vault_uri: str = self.vault.vault_uri
         self.name: str = self.vault.name
         self._officer_waits: list[Sleep] = []
+        self._grantees: list[str] = []
         self._network_paths: list[ITerraformDependable] = []
         self._secrets: list[KeyVaultSecret] = []
 
@@ -117,6 +124,7 @@ class HardenedKeyVault(Construct):
 
     def grant(self, principal: AzurePrincipal, role: VaultRole) -> RoleAssignment:
         """Assign `principal` one data-plane role on this vault; returns the role assignment."""
+        self._grantees.append(principal.object_id)
         grant = RoleAssignment(
             self,
             f"{principal.label}_{construct_label(role.removeprefix('Key Vault '))}",
@@ -140,6 +148,46 @@ class HardenedKeyVault(Construct):
                 )
             )
         return grant
+
+    def delegate_grants(self, delegates: list[AzurePrincipal]) -> list[RoleAssignment]:
+        """Let each of `delegates` (the deployers) make and remove exactly this vault's grants, and nothing else:
+        "Role Based Access Control Administrator" on the vault, with an ABAC condition (version 2.0) that allows
+        a role assignment write or delete only for the two Key Vault secret roles and only for the principals
+        granted through this vault (Microsoft Learn, "Delegate Azure role assignment management to others
+        with conditions"). So the apply identity needs no User Access Administrator, no Owner and no
+        subscription- or resource-group-wide role-assignment right: it cannot grant itself, or an app it
+        creates, any other role, nor these roles to anyone else. Call after every `grant`.
+
+        Its own assignment is outside its condition: only a person with a wider right (the first deploy's)
+        can create or change it, which happens when `azure.deployers` changes (`condition` is ForceNew in
+        azurerm 4.55.0, internal/services/authorization/role_assignment_resource.go)."""
+        roles = ", ".join(ROLE_DEFINITION_IDS[role] for role in (SECRETS_OFFICER, SECRETS_USER))
+        principals = ", ".join(self._grantees)
+        allowed = {
+            action: (
+                f"@{side}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{roles}}}"
+                f" AND @{side}[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidEquals {{{principals}}}"
+            )
+            for action, side in (("write", "Request"), ("delete", "Resource"))
+        }
+        condition = " AND ".join(
+            f"((!(ActionMatches{{'Microsoft.Authorization/roleAssignments/{action}'}})) OR ({allowed[action]}))"
+            for action in ("write", "delete")
+        )
+        return [
+            RoleAssignment(
+                self,
+                f"{delegate.label}_grant_delegation",
+                scope=self.vault.id,
+                role_definition_name=DELEGATION_ROLE,
+                principal_id=delegate.object_id,
+                principal_type=delegate.principal_type,
+                condition=condition,
+                condition_version="2.0",
+                description="mlplatform-cdktf: may grant only the Key Vault secret roles of this vault, only to its grantees",
+            )
+            for delegate in delegates
+        ]
 
     def grant_secrets_officer(self, principal: AzurePrincipal) -> RoleAssignment:
         """Manage secrets (the deploying identity writes the client secret)."""

@@ -51,14 +51,15 @@ class TfcTeamProps:
 
 
 class TfcTeam(Construct):
-    """Attributes: `team_id`. `grant(label, workspace_id, rights)` adds one workspace's access."""
+    """Attributes: `team_id`. `allow_on(label, workspace_id, rights)` adds one workspace's access."""
 
     def __init__(self, scope: Construct, construct_id: str, props: TfcTeamProps):
         super().__init__(scope, construct_id)
         self.team = Team(self, "team", name=props.name, organization=props.organization, visibility="secret")
         self.team_id: str = self.team.id
 
-    def grant(self, label: str, workspace_id: str, rights: WorkspaceRights) -> TeamAccess:
+    def allow_on(self, label: str, workspace_id: str, rights: WorkspaceRights) -> TeamAccess:
+        """Give this team `rights` on one workspace (one `tfe_team_access`, named `label`)."""
         return TeamAccess(
             self,
             label,

@@ -137,18 +137,23 @@ class AzureIdentityStack(TerraformStack):
             self.key_vault.reached_through(private_endpoint.endpoint)
         # Every configured deployer, and only them: an assignment never moves to whoever applies now
         # (principal_id is ForceNew), and each identity is granted once (Azure refuses a duplicate, 409).
-        for deployer in azure.deployers:
-            self.key_vault.grant_secrets_officer(
-                AzurePrincipal(
-                    deployer.object_id,
-                    f"deployer_{deployer.object_id.replace('-', '')}",
-                    "User" if deployer.kind == "user" else "ServicePrincipal",
-                )
+        deployers = [
+            AzurePrincipal(
+                deployer.object_id,
+                f"deployer_{deployer.object_id.replace('-', '')}",
+                "User" if deployer.kind == "user" else "ServicePrincipal",
             )
+            for deployer in azure.deployers
+        ]
+        for deployer_principal in deployers:
+            self.key_vault.grant_secrets_officer(deployer_principal)
         azure_databricks = DataAzureadServicePrincipal(self, "azure_databricks", client_id=AZURE_DATABRICKS_APP_ID)
         self.key_vault.grant_secrets_user(
             AzurePrincipal.service_principal(azure_databricks.object_id, "azure_databricks")
         )
+        # Every deployer (CI's apply identity among them) may make exactly these grants and no other: no role
+        # assignment right beyond this vault's two secret roles (docs/ci-cd.md: One-time set-up).
+        self.key_vault.delegate_grants(deployers)
 
         secret = self.key_vault.add_secret(
             "client_secret",

@@ -107,7 +107,7 @@ class TfcBootstrapStack(TerraformStack):
                     TfcTeamProps(name=tfc_team_name(prefix, environment.name, role), organization=state.organization),
                 )
                 for layer, workspace in workspaces.items():
-                    team.grant(f"{layer}_access", workspace.workspace_id, rights)
+                    team.allow_on(f"{layer}_access", workspace.workspace_id, rights)
 
             agent = environment.agent
             if environment.execution_mode != "agent" or agent is None:

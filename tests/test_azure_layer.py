@@ -174,10 +174,15 @@ def test_role_assignments_grant_officer_to_deployer_and_user_to_azure_databricks
         (a["role_definition_name"], a["principal_id"]) for a in resources(prod, "azurerm_role_assignment").values()
     }
     # The ML principal holds no vault role: the scope is read by the AzureDatabricks app.
+    azure_databricks = ref(prod, "azuread_service_principal", "object_id", section="data")
     assert grants == {
         ("Key Vault Secrets Officer", "88888888-8888-8888-8888-888888888888"),  # the configured deployer
-        ("Key Vault Secrets User", ref(prod, "azuread_service_principal", "object_id", section="data")),
+        ("Key Vault Secrets User", azure_databricks),
+        # ... who may make exactly those two grants, and no other (tests/constructs/test_key_vault.py)
+        ("Role Based Access Control Administrator", "88888888-8888-8888-8888-888888888888"),
     }
+    (delegation,) = [a for a in resources(prod, "azurerm_role_assignment").values() if "condition" in a]
+    assert "88888888-8888-8888-8888-888888888888, " + azure_databricks in delegation["condition"]
     assert "azurerm_client_config" not in prod["data"]  # never "whoever applies now"
     assert {a["scope"] for a in resources(prod, "azurerm_role_assignment").values()} == {vault_id}
     assert only(prod, "azuread_service_principal", section="data")["client_id"] == AZURE_DATABRICKS_APP

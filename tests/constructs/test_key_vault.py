@@ -196,3 +196,43 @@ def test_secrets_wait_for_the_network_path_and_a_late_path_is_an_error(bare_stac
     assert secret["depends_on"][-1] == f"azurerm_private_endpoint.{logical_id(stack, 'azurerm_private_endpoint', 'pe')}"
     with pytest.raises(ValueError, match="after add_secret"):
         vault.reached_through(endpoint)
+
+
+def test_deployers_may_make_exactly_the_vault_s_grants_and_no_other(bare_stack, synth):
+    """Role Based Access Control Administrator on the vault only, its ABAC condition naming the two Key Vault
+    secret roles and the vault's grantees, for writes and deletes alike (Microsoft Learn, "Delegate Azure role
+    assignment management to others with conditions")."""
+    from constructs_lib.principals import AzurePrincipal
+
+    vault = HardenedKeyVault(bare_stack, "kv", PROPS)
+    deployer = AzurePrincipal("11111111-1111-1111-1111-111111111111", "deployer_1", "ServicePrincipal")
+    vault.grant_secrets_officer(deployer)
+    vault.grant_secrets_user(AzurePrincipal.service_principal("22222222-2222-2222-2222-222222222222", "adb"))
+    vault.delegate_grants([deployer])
+    stack = synth(bare_stack)
+    (delegation,) = [a for a in resources(stack, "azurerm_role_assignment").values() if "condition" in a]
+    roles = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7, 4633458b-17de-408a-b874-0445c86b69e6"
+    principals = "11111111-1111-1111-1111-111111111111, 22222222-2222-2222-2222-222222222222"
+
+    def allowed(side):
+        return (
+            f"@{side}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals "
+            f"{{{roles}}} AND @{side}[Microsoft.Authorization/roleAssignments:PrincipalId] "
+            f"ForAnyOfAnyValues:GuidEquals {{{principals}}}"
+        )
+
+    assert strip_metadata(delegation) == {
+        "scope": ref(stack, "azurerm_key_vault", "id"),
+        "role_definition_name": "Role Based Access Control Administrator",
+        "principal_id": "11111111-1111-1111-1111-111111111111",
+        "principal_type": "ServicePrincipal",
+        "condition_version": "2.0",
+        "condition": (
+            "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR ("
+            + allowed("Request")
+            + ")) AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR ("
+            + allowed("Resource")
+            + "))"
+        ),
+        "description": "mlplatform-cdktf: may grant only the Key Vault secret roles of this vault, only to its grantees",
+    }

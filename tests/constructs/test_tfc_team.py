@@ -8,7 +8,7 @@ from tests.helpers import only, ref, resources, strip_metadata
 
 def test_a_team_is_secret_and_gets_exactly_the_rights_it_is_granted(bare_stack, synth):
     team = TfcTeam(bare_stack, "prod_plan_team", TfcTeamProps(name="mlplatform-prod-plan", organization="org"))
-    team.grant("azure_access", "ws-azure", LOCAL_PLAN)
+    team.allow_on("azure_access", "ws-azure", LOCAL_PLAN)
     stack = synth(bare_stack)
     assert strip_metadata(only(stack, "tfe_team")) == {
         "name": "mlplatform-prod-plan",
@@ -44,6 +44,6 @@ def test_plans_never_lock_or_write_and_only_local_applies_write_the_state():
 def test_each_grant_is_its_own_access_resource(bare_stack, synth):
     team = TfcTeam(bare_stack, "t", TfcTeamProps(name="t", organization="org"))
     for layer in ("azure", "databricks", "serving"):
-        team.grant(f"{layer}_access", f"ws-{layer}", AGENT_APPLY)
+        team.allow_on(f"{layer}_access", f"ws-{layer}", AGENT_APPLY)
     accesses = resources(synth(bare_stack), "tfe_team_access").values()
     assert sorted(a["workspace_id"] for a in accesses) == ["ws-azure", "ws-databricks", "ws-serving"]
