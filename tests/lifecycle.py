@@ -72,6 +72,11 @@ class Deployer:
     token: str
 
 
+CI_PLAN_IDENTITY = Deployer("a1a2a3a4-0000-4000-8000-00000000c1a0", "token-ci-plan-identity")
+"""CI's plan identity (docs/ci-cd.md: Who can do what): a workspace admin that is no deployer, so no ACL of
+the stacks names it; its plans of the databricks and serving layers must show no change either."""
+
+
 def deployers_of(environment: EnvironmentSettings) -> list[Deployer]:
     return [Deployer(d.databricks_name, f"token-deployer-{i}") for i, d in enumerate(environment.azure.deployers)]
 
@@ -84,6 +89,7 @@ def arranged_workspace(environment: EnvironmentSettings, **options: Any) -> Loca
             workspace.add_user(deployer.name, token=deployer.token, admin=True)
         else:
             workspace.add_service_principal(deployer.name, token=deployer.token, admin=True)
+    workspace.add_service_principal(CI_PLAN_IDENTITY.name, token=CI_PLAN_IDENTITY.token, admin=True)
     workspace.add_token(APP_CLIENT_ID, PRINCIPAL_TOKEN)
     for _, group in existing_groups(environment):
         workspace.scim.add_group(group)
@@ -265,7 +271,7 @@ def live_a_day(
         runs["databricks: plan once the model can serve"] = databricks.plan(first)
         runs["databricks: apply once the model can serve"] = databricks.apply(first)
 
-        for deployer in deployers:
+        for deployer in [*deployers, CI_PLAN_IDENTITY]:
             runs[f"databricks: next plan by {deployer.name}"] = databricks.plan(deployer)
             runs[f"serving: next plan by {deployer.name}"] = endpoint.plan(deployer)
         as_first = _client(url, first.token)

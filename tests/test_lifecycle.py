@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.lifecycle import APP_CLIENT_ID, ENTITLEMENTS, Day, deployers_of, live_a_day
+from tests.lifecycle import APP_CLIENT_ID, CI_PLAN_IDENTITY, ENTITLEMENTS, Day, deployers_of, live_a_day
 
 DAYS = ("dev", "staging", "prod", "features-on")
 """Environments of the default config, and the features-on variant's dev."""
@@ -137,8 +137,9 @@ def test_a_scheduled_batch_inference_stays_paused_until_the_model_can_serve(day)
 
 
 def test_every_deployers_next_plan_of_each_layer_shows_no_change(day):
+    """... and CI's plan identity's, an admin that no ACL names (docs/ci-cd.md: Who can do what)."""
     lived, environment = day
-    for deployer in deployers_of(environment):
+    for deployer in [*deployers_of(environment), CI_PLAN_IDENTITY]:
         for layer in ("databricks", "serving"):
             run = lived.runs[f"{layer}: next plan by {deployer.name}"]
             assert run.code == 0, run
