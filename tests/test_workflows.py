@@ -272,13 +272,13 @@ def assert_applies_exactly_the_saved_plan(
     assert (plan["environment"], apply["environment"]) == (f"{env}-plan", env)
     # read-only, before the plan, where CI holds the environment's identity
     preflight = [f"make preflight ENV={env}"] if layer == "databricks" and local else []
-    assert runs(plan) == [*preflight, f"make plan ENV={env} LAYER={layer}"]
+    assert runs(plan) == [f"make plan ENV={env} LAYER={layer}"]
     assert plan["outputs"] == {
         "changes": "${{ steps.plan.outputs.changes }}",
         "plan_sha256": "${{ steps.plan.outputs.plan_sha256 }}",  # the one file the apply job may apply
     }
     (make_plan,) = [s for s in plan["steps"] if "run" in s and s["run"].startswith("make plan ")]
-    (make_apply,) = [s for s in apply["steps"] if s.get("run", "").startswith("make ")]
+    (make_apply,) = [s for s in apply["steps"] if s.get("run", "").startswith("make apply ")]
     assert make_plan["id"] == "plan"
     upload = step_using(plan, "actions/upload-artifact")
     assert upload["if"] == "steps.plan.outputs.changes == 'true'"
@@ -291,8 +291,8 @@ def assert_applies_exactly_the_saved_plan(
     assert upload["with"]["name"] == download["with"]["name"] == f"sealed-plan-{stack}-${{{{ github.sha }}}}"
     assert download["with"]["path"] == "plans"
     assert apply["needs"] == [plan_id]
-    # ... and runs no plan of its own
-    assert runs(apply) == [f"make apply ENV={env} LAYER={layer}"]
+    # ... and runs no plan of its own (the databricks apply first asks the workspace, as the applying identity)
+    assert runs(apply) == [*preflight, f"make apply ENV={env} LAYER={layer}"]
     assert apply["steps"].index(download) < apply["steps"].index(make_apply)
     text = yaml.safe_dump(apply)
     for planning in ("make plan", "make diff", "make deploy", "make rotate", "terraform plan", "cdktf diff"):
@@ -312,12 +312,13 @@ def test_each_local_mode_stack_applies_exactly_the_plan_its_plan_job_saved(workf
         assert_applies_exactly_the_saved_plan(jobs, f"dev-{layer}-plan", f"dev-{layer}-apply", "dev", layer)
 
 
-def test_the_databricks_plan_asks_the_workspace_first_and_only_it(workflows):
-    """A missing Unity Catalog privilege fails the plan job in one line, before anything is applied."""
+def test_the_databricks_apply_asks_the_workspace_first_as_the_identity_that_applies(workflows):
+    """A missing Unity Catalog privilege of the applying identity fails in one line, before anything is applied
+    (the plan job acts as the plan identity, whose privileges are not the ones that count)."""
     jobs = workflows["deploy"]["jobs"]
-    assert runs(jobs["dev-databricks-plan"])[:2] == ["make preflight ENV=dev", "make plan ENV=dev LAYER=databricks"]
+    assert runs(jobs["dev-databricks-apply"]) == ["make preflight ENV=dev", "make apply ENV=dev LAYER=databricks"]
     preflighted = {job_id for job_id, job in jobs.items() if any("make preflight" in run for run in runs(job))}
-    assert preflighted == {"dev-databricks-plan"}
+    assert preflighted == {"dev-databricks-apply"}
 
 
 def test_every_uploaded_artifact_of_a_deploying_workflow_is_a_sealed_plan(workflows):
@@ -334,7 +335,8 @@ def test_where_the_reviewers_are_only_a_saved_plan_is_applied(workflows):
         for job_id, job in workflows[name]["jobs"].items():
             env = job.get("environment")
             if env in ENVIRONMENTS:
-                assert [re.fullmatch(rf"make apply ENV={env} LAYER=[a-z]+", run) is not None for run in runs(job)] == [
+                applying = [run for run in runs(job) if run != f"make preflight ENV={env}"]  # read-only
+                assert [re.fullmatch(rf"make apply ENV={env} LAYER=[a-z]+", run) is not None for run in applying] == [
                     True
                 ], job_id
 
@@ -570,3 +572,11 @@ def test_environment_listing_for_the_make_targets(tmp_path):
     assert prod.stdout == "mlplatform-prod-azure\nmlplatform-prod-databricks\nmlplatform-prod-serving\n"
     unknown = run_main(tmp_path, selection="qa", args=["--stacks"])
     assert unknown.returncode == 2 and "unknown environment 'qa'" in unknown.stderr
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_every_step_is_written_out_where_it_runs_without_yaml_aliases(path):
+    """A reviewer reads each job as it is: no `&anchor` / `*alias` to resolve by hand."""
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"(^|\s)[&*][A-Za-z0-9_]+\s*$", text, re.MULTILINE)
+    assert "*id0" not in text and "&id0" not in text
