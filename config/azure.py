@@ -156,6 +156,11 @@ class AzureSettings(Strict):
     of the app, and manages every workspace object the databricks and serving stacks create (the first
     service principal owns the jobs); a plan by anyone else stops at a precondition. Nothing moves when
     another one applies."""
+    plan_readers: list[LowerGuid] = []
+    """Object ids of service principals that plan this environment but never apply it: CI's plan identity
+    (`<prefix>-<env>-github-actions-plan`, docs/ci-cd.md: Who can do what). Each gets Key Vault Secrets User
+    on the vault (the azure plan's refresh reads the secret) and passes the check that stops a plan by
+    anyone who is not a deployer; none owns the app or writes the vault."""
     application: ApplicationSettings = ApplicationSettings()
     """The ML app registration."""
     key_vault: KeyVaultSettings
@@ -194,6 +199,15 @@ class AzureSettings(Strict):
                 f"deployers: {twice[0]} names two deployers; each identity has one Databricks name (a user name "
                 "or an application id)"
             )
+        readers: set[str] = set()
+        for reader in self.plan_readers:
+            if reader in seen:
+                raise ValueError(
+                    f"plan_readers: {reader} is a deployer; a plan reader only reads (list it in one of the two)"
+                )
+            if reader in readers:
+                raise ValueError(f"plan_readers: {reader} is listed twice; list each identity once")
+            readers.add(reader)
         for owner in self.application.owners:
             if owner in seen:
                 raise ValueError(

@@ -48,6 +48,8 @@ class EntraApplicationProps:
     """R: the vault gets a new password every R days; each password is renewed every 2R days."""
     owners: tuple[str, ...] = ()
     """Object ids of further owners who do not deploy."""
+    plan_readers: tuple[str, ...] = ()
+    """Object ids of identities that may plan (the check below lets them) but own nothing: CI's plan identity."""
     description: str | None = None
     user_deployers: tuple[str, ...] = ()
     """The deployers that are users (the others are service principals): only they may make the first
@@ -68,6 +70,7 @@ class EntraApplicationIdentity(Construct):
         owners = [*props.deployers, *props.owners]
         # Plain data in `locals`, referenced by the condition (never spliced into the expression).
         deployers = TerraformLocal(self, "deployers", list(props.deployers))
+        planners = TerraformLocal(self, "plan_readers", list(props.plan_readers)) if props.plan_readers else None
 
         self.application = Application(
             self,
@@ -81,11 +84,15 @@ class EntraApplicationIdentity(Construct):
             lifecycle=TerraformResourceLifecycle(
                 precondition=[
                     Precondition(
-                        condition=Fn.contains(deployers.as_list, caller.object_id),
+                        condition=Fn.contains(
+                            Fn.concat([deployers.as_list, planners.as_list]) if planners else deployers.as_list,
+                            caller.object_id,
+                        ),
                         error_message=(
-                            "The identity running Terraform is not one of this environment's azure.deployers: it "
-                            "would own nothing and get no vault role. Add its object id to azure.deployers "
-                            "(docs/credentials.md: Deployers), or run as a listed deployer."
+                            "The identity running Terraform is not one of this environment's azure.deployers (nor "
+                            "its azure.plan_readers): it would own nothing and get no vault role. Add its object id "
+                            "to azure.deployers (docs/credentials.md: Deployers), or to azure.plan_readers if it "
+                            "only plans, or run as a listed deployer."
                         ),
                     ),
                     *self._first_apply_precondition(props, len(set(owners)), caller),
@@ -201,7 +208,7 @@ class EntraApplicationIdentity(Construct):
                     f"The ML app does not exist yet, it gets {owner_count} owners, and the identity running Terraform "
                     "is a service principal: Entra ID lets an app holding Application.ReadWrite.OwnedBy create an "
                     "app with itself as its only owner (azuread #853). Make the first apply as a user deployer "
-                    "(docs/credentials.md: Deployers), or grant this app Application.ReadWrite.All; its later applies work."
+                    "(docs/credentials.md: Deployers); its later applies work."
                 ),
             )
         ]

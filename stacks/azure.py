@@ -82,6 +82,7 @@ class AzureIdentityStack(TerraformStack):
                 deployers=tuple(deployer.object_id for deployer in azure.deployers),
                 user_deployers=tuple(d.object_id for d in azure.deployers if d.kind == "user"),
                 owners=tuple(application.owners),
+                plan_readers=tuple(azure.plan_readers),
                 secret_expiry_days=application.secret_expiry_days,
                 secret_rotation_days=application.secret_rotation_days,
                 description=f"ML automation principal for {environment_label(prefix, environment.name)} (mlplatform-cdktf)",
@@ -151,6 +152,11 @@ class AzureIdentityStack(TerraformStack):
         self.key_vault.grant_secrets_user(
             AzurePrincipal.service_principal(azure_databricks.object_id, "azure_databricks")
         )
+        # CI's plan identity: its refresh of the secret reads the value (as anyone who reads the state can).
+        for reader in azure.plan_readers:
+            self.key_vault.grant_secrets_user(
+                AzurePrincipal.service_principal(reader, f"plan_reader_{reader.replace('-', '')}")
+            )
         # Every deployer (CI's apply identity among them) may make exactly these grants and no other: no role
         # assignment right beyond this vault's two secret roles (docs/ci-cd.md: One-time set-up).
         self.key_vault.delegate_grants(deployers)

@@ -121,5 +121,12 @@ class GitHubCiStack(TerraformStack):
                 value=identity.client_id,
                 description=f"ARM_CLIENT_ID of the GitHub environment '{github_environment}': {does} (not a secret)",
             )
+            if suffix:  # what azure.plan_readers lists (docs/ci-cd.md: One-time set-up)
+                TerraformOutput(
+                    self,
+                    f"{environment.name}_plan_object_id",
+                    value=identity.object_id,
+                    description=f"Object id of the plan identity: the value for {environment.name}'s azure.plan_readers",
+                )
             client_ids[github_environment] = identity.client_id
         return client_ids

@@ -99,8 +99,16 @@ def test_each_identity_is_created_in_its_environment_tenant_and_its_client_id_is
         "staging": "00000000-0000-0000-0000-000000000000",
     }
     outputs = ci_stack["output"]
-    assert sorted(outputs) == ["dev_client_id", "dev_plan_client_id", "staging_client_id", "staging_plan_client_id"]
-    assert all(o["value"].endswith(".client_id}") and "sensitive" not in o for o in outputs.values())
+    assert sorted(outputs) == [
+        "dev_client_id",
+        "dev_plan_client_id",
+        "dev_plan_object_id",  # what dev's azure.plan_readers lists
+        "staging_client_id",
+        "staging_plan_client_id",
+        "staging_plan_object_id",
+    ]
+    assert all(o["value"].endswith((".client_id}", ".object_id}")) and "sensitive" not in o for o in outputs.values())
+    assert outputs["dev_plan_object_id"]["value"].startswith("${azuread_service_principal.dev_plan_github_actions")
     assert outputs["dev_plan_client_id"]["description"] == (
         "ARM_CLIENT_ID of the GitHub environment 'dev-plan': plans and drift checks (reads only) (not a secret)"
     )

@@ -175,6 +175,24 @@ BAD_CONFIGS = [
         ["environment 'dev'", "deployers: 66666666-6666-6666-6666-666666666666 is listed twice", "(409)"],
     ),
     (
+        "plan-reader-is-a-deployer",
+        _set("environments.dev.azure.plan_readers", ["66666666-6666-6666-6666-666666666666"]),
+        [
+            "environment 'dev'",
+            "plan_readers: 66666666-6666-6666-6666-666666666666 is a deployer; a plan reader only reads",
+        ],
+    ),
+    (
+        "plan-reader-twice",
+        _set("environments.dev.azure.plan_readers", ["c1c2c3c4-0000-4000-8000-00000000c1a1"] * 2),
+        ["environment 'dev'", "plan_readers: c1c2c3c4-0000-4000-8000-00000000c1a1 is listed twice"],
+    ),
+    (
+        "plan-reader-not-a-guid",
+        _set("environments.dev.azure.plan_readers", ["ci-plan"]),
+        ["environment 'dev'", "azure.plan_readers[0]", "GUID"],
+    ),
+    (
         "deployer-without-its-databricks-name",
         _set(
             "environments.dev.azure.deployers", [{"object_id": "66666666-6666-6666-6666-666666666666", "kind": "user"}]

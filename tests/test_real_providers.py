@@ -233,6 +233,39 @@ def test_a_plan_by_an_identity_that_is_not_a_deployer_stops_at_the_precondition(
     ), result.output
 
 
+PLAN_READER = "c1c2c3c4-0000-4000-8000-00000000c1a1"
+"""dev's CI plan identity in `test_a_plan_by_a_plan_reader_passes_and_it_may_read_the_secret`."""
+
+
+def test_a_plan_by_a_plan_reader_passes_and_it_may_read_the_secret(provider_cli_config, tmp_path):
+    """CI's plan identity (azure.plan_readers) plans the azure layer, which the deployer check allows, and the
+    stack gives it Key Vault Secrets User (its refresh reads the secret); without the listing it stops there."""
+    from tests.helpers import config_from, mutated, synth_stacks
+
+    def listed(raw):
+        raw["environments"]["dev"]["azure"]["plan_readers"] = [PLAN_READER]
+
+    stacks = synth_stacks(config_from(mutated(listed)))
+    azure = stacks["mlplatform-dev-azure"]
+    readers = [a for a in azure["resource"]["azurerm_role_assignment"].values() if a["principal_id"] == PLAN_READER]
+    assert [(a["role_definition_name"], a["principal_type"]) for a in readers] == [
+        ("Key Vault Secrets User", "ServicePrincipal")
+    ]
+    test = mock_apply.environment_test(azure, stacks["mlplatform-dev-databricks"])
+    test["run"] = {"azure": {**test["run"]["azure"], "command": "plan"}}
+    test["mock_provider"] = {name: test["mock_provider"][name] for name in mock_apply.providers_of(azure)}
+    (caller,) = test["run"]["azure"]["override_data"]
+    caller["values"]["object_id"] = PLAN_READER
+    existing = mock_apply.only_id(azure, "azuread_service_principals", section="data")  # a deployed environment
+    test["run"]["azure"]["override_data"].append(
+        {"target": existing, "values": {"object_ids": ["a0516273-0000-4000-8000-0000000000c3"]}}
+    )
+    test["run"]["azure"].pop("assert", None)
+    mock_apply.prepare(tmp_path / "mock", {"azure": azure}, test)
+    result = mock_apply.run_test("dev", tmp_path / "mock", provider_cli_config)
+    assert result.passed, "\n".join(map(str, result.diagnostics)) or result.output
+
+
 def test_on_the_first_apply_the_vault_serves_slot_a_and_slot_b_starts_r_days_earlier(
     provider_cli_config, default_stacks, tmp_path
 ):
