@@ -36,7 +36,7 @@ python=${MLPLATFORM_PYTHON:-$(dirname "$0")/../.venv/bin/python}
 seal=("$python" "$(dirname "$0")/plan_seal.py")
 
 umask 077
-trap 'rm -f "$clear"' EXIT
+trap 'rm -f "$clear" "$folder/plan-summary.md"' EXIT
 terraform -chdir="$folder" init -input=false -no-color
 
 if [ "$action" = plan ]; then
@@ -51,6 +51,7 @@ if [ "$action" = plan ]; then
       exit "$status"
       ;;
   esac
+  summary="$folder/plan-summary.md"
   {
     echo "### $stack"
     if [ "$changes" = true ]; then
@@ -62,7 +63,17 @@ if [ "$action" = plan ]; then
     echo '```'
     terraform -chdir="$folder" show -no-color "$plan_name"
     echo '```'
-  } >>"${GITHUB_STEP_SUMMARY:-/dev/stdout}"
+  } >"$summary"
+  # GitHub shows at most 1 MiB of a step's summary and drops a larger one: reviewers would approve a plan they
+  # cannot read. Such a plan is refused; nothing is sealed, nothing can be applied.
+  size=$(wc -c <"$summary")
+  if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ "$size" -gt "${PLAN_SUMMARY_LIMIT:-1000000}" ]; then
+    echo "error: the plan of $stack is $size bytes as text, more than a job summary shows (1 MiB): reviewers could not read what they approve; split the change, or plan and apply it from a laptop (docs/deploying.md)" >&2
+    rm -f "$summary"
+    exit 2
+  fi
+  cat "$summary" >>"${GITHUB_STEP_SUMMARY:-/dev/stdout}"
+  rm -f "$summary"
   if [ "$changes" = true ]; then
     mkdir -p "$(dirname "$sealed")"
     digest=$("${seal[@]}" seal "$clear" "$sealed" --stack "$stack")

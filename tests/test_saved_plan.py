@@ -257,3 +257,13 @@ def test_a_changed_byte_anywhere_in_a_sealed_plan_is_refused():
             plan_seal.open_sealed(bytes(altered), PASSPHRASE, bound)
     with pytest.raises(plan_seal.Refused, match="not a sealed plan of this version"):
         plan_seal.open_sealed(b"Salted__" + sealed_plan[8:], PASSPHRASE, bound)  # an openssl-sealed file
+
+
+def test_a_plan_too_long_for_the_job_summary_is_refused_and_nothing_is_sealed(tmp_path, stack):
+    """GitHub drops a step summary over 1 MiB: reviewers would approve a plan they cannot read
+    (`PLAN_SUMMARY_LIMIT` stands in for the limit, so the test plan can stay small)."""
+    result = run(tmp_path, "plan", stack, PLAN_SUMMARY_LIMIT="200")
+    assert result.returncode == 2
+    assert "more than a job summary shows (1 MiB): reviewers could not read what they approve" in result.stderr
+    assert not sealed(tmp_path).exists() and not list(tmp_path.rglob("*.tfplan"))
+    assert not (tmp_path / "summary.md").exists() or "marker" not in (tmp_path / "summary.md").read_text()
