@@ -6,6 +6,7 @@ Optional (`databricks.workflows`); without it no job, policy or workflow grant i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
@@ -34,18 +35,21 @@ GitUrl = Annotated[
 ]
 
 
-def _check_ref(value: str) -> str:
-    problem = git_ref_problem(value) if len(value) <= 255 else "is longer than 255 characters"
-    if problem:
-        raise ValueError(f"{shorten(value)} is not a branch or tag name git accepts: {problem}")
-    return value
+def _by_problem(problem_of: Callable[[str], str | None], limit: int, what: str = "") -> Callable[[str], str]:
+    """A check that raises `<value><what>: <problem>` when `problem_of` names one (or the value is longer than
+    `limit` characters, which is refused before `problem_of` reads it)."""
+
+    def check(value: str) -> str:
+        problem = problem_of(value) if len(value) <= limit else f"is longer than {limit} characters"
+        if problem:
+            raise ValueError(f"{shorten(value)}{what}: {problem}")
+        return value
+
+    return check
 
 
-def _check_notebook(value: str) -> str:
-    problem = notebook_path_problem(value) if len(value) <= 255 else "is longer than 255 characters"
-    if problem:
-        raise ValueError(f"{shorten(value)}: {problem}")
-    return value
+_check_ref = _by_problem(git_ref_problem, 255, " is not a branch or tag name git accepts")
+_check_notebook = _by_problem(notebook_path_problem, 255)
 
 
 GitRef = Annotated[
@@ -79,11 +83,7 @@ def _check_time_zone(value: str) -> str:
     return value
 
 
-def _check_quartz(value: str) -> str:
-    problem = quartz_problem(value) if len(value) <= 200 else "is longer than 200 characters"
-    if problem:
-        raise ValueError(f"{shorten(value)} is not a Quartz cron expression: {problem}")
-    return value
+_check_quartz = _by_problem(quartz_problem, 200, " is not a Quartz cron expression")
 
 
 TimezoneId = Annotated[
