@@ -82,8 +82,10 @@ class GitHubSettings(Strict):
 
     repository: GitHubRepository
     """`owner/name`, in the case GitHub spells it (Entra ID matches the token's subject exactly, case
-    included). Each environment's federated credentials trust exactly `repo:<owner>/<name>:environment:<env>`
-    and `...:environment:<env>-plan` (its plan jobs): only a job of those GitHub environments can act as it."""
+    included). An environment's apply identity trusts exactly
+    `repo:<owner>/<name>:environment:<env>:job_workflow_ref:<owner>/<name>/.github/workflows/<file>@refs/heads/main`
+    for `deploy.yml` and `maintenance.yml`, its plan identity the same with `<env>-plan`: only those jobs of
+    `main` can act as them."""
     owner_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     """With `repository_id`: the subjects use GitHub's immutable form,
     `repo:<owner>@<owner_id>/<name>@<repository_id>:environment:<env>`, which repositories created after
@@ -126,6 +128,17 @@ class GitHubSettings(Strict):
 class CiSettings(Strict):
     """Continuous delivery from GitHub Actions (docs/ci-cd.md)."""
 
+    github: GitHubSettings
+    """Where the workflows run."""
+    create_identity: bool = False
+    """true: the `<prefix>-ci` stack creates two Entra apps per environment whose `execution_mode` is
+    `local`: the apply identity, trusted by GitHub's OIDC token of that environment only, and the plan identity,
+    trusted by its `<env>-plan` environment only, each for `main`'s deploying workflows only.
+    false: bring your own two apps and put each client id in its GitHub environment's `ARM_CLIENT_ID` variable."""
+    state: StackStateSettings | None = None
+    """Where the `<prefix>-ci` stack keeps its state; default: a local file `state/<prefix>-ci.tfstate`
+    (it is applied once, from a laptop, by someone who may create Entra apps)."""
+
     def problems(self, environments: list[tuple[str, str]]) -> list[str]:
         """Rules across sections, given every environment's (name, tier): reviewers name known environments,
         and with `manage_repository` every prod-tier environment has reviewers."""
@@ -145,13 +158,3 @@ class CiSettings(Strict):
                 if tier == "prod" and name not in self.github.reviewers
             ]
         return found
-
-    github: GitHubSettings
-    """Where the workflows run."""
-    create_identity: bool = False
-    """true: the `<prefix>-ci` stack creates one Entra app per environment whose `execution_mode` is
-    `local`, trusted by GitHub's OIDC token of that environment and of its `<env>-plan` environment only.
-    false: bring your own app and put its client id in both GitHub environments' `ARM_CLIENT_ID` variable."""
-    state: StackStateSettings | None = None
-    """Where the `<prefix>-ci` stack keeps its state; default: a local file `state/<prefix>-ci.tfstate`
-    (it is applied once, from a laptop, by someone who may create Entra apps)."""

@@ -244,7 +244,7 @@ def build_from_source(pin: ProviderPin, mirror: Path, log=sys.stderr) -> str | N
     # `go get` into a throwaway module, then `go build`: the same build list as `go install <module>@<version>`
     # (the provider's own requirements), without the version-list lookup `go install` makes for deprecations,
     # which the module proxy here refuses for some modules (integrations/github/v6: 403 on @v/list).
-    with tempfile.TemporaryDirectory(prefix="mlplatform-provider-build-") as gobin:
+    with tempfile.TemporaryDirectory(prefix="mlplatform-provider-build-") as build:
         env = {
             **os.environ,
             "GOOS": target_os,
@@ -252,7 +252,7 @@ def build_from_source(pin: ProviderPin, mirror: Path, log=sys.stderr) -> str | N
             "CGO_ENABLED": "0",
             "GOFLAGS": "-mod=mod -trimpath",
         }
-        work = Path(gobin) / "module"
+        work = Path(build) / "module"
         work.mkdir()
         (work / "go.mod").write_text("module mlplatform/provider-build\n")
         print(f"==> building {pin} from {pin.go_module}@{pin.go_version}", file=log, flush=True)
@@ -263,7 +263,7 @@ def build_from_source(pin: ProviderPin, mirror: Path, log=sys.stderr) -> str | N
             )
             if result.returncode == 0:
                 result = subprocess.run(
-                    [go, "build", "-o", str(Path(gobin) / f"terraform-provider-{pin.type}"), pin.go_module],
+                    [go, "build", "-o", str(Path(build) / f"terraform-provider-{pin.type}"), pin.go_module],
                     cwd=work,
                     env=env,
                     capture_output=True,
@@ -271,7 +271,7 @@ def build_from_source(pin: ProviderPin, mirror: Path, log=sys.stderr) -> str | N
                 )
         if result.returncode != 0:
             return f"go build of {pin.go_module}@{pin.go_version} failed: {_cause(result.stderr)}"
-        built = Path(gobin) / f"terraform-provider-{pin.type}"
+        built = Path(build) / f"terraform-provider-{pin.type}"
         if not built.is_file():
             return f"go build of {pin.go_module}@{pin.go_version} produced no terraform-provider-{pin.type}"
         destination.mkdir(parents=True, exist_ok=True)

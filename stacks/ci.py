@@ -57,12 +57,13 @@ class GitHubCiStack(TerraformStack):
             reviewers = ci.github.reviewers.get(environment.name)
             for github_environment in (environment.name, plan_environment_name(environment.name)):
                 client_id = client_ids.get(github_environment)
+                # reviewers approve applies; the plan environment's jobs only read and never wait
+                approvers = reviewers if github_environment == environment.name else None
                 github_environments.append(
                     GitHubEnvironmentProps(
                         name=github_environment,
-                        # reviewers approve applies; the plan environment's jobs only read and never wait
-                        reviewer_teams=reviewers.teams if reviewers and github_environment == environment.name else (),
-                        reviewer_users=reviewers.users if reviewers and github_environment == environment.name else (),
+                        reviewer_teams=approvers.teams if approvers else (),
+                        reviewer_users=approvers.users if approvers else (),
                         variables={
                             "ARM_CLIENT_ID": client_id,
                             "ARM_TENANT_ID": environment.azure.tenant_id,

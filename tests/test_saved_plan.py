@@ -211,15 +211,7 @@ def test_a_plan_sealed_for_another_stack_does_not_open(tmp_path, stack):
     other = stack.parent / "mlplatform-dev-databricks"
     other.mkdir()
     configure(other, "first")
-    env = {**RUN, "PLAN_SHA256": _published_sha256(tmp_path)}
-    result = subprocess.run(
-        [str(SCRIPT), "apply", str(other.relative_to(tmp_path)), "plans/mlplatform-dev-azure.tfplan.enc"],
-        cwd=tmp_path,
-        env={**os.environ, "PLAN_PASSPHRASE": PASSPHRASE, "TF_CLI_CONFIG_FILE": str(tmp_path / "terraformrc"), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run(tmp_path, "apply", other, **RUN, PLAN_SHA256=_published_sha256(tmp_path))
     assert result.returncode == 2 and "stack mlplatform-dev-databricks)" in result.stderr
     assert applied_value(tmp_path) is None
 
