@@ -9,7 +9,7 @@ it started (app_runtime/staging.py: staging folder, stop signals, publishing).
     python main.py --check [--quiet] [--deploying]   # validate the config only (--deploying: and refuse
                                        # the embedded default's placeholders, as every deploying target does)
     python main.py --environments      # print the names of the selected environments, in order
-    python main.py --stacks [LAYER]    # print the stack ids of the selected environments
+    python main.py --stacks [LAYER]    # print the stack ids of the selected environments (and projects)
     python main.py --bootstrap-stack   # print the Terraform Cloud bootstrap stack's id
 
 Provider packages load lazily (only the modules used; see app_runtime/provider_loading.py) unless
@@ -32,6 +32,15 @@ EXIT_CONFIG_ERROR = 2
 CLI_MARKER = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"
 
 
+def _listed(config) -> list[str]:
+    """Each environment's name, with its projects: `dev`, `staging (churn, fraud)`."""
+    listed = []
+    for environment in config.per_environment(config.environments):
+        projects = [e.project for e in config.projects_of(environment.name) if e.project]
+        listed.append(f"{environment.name} ({', '.join(projects)})" if projects else environment.name)
+    return listed
+
+
 def main(argv: list[str]) -> int:
     arguments = arguments_of(argv, description=__doc__.split("\n\n")[0])
     try:
@@ -50,15 +59,15 @@ def main(argv: list[str]) -> int:
         if placeholders:
             return EXIT_CONFIG_ERROR
         if not arguments.quiet:
-            print(f"{loaded.source}: valid ({', '.join(e.name for e in config.environments)})")
+            print(f"{loaded.source}: valid ({', '.join(_listed(config))})")
         return 0
     if arguments.environments:
-        print("\n".join(e.name for e in config.environments))
+        print("\n".join(e.name for e in config.per_environment(config.environments)))
         return 0
     if arguments.stacks is not None:
         layers = arguments.stacks or None
         for environment in config.environments:
-            for layer, stack in stack_ids(config.prefix, environment.name).items():
+            for layer, stack in stack_ids(config.prefix, environment.label).items():
                 if layers is None or layer in layers:
                     print(stack)
         return 0

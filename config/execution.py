@@ -90,7 +90,7 @@ def check_platform(config: Any) -> list[str]:
     bootstrapped = getattr(state, "backend", None) == "cloud" and state.bootstrap is not None
     pools: dict[str, set[bool]] = {}
     identities: dict[str, Any] = {}
-    for environment in config.environments:
+    for environment in config.per_environment(config.environments):
         if environment.execution_mode != "agent" or environment.agent is None:
             continue
         if environment.state is not None or not bootstrapped:

@@ -18,8 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .messages import format_unsafe, format_validation_error, scope
+from .messages import Origin, format_unsafe, format_validation_error, scope
 from .placeholders import placeholders_in
+from .projects import PROJECTS_KEY, ProjectLayoutError, expand
 from .root import ENVIRONMENT_NAME_KEY, CrossEnvironmentError, EnvironmentSettings, PlatformConfig, UnsafeInputError
 from .text import shorten
 from .types import ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_RULE, TIERS
@@ -28,6 +29,7 @@ from .yaml_file import ConfigFileError, load
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "environments.yaml"
 CONFIG_PATH_VARIABLE = "MLPLATFORM_CONFIG"
 ENVIRONMENTS_VARIABLE = "MLPLATFORM_ENVIRONMENTS"
+PROJECTS_VARIABLE = "MLPLATFORM_PROJECTS"
 MAX_LINE = 400
 """No message line is longer (values inside are shortened long before this guard applies)."""
 
@@ -52,7 +54,7 @@ class LoadedConfig:
     def placeholders(self) -> list[str]:
         """One line per field of the selected environments and the global sections still holding a
         placeholder of the embedded default (config/placeholders.py)."""
-        names = [e.name for e in self.config.environments]
+        names = [e.name for e in self.config.per_environment(self.config.environments)]
         return placeholders_in(self.raw, names, DEFAULT_CONFIG_PATH, self.source)
 
 
@@ -114,8 +116,32 @@ def _selection(selection: str | None, defined: list[str], shown: str) -> list[st
     return wanted
 
 
-def load_config(path: Path | None = None, selection: str | None = None) -> LoadedConfig:
-    """Load and validate a config file, keeping only the selected environments (comma-separated)."""
+def _project_selection(selection: str | None, config: PlatformConfig) -> list[str] | None:
+    """The projects MLPLATFORM_PROJECTS names (None: all), each one a project of every selected environment."""
+    if selection is None:
+        return None
+    wanted = [name.strip() for name in selection.split(",") if name.strip()]
+    problems = []
+    if not wanted:
+        problems.append(
+            f"{PROJECTS_VARIABLE}: names no project (got {shorten(selection)}); "
+            "give comma-separated project names, or unset it for every project"
+        )
+    for environment in config.per_environment(config.environments):
+        defined = [e.project for e in config.projects_of(environment.name) if e.project]
+        problems += [
+            f"{PROJECTS_VARIABLE}: environment '{environment.name}' has no project {shorten(name)}; "
+            + (f"it defines: {', '.join(defined)}" if defined else "it has no projects")
+            for name in wanted
+            if name not in defined
+        ]
+    if problems:
+        raise ConfigError(problems)
+    return wanted
+
+
+def load_config(path: Path | None = None, selection: str | None = None, projects: str | None = None) -> LoadedConfig:
+    """Load and validate a config file, keeping only the selected environments and projects (comma-separated)."""
     path = path or DEFAULT_CONFIG_PATH
     shown = _display_path(path)
     try:
@@ -128,14 +154,17 @@ def load_config(path: Path | None = None, selection: str | None = None) -> Loade
     names = list(raw.get("environments") or {})
     wanted = _selection(selection, names, shown)
     # the whole file, whatever the selection: rules across environments see every one of them
-    config = _validated(raw, shown, names)
+    config = _validated(raw, shown)
     if wanted is not None:
         config = config.selected(wanted)
-    warnings = [safe_line(f"{shown}: environment '{e.name}': {w}") for e in config.environments for w in e.warnings]
+    chosen = _project_selection(projects, config)
+    if chosen is not None:
+        config = config.selected([e.name for e in config.per_environment(config.environments)], chosen)
+    warnings = [safe_line(f"{shown}: {e.described}: {w}") for e in config.environments for w in e.warnings]
     return LoadedConfig(config=config, source=shown, warnings=warnings, raw=raw)
 
 
-def _validated(raw: dict[str, Any], shown: str, names: list[str]) -> PlatformConfig:
+def _validated(raw: dict[str, Any], shown: str) -> PlatformConfig:
     """The model of `raw`, or ConfigError with every problem of the file in one pass.
 
     An environment without a `tier` (one not named dev, staging or prod) is validated as if it were
@@ -158,29 +187,45 @@ def _validated(raw: dict[str, Any], shown: str, names: list[str]) -> PlatformCon
     }
     try:
         config = PlatformConfig.model_validate(provisional)
-    except UnsafeInputError as error:
-        raise ConfigError(format_unsafe(error, shown)) from None
+    except (UnsafeInputError, ProjectLayoutError) as error:
+        raise ConfigError(problems + format_unsafe(error, shown)) from None
     except CrossEnvironmentError as error:
         problems += [f"{shown}: {line}" for line in error.problems]
     except ValidationError as error:
-        problems += format_validation_error(error, shown, names)
+        problems += format_validation_error(error, shown, _origins(raw["environments"]))
         problems += [f"{shown}: {line}" for line in _across_the_valid(provisional)]
     if problems:
         raise ConfigError(problems)
     return config
 
 
+def _origins(environments: dict[str, Any]) -> list[Origin]:
+    """Where each environment of the model comes from, by index: one per project (config/projects.py: expand)."""
+    origins = []
+    for name, body in environments.items():
+        projects = body.get(PROJECTS_KEY) if isinstance(body, dict) else None
+        if isinstance(projects, dict):
+            origins += [Origin(name, project, body) for project in projects]
+        else:
+            origins.append(Origin(name))
+    return origins
+
+
 def _across_the_valid(raw: dict[str, Any]) -> list[str]:
-    """The rules across environments over the environments that validate on their own (the others are
-    reported with their own problems already, and join these rules once fixed)."""
+    """The rules across environments over the environments whose every project validates on its own (the
+    others are reported with their own problems already, and join these rules once fixed)."""
     valid = {}
     for name, body in raw["environments"].items():
         try:
-            EnvironmentSettings.model_validate({**body, ENVIRONMENT_NAME_KEY: name})
+            named = {**body, ENVIRONMENT_NAME_KEY: name}
+            if "tier" not in named and name in TIERS:
+                named["tier"] = name  # as PlatformConfig does
+            for project in expand(name, named):
+                EnvironmentSettings.model_validate(project)
             valid[name] = body
-        except (ValidationError, UnsafeInputError, TypeError):
+        except (ValidationError, UnsafeInputError, ProjectLayoutError, TypeError):
             continue
-    if len(valid) < 2:
+    if not valid:
         return []
     try:
         PlatformConfig.model_validate({**raw, "environments": valid})
@@ -192,7 +237,8 @@ def _across_the_valid(raw: dict[str, Any]) -> list[str]:
 
 
 def load_from_environment(environ: Mapping[str, str] = os.environ) -> LoadedConfig:
-    """Load the config named by MLPLATFORM_CONFIG (or the embedded default) and apply MLPLATFORM_ENVIRONMENTS."""
+    """Load the config named by MLPLATFORM_CONFIG (or the embedded default) and apply MLPLATFORM_ENVIRONMENTS and
+    MLPLATFORM_PROJECTS."""
     configured = environ.get(CONFIG_PATH_VARIABLE)
     if configured is not None and not configured.strip():
         raise ConfigError(
@@ -200,4 +246,6 @@ def load_from_environment(environ: Mapping[str, str] = os.environ) -> LoadedConf
                 f"{CONFIG_PATH_VARIABLE}: is set but empty; give the path of a config file, or unset it for {_display_path(DEFAULT_CONFIG_PATH)}"
             ]
         )
-    return load_config(Path(configured) if configured else None, environ.get(ENVIRONMENTS_VARIABLE))
+    return load_config(
+        Path(configured) if configured else None, environ.get(ENVIRONMENTS_VARIABLE), environ.get(PROJECTS_VARIABLE)
+    )

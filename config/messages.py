@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .projects import ProjectLayoutError, source_of
 from .root import UnsafeInputError
 from .state import BACKENDS, BOOTSTRAP_BACKENDS, STACK_BACKENDS
 from .text import path_part, shorten
@@ -29,17 +30,32 @@ class Tagged:
     variants: Mapping[str, type[Strict]]
 
 
-def describe_location(loc: tuple[Any, ...], environment_names: list[str]) -> tuple[str | None, str, Tagged | None]:
-    """Split an error location into (environment name, dotted field path, the tagged section it is in)."""
+@dataclass(frozen=True)
+class Origin:
+    """Where the model's environment at one index came from: its environment's key, its project's key (None
+    without projects) and the environment's raw mapping (to tell a project's own field from a shared one)."""
+
+    environment: str
+    project: str | None = None
+    body: Mapping[str, Any] | None = None
+
+
+def describe_location(loc: tuple[Any, ...], origins: list[Origin]) -> tuple[str | None, str, Tagged | None, str | None]:
+    """Split an error location into (environment name, dotted field path as written in the file, the tagged
+    section it is in, the project it is about)."""
     parts = list(loc)
-    environment = None
+    environment = project = None
     if len(parts) >= 2 and parts[0] == "environments":
         index = parts[1]
-        if isinstance(index, int):
-            environment = environment_names[index] if index < len(environment_names) else str(index)
+        if isinstance(index, int) and index < len(origins):
+            origin = origins[index]
+            environment, project = origin.environment, origin.project
+            parts = parts[2:]
+            if project is not None and parts and isinstance(origin.body, dict):
+                parts = source_of(dict(origin.body), project, parts)
         else:
             environment = str(index)
-        parts = parts[2:]
+            parts = parts[2:]
     tagged = None
     # A tagged union adds its tag ('cloud', 'azurerm', 'local') right after 'state' and 'bootstrap'; drop it.
     for section in ("state", "bootstrap"):
@@ -56,7 +72,7 @@ def describe_location(loc: tuple[Any, ...], environment_names: list[str]) -> tup
             text += f"[{part}]"
         else:
             text += f".{path_part(part)}" if text else path_part(part)
-    return environment, text or "(top level)", tagged
+    return environment, text or "(top level)", tagged, project
 
 
 def misplaced(field_name: str, tagged: Tagged | None) -> str:
@@ -114,22 +130,24 @@ def describe_error(error: Mapping[str, Any], where: str, tagged: Tagged | None) 
     return message
 
 
-def format_validation_error(error: ValidationError, shown: str, environment_names: list[str]) -> list[str]:
-    lines = []
+def format_validation_error(error: ValidationError, shown: str, origins: list[Origin]) -> list[str]:
+    """One line per problem; a problem of a field the environment's projects share is reported once."""
+    lines: dict[str, None] = {}
     for item in error.errors(include_url=False):
-        environment, where, tagged = describe_location(tuple(item["loc"]), environment_names)
+        environment, where, tagged, project = describe_location(tuple(item["loc"]), origins)
         message = describe_error(item, where, tagged)
         if environment and where == "(top level)":
             # an environment-wide rule: its message starts with the field it is about
-            lines.append(f"{shown}: {scope(environment)}{message}")
+            of_project = f"project '{project}': " if project else ""
+            lines[f"{shown}: {scope(environment)}{of_project}{message}"] = None
         else:
-            lines.append(f"{shown}: {scope(environment)}{where}: {message}")
-    return lines
+            lines[f"{shown}: {scope(environment)}{where}: {message}"] = None
+    return list(lines)
 
 
-def format_unsafe(error: UnsafeInputError, shown: str) -> list[str]:
+def format_unsafe(error: UnsafeInputError | ProjectLayoutError, shown: str) -> list[str]:
     lines = []
     for path, reason in error.problems:
-        environment, where, _ = describe_location(path, [])
+        environment, where, _, _ = describe_location(path, [])
         lines.append(f"{shown}: {scope(environment)}{where}: {reason}")
     return lines

@@ -12,14 +12,22 @@ KEY_VAULT_DNS_SUFFIX = "vault.azure.net"
 ("public"), so every vault this app creates answers at `https://<name>.vault.azure.net/`."""
 
 
-def stack_id(prefix: str, environment: str, layer: str) -> str:
-    """`<prefix>-<env>-<layer>`: the cdktf stack id, its output folder and its TFC workspace name."""
-    return f"{prefix}-{environment}-{layer}"
+def project_label(environment: str, project: str | None) -> str:
+    """`<env>` (an environment without projects, or its project with `names: environment`) or `<env>-<project>`:
+    the middle of a project's stack ids and the stem of its default resource names. Neither part has a hyphen,
+    so one label reads one way."""
+    return f"{environment}-{project}" if project else environment
 
 
-def stack_ids(prefix: str, environment: str) -> dict[str, str]:
-    """Every layer's stack id of one environment, by layer."""
-    return {layer: stack_id(prefix, environment, layer) for layer in LAYERS}
+def stack_id(prefix: str, label: str, layer: str) -> str:
+    """`<prefix>-<label>-<layer>` (label: `project_label`): the cdktf stack id, its output folder and its TFC
+    workspace name."""
+    return f"{prefix}-{label}-{layer}"
+
+
+def stack_ids(prefix: str, label: str) -> dict[str, str]:
+    """Every layer's stack id of one project of an environment (label: `project_label`), by layer."""
+    return {layer: stack_id(prefix, label, layer) for layer in LAYERS}
 
 
 def bootstrap_stack_id(prefix: str) -> str:
@@ -32,9 +40,10 @@ def ci_stack_id(prefix: str) -> str:
     return f"{prefix}-ci"
 
 
-def state_key(prefix: str, environment: str, layer: str) -> str:
-    """`<prefix>/<env>/<layer>.tfstate`: the azurerm blob key of a stack, one folder per prefix and environment."""
-    return f"{prefix}/{environment}/{layer}.tfstate"
+def state_key(prefix: str, environment: str, layer: str, project: str | None = None) -> str:
+    """`<prefix>/<env>/<layer>.tfstate`, or `<prefix>/<env>/<project>/<layer>.tfstate` for a project named for
+    itself: the azurerm blob key of a stack, one folder per prefix and environment (and project)."""
+    return f"{prefix}/{environment}/{project}/{layer}.tfstate" if project else f"{prefix}/{environment}/{layer}.tfstate"
 
 
 def environment_label(prefix: str, environment: str) -> str:

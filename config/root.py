@@ -16,6 +16,8 @@ from .ci import CiSettings
 from .databricks import DatabricksSettings
 from .deployers import check_deployers, misplaced_ids
 from .execution import AgentSettings, ExecutionMode, check_environment, check_platform
+from .naming import project_label, stack_ids
+from .projects import NAMES_KEY, PROJECT_NAME_KEY, ProjectLayoutError, ProjectName, expand
 from .state import (
     AzurermState,
     CloudState,
@@ -50,10 +52,15 @@ ENVIRONMENT_NAME_KEY = "__environment_name__"
 
 
 class EnvironmentSettings(Strict):
-    """One environment: its tier, an optional state override and both layers' settings."""
+    """One project of one environment: the environment's tier, an optional state override and both layers'
+    settings (for an environment with `projects`, its shared sections merged with the project's: config/projects.py)."""
 
     name: EnvironmentName = Field(validation_alias=ENVIRONMENT_NAME_KEY)
     """The environment's key under `environments`."""
+    project: ProjectName | None = Field(default=None, validation_alias=PROJECT_NAME_KEY, exclude=True)
+    """The project's key under the environment's `projects`; None for an environment without projects."""
+    names: Literal["project", "environment"] = Field(default="project", validation_alias=NAMES_KEY, exclude=True)
+    """The project's `names` (config/projects.py: NAMES)."""
     tier: Tier = Field(
         json_schema_extra={"default_text": "the environment's name, when it is dev, staging or prod; else required"}
     )
@@ -95,6 +102,29 @@ class EnvironmentSettings(Strict):
                 "use 10-10000 minutes"
             )
         return self
+
+    @property
+    def label(self) -> str:
+        """`<env>` or `<env>-<project>`: what the stack ids and default resource names of this project follow
+        (config/naming.py: project_label)."""
+        return project_label(self.name, self.named_project)
+
+    @property
+    def named_project(self) -> str | None:
+        """The project when it names its stacks and resources (None: the environment's names, as before projects)."""
+        return self.project if self.names == "project" else None
+
+    @property
+    def scope_tags(self) -> dict[str, str]:
+        """`environment` and, for a project named for itself, `project`: the tags every resource that takes tags
+        carries first (a project with `names: environment` keeps the environment's tags, as its names)."""
+        project = self.named_project
+        return {"environment": self.name, **({"project": project} if project else {})}
+
+    @property
+    def described(self) -> str:
+        """How messages name it: `environment 'dev'` or `environment 'dev', project 'churn'`."""
+        return f"environment '{self.name}'" + (f", project '{self.project}'" if self.project else "")
 
     @property
     def warnings(self) -> list[str]:
@@ -155,35 +185,48 @@ class PlatformConfig(Strict):
         if not isinstance(data, dict) or not isinstance(data.get("environments"), dict):
             return data
         environments = []
+        layout: list[tuple[tuple[Any, ...], str]] = []
         for name, body in data["environments"].items():
-            if isinstance(body, dict):
-                # The key is the name: a `name:` inside the body is refused as an unknown field
-                # (ENVIRONMENT_NAME_KEY is not a name a YAML user would type).
-                body = {**body, ENVIRONMENT_NAME_KEY: name}
-                if "tier" not in body and name in TIERS:
-                    body["tier"] = name
-            environments.append(body)
+            if not isinstance(body, dict):
+                environments.append(body)
+                continue
+            # The key is the name: a `name:` inside the body is refused as an unknown field
+            # (ENVIRONMENT_NAME_KEY is not a name a YAML user would type).
+            body = {**body, ENVIRONMENT_NAME_KEY: name}
+            if "tier" not in body and name in TIERS:
+                body["tier"] = name
+            try:
+                environments += expand(name, body)  # one per project (config/projects.py)
+            except ProjectLayoutError as error:
+                layout += error.problems
+        if layout:
+            raise ProjectLayoutError(layout)
         return {**data, "environments": environments}
 
     @model_validator(mode="after")
     def _unique_across_environments(self) -> PlatformConfig:
         problems = [
-            f"environment '{later.name}': {field}: {shorten(value)} is also used by environment '{first.name}'; {why}"
+            f"{later.described}: {field}: {shorten(value)} is also used by {first.described}; {why}"
             for field, key, why in UNIQUE_ACROSS_ENVIRONMENTS
             for first, later, value in collisions(self, key)
         ]
-        problems += workspace_identity_problems(self.environments)
+        # rules of what an environment's projects share: once per environment
+        problems += workspace_identity_problems(self.per_environment(self.environments))
         problems += [
             f"environment '{e.name}': {line}"
-            for e in self.environments
+            for e in self.per_environment(self.environments)
             for line in misplaced_ids(e.azure.deployers, e.agent, e.azure.tenant_id, e.azure.subscription_id)
         ]
         problems += check_platform(self)
         if self.ci is not None:
-            problems += self.ci.problems([(e.name, e.tier) for e in self.all_environments])
-        problems += admin_workspace_problems(self.state, self.prefix, [e.name for e in self.all_environments])
+            problems += self.ci.problems([(e.name, e.tier) for e in self.per_environment(self.all_environments)])
+        problems += admin_workspace_problems(
+            self.state,
+            self.prefix,
+            [stack for e in self.all_environments for stack in stack_ids(self.prefix, e.label).values()],
+        )
         problems += [
-            f"environment '{e.name}': azure.application.secret_rotation_days ({e.azure.application.secret_rotation_days}) "
+            f"{e.described}: azure.application.secret_rotation_days ({e.azure.application.secret_rotation_days}) "
             f"must be at least 2 x plan_period_days ({self.plan_period_days}) = {2 * self.plan_period_days}: "
             "time_rotating acts only when a plan runs and drops an overdue marker at refresh, so without a plan "
             "inside each rotation period both client passwords would be replaced at once"
@@ -191,7 +234,7 @@ class PlatformConfig(Strict):
             if e.azure.application.secret_rotation_days < 2 * self.plan_period_days
         ]
         problems += [
-            f"environment '{e.name}': azure.application.secret_expiry_days ({e.azure.application.secret_expiry_days}) "
+            f"{e.described}: azure.application.secret_expiry_days ({e.azure.application.secret_expiry_days}) "
             f"must be at least 2 x secret_rotation_days ({e.azure.application.secret_rotation_days}) + "
             f"plan_period_days ({self.plan_period_days}) = "
             f"{2 * e.azure.application.secret_rotation_days + self.plan_period_days}: a password is served R days "
@@ -217,9 +260,30 @@ class PlatformConfig(Strict):
         destroy the others' workspaces and identities)."""
         return self._all_environments if self._all_environments is not None else self.environments
 
-    def selected(self, names: list[str]) -> PlatformConfig:
-        """This config with only the named environments (file order) in `environments`."""
-        chosen = self.model_copy(update={"environments": [e for e in self.environments if e.name in names]})
+    @staticmethod
+    def per_environment(environments: list[EnvironmentSettings]) -> list[EnvironmentSettings]:
+        """The first project of each environment, in order: for what an environment's projects share (tier,
+        state, execution, agent, tenant, subscription, deployers, workspace; config/projects.py: ENVIRONMENT_ONLY),
+        which is the same in each of them."""
+        seen: dict[str, EnvironmentSettings] = {}
+        for environment in environments:
+            seen.setdefault(environment.name, environment)
+        return list(seen.values())
+
+    def projects_of(self, name: str) -> list[EnvironmentSettings]:
+        """The projects of the environment `name` (one, with `project` None, for an environment without projects)."""
+        return [e for e in self.environments if e.name == name]
+
+    def selected(self, names: list[str], projects: list[str] | None = None) -> PlatformConfig:
+        """This config with only the named environments (file order) in `environments`, and of those only the
+        named projects (None: every project)."""
+        chosen = self.model_copy(
+            update={
+                "environments": [
+                    e for e in self.environments if e.name in names and (projects is None or e.project in projects)
+                ]
+            }
+        )
         chosen._all_environments = self.all_environments
         return chosen
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from .addresses import HostName
-from .naming import ci_stack_id, stack_ids
+from .naming import ci_stack_id
 from .text import shorten
 from .types import (
     LowerGuid,
@@ -130,12 +130,13 @@ BOOTSTRAP_BACKENDS: dict[str, type[Strict]] = {"local": LocalBootstrap, "cloud":
 """Backend name -> its model in `state.bootstrap`."""
 
 
-def admin_workspace_problems(state: Strict, prefix: str, environments: list[str]) -> list[str]:
-    """The bootstrap's admin workspace must not be any stack's workspace: the states would overwrite each other."""
+def admin_workspace_problems(state: Strict, prefix: str, stacks: list[str]) -> list[str]:
+    """The bootstrap's admin workspace must not be any stack's workspace (`stacks`: every project's stack ids):
+    the states would overwrite each other."""
     if not isinstance(state, DefaultCloudState) or not isinstance(state.bootstrap, CloudBootstrap):
         return []
     admin = state.bootstrap.admin_workspace
-    taken = {ci_stack_id(prefix)} | {s for e in environments for s in stack_ids(prefix, e).values()}
+    taken = {ci_stack_id(prefix), *stacks}
     if admin is None or admin.lower() not in {t.lower() for t in taken}:
         return []
     return [

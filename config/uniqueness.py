@@ -12,7 +12,8 @@ from .naming import github_actions_identity_name, ml_identity_name, secret_scope
 
 
 def collisions(config: Any, key: Callable[[Any, Any], list[tuple[str, str]]]) -> list[tuple[Any, Any, str]]:
-    """(first, later, value) for each environment whose `key(environment, config)` an earlier one already has."""
+    """(first, later, value) for each environment (each project of one) whose `key(environment, config)` an
+    earlier one already has."""
     seen: dict[Any, Any] = {}
     found = []
     for environment in config.environments:
@@ -38,14 +39,15 @@ def _app_names(e: Any, config: Any):
     """The Entra app names an environment takes in its tenant: the ML app (configured or default) and,
     with `ci.create_identity`, its GitHub Actions app; names as the stacks make them."""
 
-    names = [e.azure.application.display_name or ml_identity_name(config.prefix, e.name)]
-    if config.ci is not None and config.ci.create_identity and e.execution_mode == "local":
+    names = [e.azure.application.display_name or ml_identity_name(config.prefix, e.label)]
+    first_project = config.projects_of(e.name)[0] is e  # the environment's CI identity, named once
+    if config.ci is not None and config.ci.create_identity and e.execution_mode == "local" and first_project:
         names.append(github_actions_identity_name(config.prefix, e.name))
     return [(name, e.azure.tenant_id) for name in names]
 
 
 def _scope_name(e: Any, config: Any):
-    return [(e.databricks.secret_scope.name or secret_scope_name(config.prefix, e.name), e.databricks.workspace.host)]
+    return [(e.databricks.secret_scope.name or secret_scope_name(config.prefix, e.label), e.databricks.workspace.host)]
 
 
 def _workflows_model(e: Any, _config: Any):

@@ -24,6 +24,16 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from config.projects import (
+    ENVIRONMENT_ONLY,
+    MAX_PROJECTS,
+    NAMES,
+    NAMES_DOC,
+    NAMES_KEY,
+    PROJECT_NAME_KEY,
+    PROJECT_NAME_RULE,
+    PROJECTS_KEY,
+)
 from config.root import ENVIRONMENT_NAME_KEY, EnvironmentSettings, PlatformConfig
 from config.types import ENVIRONMENT_NAME_RULE, Rule
 
@@ -118,8 +128,8 @@ def _cell(text: str | None) -> str:
 
 def _rows(model: type[BaseModel], path: str) -> Iterator[tuple[str, str, str, str]]:
     for name, field in model.model_fields.items():
-        if field.validation_alias == ENVIRONMENT_NAME_KEY:
-            continue  # the environment's key, documented on `environments`
+        if field.validation_alias in (ENVIRONMENT_NAME_KEY, PROJECT_NAME_KEY, NAMES_KEY):
+            continue  # the environment's key, documented on `environments`; a project's, on `projects`
         key = field.alias or name
         here = f"{path}.{key}" if path else key
         models = _models_of(field.annotation)
@@ -176,6 +186,29 @@ def _variant_rows(models: list[type[BaseModel]], section: str, key: str) -> Iter
                 yield row[0], f"{label} {row[1]}", row[2], row[3]
 
 
+def _project_rows() -> Iterator[tuple[str, str, str, str]]:
+    """The `projects` section (config/projects.py: expanded before the model, so no field of it)."""
+    yield (
+        PROJECTS_KEY,
+        f"map of name ({PROJECT_NAME_RULE}) -> project, at most {MAX_PROJECTS}",
+        "none (the environment is one project)",
+        _cell(
+            "Several isolated ML projects in this environment (docs/projects.md). Each is the environment's `azure` "
+            "and `databricks` sections with the project's own laid over them (mappings merged, lists replaced), "
+            "validated as a whole environment is; each gets its own stacks `<prefix>-<env>-<project>-<layer>`."
+        ),
+    )
+    yield f"{PROJECTS_KEY}.<name>.names", ", ".join(f"`{n}`" for n in NAMES), f"`{NAMES[0]}`", _cell(NAMES_DOC)
+    for section, only in ENVIRONMENT_ONLY.items():
+        shared = ", ".join(f"`{key}`" for key in only)
+        yield (
+            f"{PROJECTS_KEY}.<name>.{section}",
+            "section",
+            "the environment's",
+            _cell(f"Any field of the environment's `{section}` section but {shared} (the environment's alone)."),
+        )
+
+
 def reference() -> str:
     """The markdown between the page's markers: one table for the file, one for an environment."""
     lines = [
@@ -195,6 +228,7 @@ def reference() -> str:
         "| --- | --- | --- | --- |",
     ]
     lines += [f"| `{p}` | {a} | {d} | {w} |" for p, a, d, w in _rows(EnvironmentSettings, "")]
+    lines += [f"| `{p}` | {a} | {d} | {w} |" for p, a, d, w in _project_rows()]
     lines += ["", END]
     return "\n".join(lines)
 

@@ -16,12 +16,12 @@ from .tfc import TfcBootstrapStack
 
 
 def build_app(app: App, config: PlatformConfig) -> None:
-    """Add the three layers' stacks for every configured environment to `app`, the Terraform Cloud
+    """Add the three layers' stacks for every configured environment (each of its projects) to `app`, the Terraform Cloud
     bootstrap stack when the global state is `cloud` with a `bootstrap` section, and the CI stack
     when `ci.create_identity` or `ci.github.manage_repository` is set."""
     for environment in config.environments:
         state = config.state_for(environment)
-        ids = stack_ids(config.prefix, environment.name)
+        ids = stack_ids(config.prefix, environment.label)  # one set per project (config/projects.py)
         azure = AzureIdentityStack(app, ids["azure"], prefix=config.prefix, environment=environment)
         databricks = DatabricksWorkspaceStack(app, ids["databricks"], prefix=config.prefix, environment=environment)
         # No cross-stack reference (it would read the azure state, which holds the client passwords):
@@ -31,7 +31,14 @@ def build_app(app: App, config: PlatformConfig) -> None:
         serving = ServingStack(app, ids["serving"], prefix=config.prefix, environment=environment)
         serving.add_dependency(databricks)
         for stack, layer in ((azure, "azure"), (databricks, "databricks"), (serving, "serving")):
-            attach_backend(stack, state, prefix=config.prefix, environment=environment.name, layer=layer)
+            attach_backend(
+                stack,
+                state,
+                prefix=config.prefix,
+                environment=environment.name,
+                layer=layer,
+                project=environment.named_project,
+            )
     if isinstance(config.state, DefaultCloudState) and has_bootstrap(config):
         TfcBootstrapStack(
             app,
@@ -42,5 +49,9 @@ def build_app(app: App, config: PlatformConfig) -> None:
         )
     if config.ci is not None and (config.ci.create_identity or config.ci.github.manage_repository):
         GitHubCiStack(
-            app, ci_stack_id(config.prefix), prefix=config.prefix, ci=config.ci, environments=config.all_environments
+            app,
+            ci_stack_id(config.prefix),
+            prefix=config.prefix,
+            ci=config.ci,
+            environments=config.per_environment(config.all_environments),  # per environment: its projects share it
         )

@@ -46,7 +46,7 @@ class AzureIdentityStack(TerraformStack):
         super().__init__(scope, stack_id)
         azure = environment.azure
         vault_settings = azure.key_vault
-        tags = {"environment": environment.name, "managed-by": "mlplatform-cdktf", **azure.tags}
+        tags = {**environment.scope_tags, "managed-by": "mlplatform-cdktf", **azure.tags}
 
         AzureadProvider(self, "azuread", tenant_id=azure.tenant_id)
         AzurermProvider(
@@ -78,14 +78,14 @@ class AzureIdentityStack(TerraformStack):
             self,
             "ml_identity",
             EntraApplicationProps(
-                display_name=application.display_name or ml_identity_name(prefix, environment.name),
+                display_name=application.display_name or ml_identity_name(prefix, environment.label),
                 deployers=tuple(deployer.object_id for deployer in azure.deployers),
                 user_deployers=tuple(d.object_id for d in azure.deployers if d.kind == "user"),
                 owners=tuple(application.owners),
                 plan_readers=tuple(azure.plan_readers),
                 secret_expiry_days=application.secret_expiry_days,
                 secret_rotation_days=application.secret_rotation_days,
-                description=f"ML automation principal for {environment_label(prefix, environment.name)} (mlplatform-cdktf)",
+                description=f"ML automation principal for {environment_label(prefix, environment.label)} (mlplatform-cdktf)",
             ),
         )
 

@@ -33,8 +33,10 @@ def attach_backend(
     prefix: str,
     environment: str,
     layer: str,
+    project: str | None = None,
 ) -> None:
-    """Configure `stack`'s backend; the Terraform Cloud workspace is named after the stack id."""
+    """Configure `stack`'s backend; the Terraform Cloud workspace is named after the stack id, the azurerm blob
+    after the environment, the project (when named for itself) and the layer."""
     if isinstance(state, CloudState):
         CloudBackend(
             stack,
@@ -48,7 +50,7 @@ def attach_backend(
             resource_group_name=state.resource_group_name,
             storage_account_name=state.storage_account_name,
             container_name=state.container_name,
-            key=state_key(prefix, environment, layer),
+            key=state_key(prefix, environment, layer, project),
             subscription_id=state.subscription_id,
             tenant_id=state.tenant_id,
             # Entra ID data-plane auth: no storage account keys anywhere.

@@ -40,7 +40,7 @@ def workspace_providers(
     return EntraApplicationLookup(
         stack,
         "ml_application",
-        display_name=azure.application.display_name or ml_identity_name(prefix, environment.name),
+        display_name=azure.application.display_name or ml_identity_name(prefix, environment.label),
         owned_by=tuple(deployer.object_id for deployer in azure.deployers),
     )
 
@@ -93,7 +93,7 @@ class DatabricksWorkspaceStack(TerraformStack):
             "ml_principal",
             WorkspaceServicePrincipalProps(
                 application_id=application.client_id,
-                display_name=sp.display_name or ml_identity_name(prefix, environment.name),
+                display_name=sp.display_name or ml_identity_name(prefix, environment.label),
                 workspace_access=sp.entitlements.workspace_access,
                 databricks_sql_access=sp.entitlements.databricks_sql_access,
                 allow_cluster_create=sp.entitlements.allow_cluster_create,
@@ -111,7 +111,7 @@ class DatabricksWorkspaceStack(TerraformStack):
             self,
             "secret_scope",
             KeyVaultBackedSecretScopeProps(
-                name=settings.secret_scope.name or secret_scope_name(prefix, environment.name),
+                name=settings.secret_scope.name or secret_scope_name(prefix, environment.label),
                 key_vault_id=key_vault_id(azure.subscription_id, azure.resource_group.name, vault.name),
                 key_vault_uri=key_vault_uri(vault.name),
             ),
@@ -133,7 +133,7 @@ class DatabricksWorkspaceStack(TerraformStack):
             self,
             "ml_cluster",
             MlClusterProps(
-                cluster_name=cluster.name or ml_cluster_name(prefix, environment.name),
+                cluster_name=cluster.name or ml_cluster_name(prefix, environment.label),
                 single_user_name=self.principal.application_id,
                 min_workers=cluster.min_workers,
                 max_workers=cluster.max_workers,
@@ -141,7 +141,7 @@ class DatabricksWorkspaceStack(TerraformStack):
                 spark_version=cluster.spark_version,
                 node_type_id=cluster.node_type_id,
                 min_cores=cluster.min_cores,
-                custom_tags={"environment": environment.name, **cluster.custom_tags},
+                custom_tags={**environment.scope_tags, **cluster.custom_tags},
                 pypi_packages=tuple(cluster.pypi_packages),
                 spark_conf=spark_conf,
             ),

@@ -50,7 +50,7 @@ class ServingStack(TerraformStack):
         application = workspace_providers(self, prefix=prefix, environment=environment)
         settings = environment.databricks
         serving = settings.serving
-        scope_name = settings.secret_scope.name or secret_scope_name(prefix, environment.name)
+        scope_name = settings.secret_scope.name or secret_scope_name(prefix, environment.label)
 
         self.lookups = [
             ModelVersionLookup(self, f"served_model_{index}", full_name=m.model, alias=m.alias, version=m.version)
@@ -80,7 +80,7 @@ class ServingStack(TerraformStack):
                 ),
                 routes=tuple(serving.traffic()),
                 ai_gateway=_ai_gateway(serving.ai_gateway),
-                tags={"environment": environment.name, **serving.tags},
+                tags={**environment.scope_tags, **serving.tags},
                 ready=Token.as_string(Fn.alltrue([lookup.resolved for lookup in self.lookups])),
                 not_ready_message=(
                     "A served model's alias is unset or its pinned version does not exist (see the "

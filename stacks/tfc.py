@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_tfe.provider import TfeProvider
 from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
-from config import CloudBootstrap, DefaultCloudState, EnvironmentSettings, LocalState
+from config import CloudBootstrap, DefaultCloudState, EnvironmentSettings, LocalState, PlatformConfig
 from config.naming import agent_identity_variable_set_name, bootstrap_stack_id, stack_ids, tfc_team_name
 from constructs_lib.principals import distinct_label
 from constructs_lib.tfc_agent_pool import TfcAgentPool, TfcAgentPoolProps
@@ -23,6 +23,12 @@ from constructs_lib.tfc_variable_set import TfcVariableSet, TfcVariableSetProps
 from constructs_lib.tfc_workspace import TfcWorkspace, TfcWorkspaceProps
 
 from .backend import local_state_path
+
+
+def _project_part(project: EnvironmentSettings) -> str:
+    """`<project>_` for a project named for itself, else '': the construct ids of an environment without projects
+    (and of its project that keeps the environment's names) stay as they were, so its addresses do not move."""
+    return f"{project.named_project}_" if project.named_project else ""
 
 
 def _label(name: str) -> str:
@@ -69,30 +75,37 @@ class TfcBootstrapStack(TerraformStack):
             # Config's default local folder (LocalState.directory), as for the CI stack.
             LocalBackend(self, path=local_state_path(LocalState(backend="local").directory, construct_id))
 
-        project = Project(self, "project", name=state.project, organization=state.organization)
+        project_resource = Project(self, "project", name=state.project, organization=state.organization)
 
         agent_pools: dict[str, TfcAgentPool] = {}
         pool_labels: dict[str, str] = {}
-        for environment in environments:
-            names = stack_ids(prefix, environment.name)
-            workspaces = {
-                layer: TfcWorkspace(
-                    self,
-                    names[layer],
-                    TfcWorkspaceProps(
-                        name=names[layer],
-                        organization=state.organization,
-                        project_id=project.id,
-                        terraform_version=bootstrap.terraform_version,
-                        # Production changes wait for a human to confirm the plan.
-                        auto_apply=environment.tier != "prod",
-                        allow_destroy_plan=environment.tier != "prod",
-                        description=f"mlplatform-cdktf: {layer} layer of {environment.name} (CLI-driven, cdktf deploy)",
-                        tags={"environment": environment.name, "layer": layer, "tier": environment.tier},
-                    ),
-                )
-                for layer in names
-            }
+        for environment in PlatformConfig.per_environment(environments):
+            # One workspace per stack of each of the environment's projects (config/projects.py); each project's
+            # grants below are named for it, so onboarding or offboarding one touches no other's.
+            workspaces: dict[tuple[str, str], TfcWorkspace] = {}
+            for project in [e for e in environments if e.name == environment.name]:
+                names = stack_ids(prefix, project.label)
+                owner = f"{environment.name}, project {project.project}" if project.project else environment.name
+                for layer in names:
+                    workspaces[(_project_part(project), layer)] = TfcWorkspace(
+                        self,
+                        names[layer],
+                        TfcWorkspaceProps(
+                            name=names[layer],
+                            organization=state.organization,
+                            project_id=project_resource.id,
+                            terraform_version=bootstrap.terraform_version,
+                            # Production changes wait for a human to confirm the plan.
+                            auto_apply=environment.tier != "prod",
+                            allow_destroy_plan=environment.tier != "prod",
+                            description=f"mlplatform-cdktf: {layer} layer of {owner} (CLI-driven, cdktf deploy)",
+                            tags={
+                                **project.scope_tags,
+                                "layer": layer,
+                                "tier": environment.tier,
+                            },
+                        ),
+                    )
 
             # Per environment a plan team and an apply team, each granted its own environment's workspaces only:
             # their tokens are TF_API_TOKEN of the GitHub environments <env>-plan and <env> (docs/ci-cd.md).
@@ -106,8 +119,8 @@ class TfcBootstrapStack(TerraformStack):
                     f"{environment.name}_{role}_team",
                     TfcTeamProps(name=tfc_team_name(prefix, environment.name, role), organization=state.organization),
                 )
-                for layer, workspace in workspaces.items():
-                    team.allow_on(f"{layer}_access", workspace.workspace_id, rights)
+                for (part, layer), workspace in workspaces.items():
+                    team.allow_on(f"{part}{layer}_access", workspace.workspace_id, rights)
 
             agent = environment.agent
             if environment.execution_mode != "agent" or agent is None:
@@ -139,8 +152,9 @@ class TfcBootstrapStack(TerraformStack):
                     },
                 ),
             )
-            for layer, workspace in workspaces.items():
+            for (part, layer), workspace in workspaces.items():
                 workspace.run_on(pool)
-                credentials.attach_to(f"attach_{layer}", workspace.workspace_id)
-            # Only azurerm reads the subscription: the azure workspace alone gets it.
-            workspaces["azure"].set_environment_variable("ARM_SUBSCRIPTION_ID", environment.azure.subscription_id)
+                credentials.attach_to(f"attach_{part}{layer}", workspace.workspace_id)
+                if layer == "azure":
+                    # Only azurerm reads the subscription: the azure workspaces alone get it.
+                    workspace.set_environment_variable("ARM_SUBSCRIPTION_ID", environment.azure.subscription_id)

@@ -42,7 +42,7 @@ class MlWorkflows(Construct):
     ):
         super().__init__(scope, construct_id)
         engineers = Principal.group(settings.engineers_group)
-        tags = {"environment": environment.name, "managed-by": "mlplatform-cdktf"}
+        tags = {**environment.scope_tags, "managed-by": "mlplatform-cdktf"}
         sizes = settings.job_cluster
         node_types = tuple(sizes.node_type_ids) or (cluster.node_type_id,)
 
@@ -50,7 +50,7 @@ class MlWorkflows(Construct):
             self,
             "policy",
             MlJobClusterPolicyProps(
-                name=ml_job_policy_name(prefix, environment.name),
+                name=ml_job_policy_name(prefix, environment.label),
                 spark_version=cluster.spark_version,
                 node_type_ids=node_types,
                 max_workers=sizes.max_workers,
@@ -66,7 +66,7 @@ class MlWorkflows(Construct):
             OwnedRegisteredModelProps(
                 full_name=settings.model,
                 owner=principal.name,
-                comment=f"Trained and promoted by the {environment.name} ML workflows (mlplatform-cdktf)",
+                comment=f"Trained and promoted by the {environment.label} ML workflows (mlplatform-cdktf)",
             ),
         )
         # The owner needs to reach its model, read its inputs and write its outputs; nothing more.
@@ -94,7 +94,7 @@ class MlWorkflows(Construct):
                 self,
                 kind,
                 MlJobProps(
-                    name=ml_job_name(prefix, environment.name, kind),
+                    name=ml_job_name(prefix, environment.label, kind),
                     run_as=principal.name,
                     git=GitSource(url=git.url, provider=git.provider, branch=git.branch, tag=git.tag),
                     notebook_path=job.notebook_path,
