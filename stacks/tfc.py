@@ -85,7 +85,11 @@ class TfcBootstrapStack(TerraformStack):
             workspaces: dict[tuple[str, str], TfcWorkspace] = {}
             for project in [e for e in environments if e.name == environment.name]:
                 names = stack_ids(prefix, project.label)
-                owner = f"{environment.name}, project {project.project}" if project.project else environment.name
+                owner = (
+                    f"{environment.name}, project {project.named_project}"
+                    if project.named_project
+                    else environment.name
+                )
                 for layer in names:
                     workspaces[(_project_part(project), layer)] = TfcWorkspace(
                         self,

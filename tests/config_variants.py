@@ -6,14 +6,18 @@ off, audit logs, each kind of expiry-event destination, ADLS spark conf, pinned 
 type, libraries, every permission level, existing group, extra groups, an account-level rule set,
 named scope with a manage group, secret and plain environment variables on served models, AI
 gateway with per-user rate limits and no inference table, the azurerm and local backends, the CI
-identity stack, an existing agent pool and a cloud-backed bootstrap. tests/test_real_providers.py
+identity stack, an existing agent pool and a cloud-backed bootstrap, and two projects per environment (the shipped
+example config/examples/two-projects.yaml). tests/test_real_providers.py
 validates each with the pinned providers (identical stacks once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from tests.helpers import mutated
 from tests.test_main import _delete, _set
@@ -151,10 +155,15 @@ def _apply(changes: list[Change]) -> dict[str, Any]:
     return mutated(all_of)
 
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "config" / "examples"
+
+
 def variants() -> dict[str, dict[str, Any]]:
-    """name -> raw config; each must pass --check (tests/test_real_providers.py asserts it)."""
+    """name -> raw config; each must pass --check (tests/test_real_providers.py asserts it). The shipped examples
+    (config/examples/) are variants too: validated and mock-applied like the others."""
     return {
         "features-on": _apply(FEATURES_ON),
         "azurerm-state-ci-identity": _apply(AZURERM_STATE),
         "local-state": _apply(LOCAL_STATE),
+        "two-projects": yaml.safe_load((EXAMPLES / "two-projects.yaml").read_text(encoding="utf-8")),
     }

@@ -98,6 +98,24 @@ def test_mock_apply_of_the_features_on_variant(provider_cli_config, variant_stac
     assert result.passed, "\n".join(map(str, result.diagnostics)) or result.output
 
 
+@pytest.mark.parametrize("label", ["dev-churn", "dev-fraud", "prod-fraud"])
+def test_mock_apply_of_each_project_of_the_two_projects_example(provider_cli_config, variant_stacks, label):
+    """config/examples/two-projects.yaml (variant3): each project's layers, as an environment's are."""
+    result = _environment_run(
+        variant_stacks, label, "variant3", provider_cli_config, terraform_check.work_root() / "mock" / f"two-{label}"
+    )
+    assert result.passed, "\n".join(map(str, result.diagnostics)) or result.output
+
+
+def test_mock_apply_of_the_two_projects_bootstrap_stack(provider_cli_config, variant_stacks):
+    """Every project's workspaces, each team's access to them, the prod pool admitting both projects' workspaces."""
+    tfc = variant_stacks["variant3-tfc"]
+    folder = terraform_check.work_root() / "mock" / "two-projects-tfc"
+    mock_apply.prepare(folder, {"tfc": tfc}, mock_apply.tfc_test(tfc))
+    result = mock_apply.run_test("tfc", folder, provider_cli_config)
+    assert result.passed, "\n".join(map(str, result.diagnostics)) or result.output
+
+
 def test_mock_apply_of_the_bootstrap_stack(provider_cli_config, default_stacks):
     tfc = default_stacks["mlplatform-tfc"]
     folder = terraform_check.work_root() / "mock" / "tfc"
