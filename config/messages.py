@@ -3,13 +3,14 @@ written in the file) and what is allowed, from pydantic's errors and the app's o
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
-from .projects import ProjectLayoutError, source_of
+from .projects import ProjectLayoutError, source_of, written_by_project
 from .root import UnsafeInputError
 from .state import BACKENDS, BOOTSTRAP_BACKENDS, STACK_BACKENDS
 from .text import path_part, shorten
@@ -40,9 +41,12 @@ class Origin:
     body: Mapping[str, Any] | None = None
 
 
-def describe_location(loc: tuple[Any, ...], origins: list[Origin]) -> tuple[str | None, str, Tagged | None, str | None]:
+def describe_location(
+    loc: tuple[Any, ...], origins: list[Origin], *, shared: bool = False
+) -> tuple[str | None, str, Tagged | None, str | None]:
     """Split an error location into (environment name, dotted field path as written in the file, the tagged
-    section it is in, the project it is about)."""
+    section it is in, the project it is about). `shared`: the path in the environment's own sections, for a
+    problem every project of the environment has."""
     parts = list(loc)
     environment = project = None
     if len(parts) >= 2 and parts[0] == "environments":
@@ -51,7 +55,7 @@ def describe_location(loc: tuple[Any, ...], origins: list[Origin]) -> tuple[str 
             origin = origins[index]
             environment, project = origin.environment, origin.project
             parts = parts[2:]
-            if project is not None and parts and isinstance(origin.body, dict):
+            if project is not None and parts and isinstance(origin.body, dict) and not shared:
                 parts = source_of(dict(origin.body), project, parts)
         else:
             environment = str(index)
@@ -130,15 +134,50 @@ def describe_error(error: Mapping[str, Any], where: str, tagged: Tagged | None) 
     return message
 
 
+def _project_index(loc: tuple[Any, ...], origins: list[Origin]) -> int | None:
+    """The index into `origins` of a location inside a project's settings (None: not in a project)."""
+    if len(loc) > 2 and loc[0] == "environments" and isinstance(loc[1], int) and loc[1] < len(origins):
+        return loc[1] if origins[loc[1]].project else None
+    return None
+
+
+def _in_every_project(origins: list[Origin], path: tuple[Any, ...], having: set[int], count: int) -> bool:
+    """Whether a problem at `path` of a project's settings is its environment's: every one of the environment's
+    (several) projects has it (`having`: their indexes), and none wrote the value itself."""
+    return (
+        count > 1
+        and len(having) == count
+        and not any(
+            written_by_project(dict(origins[i].body or {}), origins[i].project or "", list(path)) for i in having
+        )
+    )
+
+
 def format_validation_error(error: ValidationError, shown: str, origins: list[Origin]) -> list[str]:
-    """One line per problem; a problem of a field the environment's projects share is reported once."""
+    """One line per problem; a problem every project of an environment has (a shared field's) is reported once,
+    at the environment's own section."""
+    items = error.errors(include_url=False)
+    projects = Counter(origin.environment for origin in origins)
+    having: dict[tuple[Any, ...], set[int]] = {}  # (environment, location in a project, message) -> projects
+    for item in items:
+        index = _project_index(tuple(item["loc"]), origins)
+        if index is not None:
+            having.setdefault((origins[index].environment, tuple(item["loc"])[2:], item["msg"]), set()).add(index)
     lines: dict[str, None] = {}
-    for item in error.errors(include_url=False):
-        environment, where, tagged, project = describe_location(tuple(item["loc"]), origins)
+    for item in items:
+        loc = tuple(item["loc"])
+        index = _project_index(loc, origins)
+        shared = index is not None and _in_every_project(
+            origins,
+            loc[2:],
+            having[(origins[index].environment, loc[2:], item["msg"])],
+            projects[origins[index].environment],
+        )
+        environment, where, tagged, project = describe_location(loc, origins, shared=shared)
         message = describe_error(item, where, tagged)
         if environment and where == "(top level)":
             # an environment-wide rule: its message starts with the field it is about
-            of_project = f"project '{project}': " if project else ""
+            of_project = f"project '{project}': " if project and not shared else ""
             lines[f"{shown}: {scope(environment)}{of_project}{message}"] = None
         else:
             lines[f"{shown}: {scope(environment)}{where}: {message}"] = None

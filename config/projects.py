@@ -159,16 +159,31 @@ def expand(environment: str, body: dict[str, Any]) -> list[dict[str, Any]]:
     return expanded
 
 
-def _holds(node: Any, path: list[Any]) -> bool:
-    """Whether `path` (keys and list indexes) leads somewhere in `node`."""
+_ABSENT = object()
+
+
+def _at(node: Any, path: list[Any]) -> Any:
+    """What `path` (keys and list indexes) leads to in `node`, or _ABSENT."""
     for part in path:
         if (isinstance(node, dict) and part in node) or (
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
             node = node[part]
         else:
-            return False
-    return True
+            return _ABSENT
+    return node
+
+
+def _holds(node: Any, path: list[Any]) -> bool:
+    """Whether `path` leads somewhere in `node`."""
+    return _at(node, path) is not _ABSENT
+
+
+def written_by_project(body: dict[str, Any], project: str, path: list[Any]) -> bool:
+    """Whether the project itself wrote the value at `path` (not a mapping it merely adds keys to)."""
+    projects = body.get(PROJECTS_KEY)
+    value = _at(projects.get(project), path) if isinstance(projects, dict) else _ABSENT
+    return value is not _ABSENT and not isinstance(value, dict)
 
 
 def source_of(body: dict[str, Any], project: str | None, path: list[Any]) -> list[Any]:

@@ -162,6 +162,17 @@ def test_a_field_error_names_where_it_was_written(tmp_path):
     ]
 
 
+def test_a_problem_every_project_has_from_the_environment_is_reported_once_there(tmp_path):
+    raw = _example_raw()
+    raw["environments"]["prod"]["azure"]["key_vault"]["allowed_ip_ranges"] = ["198.51.100.0/24"]
+    path = str(tmp_path / "environments.yaml")
+    assert _problems(raw, tmp_path) == [
+        f"{path}: environment 'prod': azure.key_vault: allowed_ip_ranges (198.51.100.0/24) do nothing while "
+        "public_network_access_enabled is false (the default outside dev with a private endpoint): remove them, or "
+        "turn public access on"
+    ]
+
+
 def test_a_rule_of_a_whole_project_names_the_project(tmp_path):
     raw = _example_raw()
     raw["environments"]["prod"]["projects"]["fraud"]["databricks"]["cluster"]["autotermination_minutes"] = 0
