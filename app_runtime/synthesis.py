@@ -4,8 +4,8 @@ Why: cdktf's `CloudBackend` (and a few other constructs) add a validation that r
 version`, so `app.synth()` fails on a machine without Terraform although synthesis never runs it.
 `make synth` must work on a fresh machine, and Terraform belongs to the machine that deploys (the
 cdktf CLI checks it there). So the App is built with `skip_validation=True` and `synth()` below runs
-every construct's validations (ours included) and fails on any error except "no terraform
-binary here", which it returns as a note for the caller to show.
+the construct validations (ours included; `validate` says which) and fails on any error except "no
+terraform binary here", which it returns as a note for the caller to show.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from cdktf import App
+from cdktf import App, TerraformStack
 
 TERRAFORM_NOT_FOUND = "Could not determine version of terraform"
 
@@ -91,15 +91,33 @@ def new_app(outdir: str) -> App:
     return App(outdir=outdir, stack_traces=False, skip_validation=True)
 
 
+def _kind(stack: TerraformStack) -> tuple[str, str]:
+    """What a stack's construct validations depend on: its layer (the last part of its id: every stack of a layer
+    is built by one class from the same constructs) and its backend's class."""
+    backend = stack.node.try_find_child("backend")
+    return stack.node.id.rsplit("-", 1)[-1], type(backend).__name__
+
+
 def validate(app: App) -> list[str]:
-    """Run every construct's validations; raise ValidationFailed, or return notes about Terraform."""
-    errors, notes = [], set()
-    for construct in app.node.find_all():
-        for message in construct.node.validate():
-            if message.startswith(TERRAFORM_NOT_FOUND):
-                notes.add("terraform is not on PATH: synthesis does not need it, `cdktf deploy` does (>= 1.5)")
-            else:
-                errors.append(f"{construct.node.path}: {message}")
+    """Run the construct validations; raise ValidationFailed, or return notes about Terraform.
+
+    Every stack's own validations run (cdktf's: each resource's provider is in the stack). Every construct's run
+    for the first stack of each kind (`_kind`): the construct-level validations cdktf adds (the backend's, import
+    and move blocks' `terraform version` checks, a process each) are the same checks of the same local binary in
+    every stack of a kind, and with a hundred projects they would cost a process per stack (docs/performance.md)."""
+    errors, notes, seen = [], set(), set()
+    for child in app.node.children:
+        if not isinstance(child, TerraformStack):
+            continue
+        kind = _kind(child)
+        constructs = child.node.find_all() if kind not in seen else [child]
+        seen.add(kind)
+        for construct in constructs:
+            for message in construct.node.validate():
+                if message.startswith(TERRAFORM_NOT_FOUND):
+                    notes.add("terraform is not on PATH: synthesis does not need it, `cdktf deploy` does (>= 1.5)")
+                else:
+                    errors.append(f"{construct.node.path}: {message}")
     if errors:
         raise ValidationFailed(errors)
     return sorted(notes)

@@ -1,4 +1,5 @@
-"""`make bench`: synthesis time and peak memory, stock imports vs lazy provider loading, in one run.
+"""`make bench`: synthesis time and peak memory, stock imports vs lazy provider loading, environments and projects,
+in one run.
 
 Every measurement is a fresh `python main.py` subprocess (import + synth, as `cdktf synth` runs
 it), timed with perf_counter; peak RSS is the largest resident set of that process tree as the
@@ -28,6 +29,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config" / "environments.yaml"
+PROJECTS = 50
+"""Projects per environment of the largest generated projects config (#31: 50 projects in 3 environments)."""
 
 
 def generated_config(count: int, folder: Path) -> Path:
@@ -52,6 +55,57 @@ def generated_config(count: int, folder: Path) -> Path:
     path = folder / f"bench-{count}.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
+
+
+EXAMPLE = ROOT / "config" / "examples" / "two-projects.yaml"
+PROJECT_ENVIRONMENTS = ("dev", "test", "qa")
+
+
+def generated_projects_config(count: int, folder: Path) -> Path:
+    """A config of 3 environments (one workspace each) with `count` projects each, cloned from the example's dev
+    churn project (config/examples/two-projects.yaml), every name that must be unique made so."""
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    shared = raw["environments"]["dev"]
+    template = shared["projects"]["churn"]
+    environments = {}
+    for number, name in enumerate(PROJECT_ENVIRONMENTS, start=1):
+        env = copy.deepcopy({key: value for key, value in shared.items() if key != "projects"})
+        env["tier"] = "dev"
+        workspace = env["databricks"]["workspace"]
+        workspace["host"] = f"https://adb-{number:016d}.11.azuredatabricks.net"
+        workspace["resource_id"] = workspace["resource_id"].replace("dbw-mlplatform-dev", f"dbw-mlplatform-{name}")
+        env["projects"] = {}
+        for index in range(count):
+            project = copy.deepcopy(template)
+            label = f"p{index:02d}"
+            project["azure"]["key_vault"]["name"] = f"kv-{name}-{label}-0000"
+            project["databricks"]["service_principal"]["group"]["name"] = f"{label}-automation"
+            model = f"ml_{name}.{label}.model"
+            project["databricks"]["workflows"]["model"] = model
+            project["databricks"]["serving"] = {
+                "name": f"mlplatform-{name}-{label}",
+                "served_models": [{"model": model, "alias": "champion"}],
+            }
+            env["projects"][label] = project
+        environments[name] = env
+    raw["environments"] = environments
+    path = folder / f"bench-projects-{count}.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+def check_seconds(config: Path) -> float:
+    """Wall seconds of one `python main.py --check` (what `make check` runs after its install step)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLATFORM_")}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--check", "--quiet"],
+        cwd=ROOT,
+        env={**env, "MLPLATFORM_CONFIG": str(config)},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
 
 
 def measure(env_overrides: dict[str, str], outdir: Path) -> tuple[float, int]:
@@ -126,6 +180,18 @@ def main() -> int:
         scaling = {n: generated[str(n)][0] for n in counts}
         stacks = {n: stack_count(folder, str(n)) for n in counts}
         default_stacks = stack_count(folder, "lazy")
+        project_counts = (1, PROJECTS)
+        configs = {n: generated_projects_config(n, folder) for n in project_counts}
+        projects = medians(
+            args.runs,
+            {
+                f"projects-{n}": {"MLPLATFORM_CONFIG": str(configs[n]), "MLPLATFORM_EAGER_PROVIDERS": "0"}
+                for n in project_counts
+            },
+            folder,
+        )
+        checks = {n: statistics.median(check_seconds(configs[n]) for _ in range(args.runs)) for n in project_counts}
+        project_stacks = {n: stack_count(folder, f"projects-{n}") for n in project_counts}
     marginal = (scaling[12] - scaling[1]) / 11
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
@@ -147,6 +213,26 @@ def main() -> int:
     print(
         f"marginal cost per extra environment: {marginal:.3f} s "
         f"({marginal / scaling[1]:.1%} of a 1-environment synthesis)"
+    )
+    print()
+    environments = len(PROJECT_ENVIRONMENTS)
+    one, many = projects["projects-1"], projects[f"projects-{PROJECTS}"]
+    per_project = (many[0] - one[0]) / (environments * (PROJECTS - 1))
+    print(f"projects, {environments} environments            | wall s | peak RSS MiB | make check s")
+    for n in project_counts:
+        wall, rss = projects[f"projects-{n}"]
+        print(
+            f"{n:2d} project(s) each ({project_stacks[n]:3d} stacks)       | {wall:6.2f} | {rss / 1024:12.0f} | "
+            f"{checks[n]:6.2f}"
+        )
+    print(
+        f"ratio ({PROJECTS} / 1 project)                   | {many[0] / one[0]:5.2f}x | {many[1] / one[1]:11.2f}x | "
+        f"{checks[PROJECTS] / checks[1]:5.2f}x"
+    )
+    print(
+        f"marginal cost per extra project-environment: {per_project:.3f} s "
+        f"({per_project / one[0]:.1%} of a {environments}-environment, 1-project synthesis; "
+        f"{PROJECTS} x {environments} in {many[0]:.1f} s)"
     )
     return 0
 

@@ -639,10 +639,13 @@ def test_a_config_without_placeholders_deploys(tmp_path):
 
 
 def test_the_benchmark_configs_are_valid(tmp_path):
-    """`make bench` synthesizes 1 and 12 generated environments; a config rule they break would stop it
+    """`make bench` synthesizes 1 and 12 generated environments, and 1 and 50 projects in 3; a config rule they break would stop it
     only after minutes of stock-import runs, so their validity is checked here in well under a second."""
     from config import load_config
-    from proof.benchmark import generated_config
+    from proof.benchmark import PROJECT_ENVIRONMENTS, PROJECTS, generated_config, generated_projects_config
 
     for count in (1, 12):
         assert len(load_config(generated_config(count, tmp_path)).config.environments) == count
+    for projects in (1, PROJECTS):
+        loaded = load_config(generated_projects_config(projects, tmp_path)).config
+        assert len(loaded.environments) == projects * len(PROJECT_ENVIRONMENTS)
