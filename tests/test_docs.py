@@ -95,6 +95,7 @@ def test_the_readme_is_a_front_door():
         "## Prerequisites",
         "## The two commands",
         "## Deploying a first environment, step by step",
+        "## Adding a team",
         "## Where to go next",
     ]
     linked = set(re.findall(r"\]\(docs/([\w-]+\.md)\)", text[text.index("## Where to go next") :]))
