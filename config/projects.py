@@ -138,7 +138,15 @@ def _layout_problems(environment: str, projects: dict[Any, Any]) -> list[tuple[t
 def expand(environment: str, body: dict[str, Any]) -> list[dict[str, Any]]:
     """One raw mapping per project of an environment's raw mapping `body` (itself when it has no projects).
 
-    Raises ProjectLayoutError for keys a project may not set."""
+    Raises ProjectLayoutError for keys a project may not set, and for the keys this function sets, anywhere."""
+    internal = [key for key in (PROJECT_NAME_KEY, NAMES_KEY) if key in body]
+    if internal:
+        raise ProjectLayoutError(
+            [
+                (("environments", environment, key), "unknown field; a project is named by its key under `projects`")
+                for key in internal
+            ]
+        )
     if PROJECTS_KEY not in body:
         return [body]
     projects = body[PROJECTS_KEY]

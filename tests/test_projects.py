@@ -193,6 +193,17 @@ def test_unsafe_text_in_a_project_is_refused_with_its_path(tmp_path):
     ]
 
 
+def test_the_keys_projects_are_expanded_with_are_refused_in_the_file(tmp_path):
+    raw = default_raw()
+    raw["environments"]["dev"]["__project_name__"] = "forged"
+    raw["environments"]["prod"]["__names__"] = "project"
+    path = str(tmp_path / "environments.yaml")
+    assert _problems(raw, tmp_path) == [
+        f"{path}: environment 'dev': __project_name__: unknown field; a project is named by its key under `projects`",
+        f"{path}: environment 'prod': __names__: unknown field; a project is named by its key under `projects`",
+    ]
+
+
 def test_projects_are_selected_by_name(tmp_path):
     loaded, _ = _load(_example_raw(), tmp_path, environments="dev", projects="fraud")
     assert [e.label for e in loaded.config.environments] == ["dev-fraud"]
