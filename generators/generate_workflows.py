@@ -10,7 +10,10 @@ all come from `config/environments.yaml`. A generated file keeps them in one pla
     python -m generators.generate_workflows --check          # exit 1 when a committed file is out of date
     python -m generators.generate_workflows --environments   # environments in order, as JSON (make ci-environments)
 
-(`make plan`, `make apply` and `make drift` name stacks with main.py, as the deploy targets do.)
+(`make plan`, `make apply` and `make drift` name stacks with main.py, as the deploy targets do.) An environment with
+several projects (docs/projects.md) still has one plan job and one apply job per layer: each covers that layer's
+stack of every project, planned, shown and sealed one by one, each with its own SHA-256 (job outputs
+`plan_sha256_<stack>`), so the number of jobs does not grow with the projects.
 
 Reads the config as main.py does (MLPLATFORM_CONFIG, MLPLATFORM_ENVIRONMENTS).
 """
@@ -77,9 +80,10 @@ def _token_variable(hostname: str) -> str:
 
 
 def environments(config: PlatformConfig) -> list[dict[str, Any]]:
-    """What the workflows need to know about each environment, in config (= promotion) order."""
+    """What the workflows need to know about each environment, in config (= promotion) order: its projects
+    (none without projects) and, by layer, that layer's stack of each of them."""
     described = []
-    for environment in config.environments:
+    for environment in _environments(config):
         state = config.state_for(environment)
         described.append(
             {
@@ -88,10 +92,24 @@ def environments(config: PlatformConfig) -> list[dict[str, Any]]:
                 "execution_mode": environment.execution_mode,
                 "state": state.backend,
                 "tfc_hostname": state.hostname if isinstance(state, CloudState) else None,
-                "stacks": stack_ids(config.prefix, environment.name),
+                "projects": [p.project for p in config.projects_of(environment.name) if p.project],
+                "stacks": {layer: layer_stacks(config, environment, layer) for layer in LAYERS},
             }
         )
     return described
+
+
+def _environments(config: PlatformConfig) -> list[EnvironmentSettings]:
+    """One entry per environment, in promotion order (its first project: for what its projects share, the tier,
+    execution mode, state and GitHub environments; config/projects.py)."""
+    return config.per_environment(config.environments)
+
+
+def layer_stacks(config: PlatformConfig, environment: EnvironmentSettings, layer: str) -> list[str]:
+    """`layer`'s stack of every project of `environment` (its one stack without projects), in config order: what
+    one plan job and its apply job cover, so the number of jobs does not grow with the projects (GitHub runs at
+    most 256 jobs per workflow run)."""
+    return [stack_ids(config.prefix, project.label)[layer] for project in config.projects_of(environment.name)]
 
 
 # Every action pinned to the full commit SHA its release tag named when it was pinned (a tag can be
@@ -138,6 +156,25 @@ def sealed_plan_path(stack: str) -> str:
 def plan_artifact(stack: str) -> str:
     """One stack's sealed plan of one commit; a re-run of its plan job overwrites it within the run."""
     return f"sealed-plan-{stack}-${{{{ github.sha }}}}"
+
+
+def plans_artifact(config: PlatformConfig, environment: EnvironmentSettings, layer: str) -> str:
+    """The sealed plans of one job of several stacks (one layer, every project of an environment), one file each:
+    one artifact per job keeps the workflow file's size from growing by a step per project (GitHub starts no run
+    of a workflow file over 500 KB)."""
+    return f"sealed-plans-{config.prefix}-{environment.name}-{layer}-${{{{ github.sha }}}}"
+
+
+def sha256_output(stack: str) -> str:
+    """The plan job's output with `stack`'s sealed-plan SHA-256, or `none` when its plan had no changes
+    (ops/saved_plan.sh writes it; a job of several stacks publishes one per stack)."""
+    return f"plan_sha256_{stack}"
+
+
+def sha256_variable(stack: str) -> str:
+    """The variable `make apply` reads `stack`'s published SHA-256 from in a job of several stacks
+    (ops/saved_plan.sh: the stack id in capitals, `-` as `_`)."""
+    return "PLAN_SHA256_" + stack.upper().replace("-", "_")
 
 
 def uses(action: str) -> str:
@@ -250,35 +287,55 @@ def _job(
 
 
 def _plan_job(config: PlatformConfig, environment: EnvironmentSettings, layer: str, after: _After, what: str):
-    """Save, show and seal one stack's plan, in `<env>-plan` (no reviewers; main only, by its branch rule).
+    """Save, show and seal `layer`'s plan of every project of `environment`, each stack's on its own (its own
+    section of the job summary, its own sealed file and SHA-256), in `<env>-plan` (no reviewers; main only, by its
+    branch rule).
 
     Local mode: Terraform plans on the runner, the plan file holds the state (hence sealed). Agent
     mode: `terraform plan -out` starts a saved-plan run on the agents and the file is a bookmark of
     that run (Terraform 1.11.4 internal/cloud/backend_plan.go), sealed all the same."""
-    stack = stack_ids(config.prefix, environment.name)[layer]
+    stacks = layer_stacks(config, environment, layer)
+    plural = "" if len(stacks) == 1 else "s"
     make = f"make plan ENV={environment.name} LAYER={layer}"
     where = "runs on this runner" if environment.execution_mode == "local" else "runs on Terraform Cloud agents"
+    if len(stacks) == 1:  # one project: the step's own outputs are its stack's
+        (stack,) = stacks
+        name = f"{environment.name}: {what} plan ({where}; the plan is in the job summary)"
+        # plan_sha256: the sealed file the apply job may apply, and no other (ops/plan_seal.py)
+        outputs = {
+            "changes": "${{ steps.plan.outputs.changes }}",
+            "plan_sha256": "${{ steps.plan.outputs.plan_sha256 }}",
+        }
+        changed, artifact, paths = "steps.plan.outputs.changes == 'true'", plan_artifact(stack), sealed_plan_path(stack)
+    else:  # several projects: each stack's SHA-256 (or `none`) is its own output, so each apply opens only its own
+        name = (
+            f"{environment.name}: {what} plans of {len(stacks)} projects ({where}; one section each in the job summary)"
+        )
+        # a missing output counts as a change: the apply then refuses it, and the promotion stops there
+        changed = " || ".join(f"steps.plan.outputs.{sha256_output(stack)} != 'none'" for stack in stacks)
+        outputs = {
+            "changes": f"${{{{ {changed} }}}}",
+            **{sha256_output(stack): f"${{{{ steps.plan.outputs.{sha256_output(stack)} }}}}" for stack in stacks},
+        }
+        artifact = plans_artifact(config, environment, layer)
+        paths = "\n".join(sealed_plan_path(stack) for stack in stacks)  # a stack without changes has no file
     return _job(
         config,
         environment,
-        name=f"{environment.name}: {what} plan ({where}; the plan is in the job summary)",
+        name=name,
         layers=(layer,),
         after=after,
         github_environment=plan_environment_name(environment.name),
-        # plan_sha256: the sealed file the apply job may apply, and no other (ops/plan_seal.py)
-        outputs={
-            "changes": "${{ steps.plan.outputs.changes }}",
-            "plan_sha256": "${{ steps.plan.outputs.plan_sha256 }}",
-        },
+        outputs=outputs,
         steps=[
             {"name": "plan, show, seal", "id": "plan", "run": make, "env": _passphrase()},
             {
-                "name": "upload the sealed plan (ciphertext only)",
-                "if": "steps.plan.outputs.changes == 'true'",
+                "name": f"upload the sealed plan{plural} (ciphertext only)",
+                "if": changed,
                 "uses": uses("actions/upload-artifact"),
                 "with": {
-                    "name": plan_artifact(stack),
-                    "path": sealed_plan_path(stack),
+                    "name": artifact,
+                    "path": paths,
                     "if-no-files-found": "error",
                     "retention-days": PLAN_RETENTION_DAYS,
                     "overwrite": True,
@@ -289,8 +346,18 @@ def _plan_job(config: PlatformConfig, environment: EnvironmentSettings, layer: s
 
 
 def _apply_job(config: PlatformConfig, environment: EnvironmentSettings, layer: str, plan_id: str, what: str):
-    """Apply exactly the plan `plan_id` saved, in `<env>` (its reviewers approve it); skipped with no changes."""
-    stack = stack_ids(config.prefix, environment.name)[layer]
+    """Apply exactly the plans `plan_id` saved, in `<env>` (its reviewers approve it); skipped with no changes.
+    In a job of several stacks each gets the SHA-256 its plan published (`none`: no changes, nothing applied)."""
+    stacks = layer_stacks(config, environment, layer)
+    plural = "" if len(stacks) == 1 else "s"
+    if len(stacks) == 1:
+        artifact = plan_artifact(stacks[0])
+        published = {"PLAN_SHA256": f"${{{{ needs.{plan_id}.outputs.plan_sha256 }}}}"}
+    else:
+        artifact = plans_artifact(config, environment, layer)
+        published = {
+            sha256_variable(stack): f"${{{{ needs.{plan_id}.outputs.{sha256_output(stack)} }}}}" for stack in stacks
+        }
     # The databricks apply first asks the workspace what no plan can check (docs/deploying.md: Preflight), as the
     # identity that applies (the plan job's identity only reads): a missing Unity Catalog privilege then fails
     # here, in one line, before anything is applied. Only where CI holds the environment's identity (local mode).
@@ -302,22 +369,22 @@ def _apply_job(config: PlatformConfig, environment: EnvironmentSettings, layer: 
     return _job(
         config,
         environment,
-        name=f"{environment.name}: {what} apply of the reviewed plan",
+        name=f"{environment.name}: {what} apply of the reviewed plan{plural}",
         layers=(layer,),
         after=_After([plan_id], f"${{{{ needs.{plan_id}.outputs.changes == 'true' }}}}"),
         steps=[
             {
-                "name": "download the sealed plan",
+                "name": f"download the sealed plan{plural}",
                 "uses": uses("actions/download-artifact"),
-                "with": {"name": plan_artifact(stack), "path": PLAN_DIR},
+                "with": {"name": artifact, "path": PLAN_DIR},
             },
             *preflight,
             # No plan of its own: Terraform refuses the saved plan if the state moved since ("Saved plan is stale").
             # Only the file the plan job sealed opens: same SHA-256, same repository, run, stack and commit.
             {
-                "name": "apply the reviewed plan",
+                "name": f"apply the reviewed plan{plural}",
                 "run": f"make apply ENV={environment.name} LAYER={layer}",
-                "env": {**_passphrase(), "PLAN_SHA256": f"${{{{ needs.{plan_id}.outputs.plan_sha256 }}}}"},
+                "env": {**_passphrase(), **published},
             },
         ],
     )
@@ -343,7 +410,7 @@ def deploy_workflow(config: PlatformConfig) -> dict[str, Any]:
         }
     }
     after = _After(["test"])
-    for environment in config.environments:
+    for environment in _environments(config):
         for layer in LAYERS:
             job_id = f"{environment.name}-{layer}"
             # Plan, then apply exactly that plan once the environment's reviewers approve it; in agent
@@ -362,7 +429,7 @@ def deploy_workflow(config: PlatformConfig) -> dict[str, Any]:
 def maintenance_workflow(config: PlatformConfig) -> dict[str, Any]:
     jobs: dict[str, Any] = {}
     after = _After([])
-    for environment in config.environments:
+    for environment in _environments(config):
         name = environment.name
         # In promotion order, each after the one before: the heartbeat deploys main's azure stack, so
         # it must not carry a change past an environment where main is not fully deployed (a failed
@@ -410,7 +477,8 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+    # A list of paths (one per line) as a literal block, as a person would write it.
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
 
 
 _Dumper.add_representer(str, _str)
@@ -425,6 +493,28 @@ def render(workflow: dict[str, Any]) -> str:
     for action, (sha, release) in ACTIONS.items():
         text = text.replace(f"uses: {action}@{sha}\n", f"uses: {action}@{sha}  # {release}\n")
     return HEADER + text
+
+
+# GitHub's limits (docs.github.com, "Actions limits"): a workflow run has at most 256 jobs, and a workflow file over
+# 500 KB starts no run. A job covers every project of an environment (one layer), so the jobs do not grow with the
+# projects; the file does, by a few lines per stack (about 240 KB for 50 projects in each of 3 environments).
+MAX_JOBS = 256
+MAX_FILE_BYTES = 500_000
+
+
+def beyond_github_limits(files: dict[Path, str]) -> list[str]:
+    """One line per generated workflow GitHub would not run: too many jobs, or too large a file."""
+    problems = []
+    for path, text in files.items():
+        jobs, size = len(yaml.safe_load(text)["jobs"]), len(text.encode())
+        if jobs > MAX_JOBS:
+            problems.append(f"{path.name} has {jobs} jobs; GitHub runs at most {MAX_JOBS} per workflow run")
+        if size > MAX_FILE_BYTES:
+            problems.append(
+                f"{path.name} is {size} bytes; GitHub starts no run of a workflow file over {MAX_FILE_BYTES} bytes "
+                "(fewer environments or projects per config)"
+            )
+    return problems
 
 
 def rendered(config: PlatformConfig) -> dict[Path, str]:
@@ -446,6 +536,11 @@ def main(argv: list[str]) -> int:
         print(json.dumps(environments(config)))
         return 0
     files = rendered(config)
+    problems = beyond_github_limits(files)
+    for line in problems:
+        print(f"error: {line}", file=sys.stderr)
+    if problems:
+        return 2
     if argv[:1] == ["--check"]:
         stale = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
         for path in stale:

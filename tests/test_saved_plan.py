@@ -3,7 +3,8 @@
 Driven with the real Terraform on a stack folder of Terraform's built-in `terraform_data` (no provider, no
 network) and a local state: what is sealed, what reviewers see, that apply runs exactly the saved plan, and that
 Terraform refuses a plan whose state moved on; and that a sealed plan opens only in the run, for the stack and at
-the commit it was sealed for, with the SHA-256 its plan job published (ops/plan_seal.py).
+the commit it was sealed for, with the SHA-256 its plan job published (ops/plan_seal.py). A job of several projects
+plans, shows and seals each project's stack on its own in one step, and applies each only with its own SHA-256.
 """
 
 from __future__ import annotations
@@ -46,11 +47,11 @@ def stack(tmp_path, terraform) -> Path:
     return folder
 
 
-def configure(folder: Path, value: str) -> None:
+def configure(folder: Path, value: str, state: str = "terraform.tfstate") -> None:
     (folder / "cdk.tf.json").write_text(
         json.dumps(
             {
-                "terraform": {"backend": {"local": {"path": "../../../terraform.tfstate"}}},
+                "terraform": {"backend": {"local": {"path": f"../../../{state}"}}},
                 "resource": {"terraform_data": {"marker": {"input": value}}},
             }
         ),
@@ -59,9 +60,15 @@ def configure(folder: Path, value: str) -> None:
 
 
 def run(
-    tmp_path: Path, action: str, folder: Path, passphrase: str = PASSPHRASE, **github: str
+    tmp_path: Path,
+    action: str,
+    folder: Path,
+    passphrase: str = PASSPHRASE,
+    sealed_file: str = "plans/mlplatform-dev-azure.tfplan.enc",
+    **github: str,
 ) -> subprocess.CompletedProcess:
-    """ops/saved_plan.sh as a job runs it; `github`: the job's GITHUB_* (and PLAN_SHA256) variables."""
+    """ops/saved_plan.sh as a job runs it, for the stack in `folder`, its sealed plan `sealed_file`; `github`: the
+    job's GITHUB_* (and PLAN_SHA256...) variables. Runs of one test share the step's output and summary files."""
     cli_config = tmp_path / "terraformrc"
     cli_config.touch()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "GITHUB_", "PLAN_"))}
@@ -76,7 +83,7 @@ def run(
         }
     )
     return subprocess.run(
-        [str(SCRIPT), action, str(folder.relative_to(tmp_path)), "plans/mlplatform-dev-azure.tfplan.enc"],
+        [str(SCRIPT), action, str(folder.relative_to(tmp_path)), sealed_file],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -85,8 +92,8 @@ def run(
     )
 
 
-def applied_value(tmp_path: Path) -> str | None:
-    state_file = tmp_path / "terraform.tfstate"
+def applied_value(tmp_path: Path, state: str = "terraform.tfstate") -> str | None:
+    state_file = tmp_path / state
     if not state_file.exists():
         return None
     resources = json.loads(state_file.read_text(encoding="utf-8"))["resources"]
@@ -101,7 +108,9 @@ def test_a_plan_with_changes_is_shown_sealed_and_its_clear_file_deleted(tmp_path
     result = run(tmp_path, "plan", stack)
     assert result.returncode == 0, result.stderr
     digest = hashlib.sha256(sealed(tmp_path).read_bytes()).hexdigest()
-    assert (tmp_path / "github_output").read_text() == f"plan_sha256={digest}\nchanges=true\n"
+    assert (tmp_path / "github_output").read_text() == (
+        f"plan_sha256={digest}\nplan_sha256_mlplatform-dev-azure={digest}\nchanges=true\n"
+    )
     summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("### mlplatform-dev-azure\nChanges: approving the apply job applies exactly this plan")
     assert "terraform_data.marker will be created" in summary and '"first"' in summary
@@ -143,7 +152,10 @@ def test_no_changes_means_nothing_to_seal_and_nothing_to_apply(tmp_path, stack):
     assert run(tmp_path, "apply", stack).returncode == 0
     result = run(tmp_path, "plan", stack)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "github_output").read_text().splitlines()[-1] == "changes=false"
+    assert (tmp_path / "github_output").read_text().splitlines()[-2:] == [
+        "plan_sha256_mlplatform-dev-azure=none",  # what a job of several stacks publishes for this one
+        "changes=false",
+    ]
     assert "No changes: nothing to apply." in (tmp_path / "summary.md").read_text()
     assert not sealed(tmp_path).exists()
 
@@ -211,7 +223,10 @@ def test_a_plan_sealed_for_another_stack_does_not_open(tmp_path, stack):
     other = stack.parent / "mlplatform-dev-databricks"
     other.mkdir()
     configure(other, "first")
-    result = run(tmp_path, "apply", other, **RUN, PLAN_SHA256=_published_sha256(tmp_path))
+    reviewed = _published_sha256(tmp_path)
+    result = run(
+        tmp_path, "apply", other, sealed_file="plans/mlplatform-dev-azure.tfplan.enc", **RUN, PLAN_SHA256=reviewed
+    )
     assert result.returncode == 2 and "stack mlplatform-dev-databricks)" in result.stderr
     assert applied_value(tmp_path) is None
 
@@ -233,7 +248,8 @@ def test_in_actions_an_apply_without_the_published_sha256_is_refused(tmp_path, s
     result = run(tmp_path, "apply", stack, **RUN, GITHUB_ACTIONS="true")
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (
-        "error: PLAN_SHA256 is not set: the apply job applies only the file whose SHA-256 its plan job published"
+        "error: PLAN_SHA256 is not set for mlplatform-dev-azure (PLAN_SHA256_MLPLATFORM_DEV_AZURE, or PLAN_SHA256 in a "
+        "job of one stack): the apply job applies only the file whose SHA-256 its plan job published"
     )
     assert applied_value(tmp_path) is None
 
@@ -259,3 +275,132 @@ def test_a_plan_too_long_for_the_job_summary_is_refused_and_nothing_is_sealed(tm
     assert "more than a job summary shows (1 MiB): reviewers could not read what they approve" in result.stderr
     assert not sealed(tmp_path).exists() and not list(tmp_path.rglob("*.tfplan"))
     assert not (tmp_path / "summary.md").exists() or "marker" not in (tmp_path / "summary.md").read_text()
+
+
+# --- a job of several projects: one step plans each project's stack of a layer, one applies each ------------------
+
+PROJECTS = ("churn", "fraud")
+
+
+@pytest.fixture
+def project_stacks(tmp_path, terraform) -> dict[str, Path]:
+    """The azure stack of two projects of one environment, each with its own state (as `make plan` finds them)."""
+    folders = {}
+    for project in PROJECTS:
+        folder = tmp_path / "cdktf.out" / "stacks" / f"mlplatform-dev-{project}-azure"
+        folder.mkdir(parents=True)
+        configure(folder, f"{project} first", state=f"{project}.tfstate")
+        folders[project] = folder
+    return folders
+
+
+def run_stack(tmp_path: Path, action: str, folder: Path, **github: str) -> subprocess.CompletedProcess:
+    """One line of `make plan` / `make apply` (one stack), in the job's step."""
+    return run(tmp_path, action, folder, sealed_file=f"plans/{folder.name}.tfplan.enc", **github)
+
+
+def outputs(tmp_path: Path) -> dict[str, str]:
+    """The step's outputs as GitHub reads $GITHUB_OUTPUT (a later line of a name wins)."""
+    lines = (tmp_path / "github_output").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_each_project_s_stack_is_planned_shown_and_sealed_on_its_own(tmp_path, project_stacks):
+    for folder in project_stacks.values():
+        assert run_stack(tmp_path, "plan", folder, **RUN).returncode == 0
+    published, summary = outputs(tmp_path), (tmp_path / "summary.md").read_text()
+    sections = summary.split("### ")[1:]
+    assert [section.splitlines()[0] for section in sections] == [f"mlplatform-dev-{p}-azure" for p in PROJECTS]
+    for project, section in zip(PROJECTS, sections, strict=True):
+        stack = f"mlplatform-dev-{project}-azure"
+        assert f'"{project} first"' in section and all(f'"{o} first"' not in section for o in PROJECTS if o != project)
+        sealed_file = tmp_path / "plans" / f"{stack}.tfplan.enc"
+        assert published[f"plan_sha256_{stack}"] == hashlib.sha256(sealed_file.read_bytes()).hexdigest()
+    assert published["plan_sha256_mlplatform-dev-churn-azure"] != published["plan_sha256_mlplatform-dev-fraud-azure"]
+    assert not list(tmp_path.rglob("*.tfplan"))
+
+
+def _each_sha256(tmp_path: Path) -> dict[str, str]:
+    """The apply step's variables, as the generated workflow passes the plan job's outputs."""
+    return {
+        f"PLAN_SHA256_MLPLATFORM_DEV_{project.upper()}_AZURE": outputs(tmp_path)[
+            f"plan_sha256_mlplatform-dev-{project}-azure"
+        ]
+        for project in PROJECTS
+    }
+
+
+def test_in_actions_each_stack_applies_exactly_its_own_published_plan(tmp_path, project_stacks):
+    for folder in project_stacks.values():
+        assert run_stack(tmp_path, "plan", folder, **RUN).returncode == 0
+    for folder in project_stacks.values():
+        result = run_stack(tmp_path, "apply", folder, **RUN, GITHUB_ACTIONS="true", **_each_sha256(tmp_path))
+        assert result.returncode == 0, result.stderr
+    assert [applied_value(tmp_path, f"{p}.tfstate") for p in PROJECTS] == ["churn first", "fraud first"]
+
+
+def test_a_stack_given_another_project_s_sha256_or_none_is_refused(tmp_path, project_stacks):
+    for folder in project_stacks.values():
+        assert run_stack(tmp_path, "plan", folder, **RUN).returncode == 0
+    each = _each_sha256(tmp_path)
+    swapped = {
+        "PLAN_SHA256_MLPLATFORM_DEV_CHURN_AZURE": each["PLAN_SHA256_MLPLATFORM_DEV_FRAUD_AZURE"],
+        "PLAN_SHA256_MLPLATFORM_DEV_FRAUD_AZURE": each["PLAN_SHA256_MLPLATFORM_DEV_CHURN_AZURE"],
+    }
+    result = run_stack(tmp_path, "apply", project_stacks["churn"], **RUN, GITHUB_ACTIONS="true", **swapped)
+    assert result.returncode == 2
+    assert "its SHA-256 is not the one the plan job published (PLAN_SHA256)" in result.stderr
+    # the job's other stacks' SHA-256 does not stand in for a missing one (nor does PLAN_SHA256 of another stack)
+    only_fraud = {"PLAN_SHA256_MLPLATFORM_DEV_FRAUD_AZURE": each["PLAN_SHA256_MLPLATFORM_DEV_FRAUD_AZURE"]}
+    result = run_stack(tmp_path, "apply", project_stacks["churn"], **RUN, GITHUB_ACTIONS="true", **only_fraud)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].startswith(
+        "error: PLAN_SHA256 is not set for mlplatform-dev-churn-azure (PLAN_SHA256_MLPLATFORM_DEV_CHURN_AZURE, "
+    )
+    # `none` (its plan had no changes) with a sealed file there: someone put it there; it is not applied
+    result = run_stack(
+        tmp_path,
+        "apply",
+        project_stacks["churn"],
+        **RUN,
+        GITHUB_ACTIONS="true",
+        PLAN_SHA256_MLPLATFORM_DEV_CHURN_AZURE="none",
+    )
+    assert result.returncode == 2
+    assert "its plan job published no changes for it (PLAN_SHA256_MLPLATFORM_DEV_CHURN_AZURE=none)" in result.stderr
+    assert [applied_value(tmp_path, f"{p}.tfstate") for p in PROJECTS] == [None, None]
+    assert not list(tmp_path.rglob("*.tfplan"))
+
+
+def test_a_stack_whose_plan_had_no_changes_is_skipped_in_actions_and_on_a_laptop(tmp_path, project_stacks):
+    churn, fraud = project_stacks["churn"], project_stacks["fraud"]
+    assert run_stack(tmp_path, "plan", churn).returncode == 0
+    assert run_stack(tmp_path, "apply", churn).returncode == 0  # churn deployed: its next plan has no changes
+    configure(fraud, "fraud second", state="fraud.tfstate")
+    for folder in (churn, fraud):
+        assert run_stack(tmp_path, "plan", folder, **RUN).returncode == 0
+    assert outputs(tmp_path)["plan_sha256_mlplatform-dev-churn-azure"] == "none"
+    assert not (tmp_path / "plans" / "mlplatform-dev-churn-azure.tfplan.enc").exists()
+    in_actions = {"GITHUB_ACTIONS": "true", **_each_sha256(tmp_path)}
+    result = run_stack(tmp_path, "apply", churn, **RUN, **in_actions)
+    assert (result.returncode, result.stdout.strip()) == (
+        0,
+        "mlplatform-dev-churn-azure: its plan had no changes: nothing to apply",
+    )
+    # a person's `make apply` after `make plan`: no SHA-256 given; the plan left its no-changes mark
+    assert run_stack(tmp_path, "apply", churn, **RUN).stdout.strip().endswith("nothing to apply")
+    assert run_stack(tmp_path, "apply", fraud, **RUN).returncode == 0
+    assert applied_value(tmp_path, "fraud.tfstate") == "fraud second"
+
+
+def test_the_job_summary_limit_counts_every_plan_of_the_step(tmp_path, project_stacks):
+    """The step's summary holds every project's section; GitHub drops all of it past 1 MiB, so the stack that would
+    cross the limit is refused (the first one fits here, the two together do not)."""
+    churn, fraud = project_stacks["churn"], project_stacks["fraud"]
+    assert run_stack(tmp_path, "plan", churn, **RUN).returncode == 0
+    first = len((tmp_path / "summary.md").read_bytes())
+    result = run_stack(tmp_path, "plan", fraud, **RUN, PLAN_SUMMARY_LIMIT=str(first + 100))
+    assert result.returncode == 2
+    assert f"(after {first} bytes of the plans before it in this step), more than a job summary shows" in result.stderr
+    assert not (tmp_path / "plans" / "mlplatform-dev-fraud-azure.tfplan.enc").exists()
+    assert "mlplatform-dev-fraud-azure" not in (tmp_path / "summary.md").read_text()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +42,11 @@ def zizmor(*paths: Path) -> subprocess.CompletedProcess:
 
 
 def load(path: Path) -> dict[str, Any]:
-    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return parse(path.read_text(encoding="utf-8"))
+
+
+def parse(text: str) -> dict[str, Any]:
+    workflow = yaml.safe_load(text)
     if True in workflow:  # YAML 1.1 reads the key `on` as a boolean
         workflow["on"] = workflow.pop(True)
     return workflow
@@ -321,12 +328,17 @@ def test_the_databricks_apply_asks_the_workspace_first_as_the_identity_that_appl
     assert preflighted == {"dev-databricks-apply"}
 
 
+def assert_every_upload_is_a_sealed_plan(workflow: dict[str, Any]) -> None:
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/upload-artifact@"):
+                paths = step["with"]["path"].splitlines()  # a job of several projects: one sealed file per stack
+                assert paths and all(re.fullmatch(r"plans/[\w-]+\.tfplan\.enc", path) for path in paths), step
+
+
 def test_every_uploaded_artifact_of_a_deploying_workflow_is_a_sealed_plan(workflows):
     for name in ("deploy", "maintenance"):
-        for job in workflows[name]["jobs"].values():
-            for step in job["steps"]:
-                if step.get("uses", "").startswith("actions/upload-artifact@"):
-                    assert re.fullmatch(r"plans/[\w-]+\.tfplan\.enc", step["with"]["path"]), step
+        assert_every_upload_is_a_sealed_plan(workflows[name])
 
 
 def test_where_the_reviewers_are_only_a_saved_plan_is_applied(workflows):
@@ -411,7 +423,7 @@ def test_the_heartbeat_rotates_by_a_reviewed_saved_plan_then_checks_drift_withou
     assert drift["if"] == f"${{{{ !cancelled() && needs.{plan_id}.result != 'skipped' }}}}"
 
 
-def test_promotion_and_heartbeat_never_run_terraform_on_one_environment_at_the_same_time(workflows):
+def assert_one_concurrency_group_per_environment(workflows: dict[str, dict[str, Any]]) -> None:
     for name in ("deploy", "maintenance"):
         assert "concurrency" not in workflows[name]  # per job: a prod approval holds prod only
         for job_id, job in workflows[name]["jobs"].items():
@@ -420,6 +432,10 @@ def test_promotion_and_heartbeat_never_run_terraform_on_one_environment_at_the_s
                     "group": f"mlplatform-terraform-{job['environment'].removesuffix('-plan')}",
                     "cancel-in-progress": False,
                 }
+
+
+def test_promotion_and_heartbeat_never_run_terraform_on_one_environment_at_the_same_time(workflows):
+    assert_one_concurrency_group_per_environment(workflows)
 
 
 def test_pull_request_job_has_no_credentials_no_environment_and_no_secrets(workflows):
@@ -563,6 +579,16 @@ def test_non_cloud_state_needs_no_terraform_cloud_token():
     assert all(not any(k.startswith("TF_TOKEN_") for k in job.get("env", {})) for job in workflow["jobs"].values())
 
 
+def test_ci_environments_lists_each_environment_once_with_its_stacks_by_layer():
+    (dev, staging, prod) = generator.environments(load_config().config)
+    assert (dev["name"], dev["execution_mode"], dev["projects"]) == ("dev", "local", [])
+    assert dev["stacks"] == {layer: [f"mlplatform-dev-{layer}"] for layer in LAYERS}
+    assert (staging["name"], prod["name"], prod["execution_mode"]) == ("staging", "prod", "agent")
+    with_projects = generator.environments(load_config(EXAMPLE).config)
+    assert [(e["name"], e["projects"]) for e in with_projects] == [("dev", list(PROJECTS)), ("prod", list(PROJECTS))]
+    assert with_projects[1]["stacks"]["azure"] == ["mlplatform-prod-churn-azure", "mlplatform-prod-fraud-azure"]
+
+
 def test_environment_listing_for_the_make_targets(tmp_path):
     """`make rotate` and `make drift` list environments and stacks with main.py, as the deploy targets do."""
     from tests.test_main import run_main
@@ -580,3 +606,236 @@ def test_every_step_is_written_out_where_it_runs_without_yaml_aliases(path):
     text = path.read_text(encoding="utf-8")
     assert not re.search(r"(^|\s)[&*][A-Za-z0-9_]+\s*$", text, re.MULTILINE)
     assert "*id0" not in text and "&id0" not in text
+
+
+# --- projects: one plan job and one apply job per environment and layer, whatever the number of projects ----------
+
+EXAMPLE = ROOT / "config" / "examples" / "two-projects.yaml"
+PROJECTS = ("churn", "fraud")
+TWO_PROJECT_ENVIRONMENTS = {"dev": "local", "prod": "agent"}
+PROJECT_PROMOTION = [
+    [f"{env}-{layer}-plan", f"{env}-{layer}-apply"] for env in TWO_PROJECT_ENVIRONMENTS for layer in LAYERS
+]
+
+
+@pytest.fixture(scope="module")
+def two_projects(tmp_path_factory) -> Path:
+    """deploy.yml and maintenance.yml generated for config/examples/two-projects.yaml."""
+    folder = tmp_path_factory.mktemp("two-projects-workflows")
+    for path, text in generator.rendered(load_config(EXAMPLE).config).items():
+        (folder / path.name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def with_projects(count: int) -> dict[str, Any]:
+    """The two-projects example with `count` projects in each of three environments (dev, staging, prod), each
+    project the example's first with names of its own."""
+    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    dev, prod = raw["environments"]["dev"], raw["environments"]["prod"]
+    staging = copy.deepcopy(prod)
+    staging["agent"]["pool"] = "mlplatform-staging"
+    workspace = staging["databricks"]["workspace"]
+    workspace["host"] = "https://adb-2222222222222222.12.azuredatabricks.net"
+    workspace["resource_id"] = workspace["resource_id"].replace("prod", "staging")
+    raw["environments"] = {"dev": dev, "staging": staging, "prod": prod}
+    for env, body in raw["environments"].items():
+        template = next(iter(body["projects"].values()))
+        body["projects"] = {}
+        for index in range(count):
+            project = body["projects"][f"p{index}"] = copy.deepcopy(template)
+            project["azure"]["key_vault"]["name"] = f"kv-p{index}-{env[:3]}-0000"
+            databricks = project["databricks"]
+            databricks["service_principal"]["group"]["name"] = f"p{index}-{env}-automation"
+            model = databricks["workflows"]["model"] = f"ml_{env}.p{index}.model"
+            databricks["serving"]["name"] = f"mlplatform-{env}-p{index}"
+            databricks["serving"]["served_models"][0]["model"] = model
+    return raw
+
+
+def stacks_of(env: str, layer: str, projects: tuple[str, ...] = PROJECTS) -> list[str]:
+    return [f"mlplatform-{env}-{project}-{layer}" for project in projects]
+
+
+def variable_of(stack: str) -> str:
+    """How the apply step names a stack's published SHA-256 (ops/saved_plan.sh reads it)."""
+    return "PLAN_SHA256_" + stack.upper().replace("-", "_")
+
+
+def assert_applies_exactly_each_project_s_saved_plan(
+    jobs: dict[str, Any], plan_id: str, apply_id: str, env: str, layer: str, *, local: bool
+) -> None:
+    """One plan job and one apply job for `layer`'s stack of every project: each stack planned and sealed on its own,
+    its SHA-256 its own job output, and each stack applied only with its own."""
+    plan, apply = jobs[plan_id], jobs[apply_id]
+    stacks = stacks_of(env, layer)
+    assert (plan["environment"], apply["environment"]) == (f"{env}-plan", env)
+    assert runs(plan) == [f"make plan ENV={env} LAYER={layer}"]  # every project's stack, one by one (the Makefile)
+    changed = " || ".join(f"steps.plan.outputs.plan_sha256_{stack} != 'none'" for stack in stacks)
+    assert plan["outputs"] == {
+        "changes": f"${{{{ {changed} }}}}",
+        **{f"plan_sha256_{stack}": f"${{{{ steps.plan.outputs.plan_sha256_{stack} }}}}" for stack in stacks},
+    }
+    upload = step_using(plan, "actions/upload-artifact")
+    assert upload["if"] == changed
+    assert upload["with"]["path"].splitlines() == [f"plans/{stack}.tfplan.enc" for stack in stacks]
+    assert upload["with"]["if-no-files-found"] == "error" and 1 <= upload["with"]["retention-days"] <= 5
+    download = step_using(apply, "actions/download-artifact")
+    artifact = f"sealed-plans-mlplatform-{env}-{layer}-${{{{ github.sha }}}}"
+    assert upload["with"]["name"] == download["with"]["name"] == artifact
+    assert download["with"]["path"] == "plans"
+    assert apply["needs"] == [plan_id]
+    assert apply["if"] == f"${{{{ needs.{plan_id}.outputs.changes == 'true' }}}}"
+    preflight = [f"make preflight ENV={env}"] if layer == "databricks" and local else []
+    assert runs(apply) == [*preflight, f"make apply ENV={env} LAYER={layer}"]
+    (make_apply,) = [s for s in apply["steps"] if s.get("run", "").startswith("make apply ")]
+    assert apply["steps"].index(download) < apply["steps"].index(make_apply)
+    # each stack its own SHA-256, from its own output; no SHA-256 that would stand for every stack
+    assert make_apply["env"] == {
+        "PLAN_PASSPHRASE": "${{ secrets.PLAN_ENCRYPTION_KEY }}",
+        **{variable_of(stack): f"${{{{ needs.{plan_id}.outputs.plan_sha256_{stack} }}}}" for stack in stacks},
+    }
+    text = yaml.safe_dump(apply)
+    for planning in ("make plan", "make diff", "make deploy", "make rotate", "terraform plan", "cdktf diff"):
+        assert planning not in text, (apply_id, planning)
+
+
+def test_with_projects_the_promotion_keeps_one_plan_and_one_apply_job_per_environment_and_layer(two_projects):
+    jobs = load(two_projects / "deploy.yml")["jobs"]
+    assert list(jobs) == ["test", *(job_id for stage in PROJECT_PROMOTION for job_id in stage)]
+    previous = ["test"]
+    for stage in PROJECT_PROMOTION:
+        assert (jobs[stage[0]]["needs"], jobs[stage[0]].get("if")) == passed(previous), stage[0]
+        previous = stage
+    assert saved_plan_pairs(jobs) == [tuple(stage) for stage in PROJECT_PROMOTION]
+
+
+@pytest.mark.parametrize("env", TWO_PROJECT_ENVIRONMENTS)
+@pytest.mark.parametrize("layer", LAYERS)
+def test_each_project_s_stack_is_planned_sealed_and_applied_on_its_own(two_projects, env, layer):
+    jobs = load(two_projects / "deploy.yml")["jobs"]
+    local = TWO_PROJECT_ENVIRONMENTS[env] == "local"
+    assert_applies_exactly_each_project_s_saved_plan(
+        jobs, f"{env}-{layer}-plan", f"{env}-{layer}-apply", env, layer, local=local
+    )
+    where = "runs on this runner" if local else "runs on Terraform Cloud agents"
+    assert jobs[f"{env}-{layer}-plan"]["name"] == (
+        f"{env}: {layer} plans of 2 projects ({where}; one section each in the job summary)"
+    )
+
+
+def test_a_stack_s_sha256_reaches_the_apply_under_its_own_name(two_projects):
+    """Spelled out once: fraud's dev azure plan is applied with fraud's published SHA-256, not churn's."""
+    step = [s for s in load(two_projects / "deploy.yml")["jobs"]["dev-azure-apply"]["steps"] if "run" in s][-1]
+    assert step["env"]["PLAN_SHA256_MLPLATFORM_DEV_FRAUD_AZURE"] == (
+        "${{ needs.dev-azure-plan.outputs.plan_sha256_mlplatform-dev-fraud-azure }}"
+    )
+
+
+def test_the_jobs_name_the_stacks_the_makefile_plans(two_projects):
+    """The stacks a job publishes SHA-256s for are the ones `make plan` / `make apply` loop over (main.py --stacks)."""
+    jobs = load(two_projects / "deploy.yml")["jobs"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLATFORM_")}
+    for name in TWO_PROJECT_ENVIRONMENTS:
+        for layer in LAYERS:
+            listed = subprocess.run(
+                [sys.executable, str(ROOT / "main.py"), "--stacks", layer],
+                cwd=ROOT,
+                env={**env, "MLPLATFORM_CONFIG": str(EXAMPLE), "MLPLATFORM_ENVIRONMENTS": name},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
+            published = [
+                o.removeprefix("plan_sha256_") for o in jobs[f"{name}-{layer}-plan"]["outputs"] if o != "changes"
+            ]
+            assert published == listed == stacks_of(name, layer)
+
+
+def test_the_heartbeat_rotates_every_project_s_azure_stack_then_checks_drift_and_smoke_of_every_project(two_projects):
+    jobs = load(two_projects / "maintenance.yml")["jobs"]
+    assert list(jobs) == [
+        f"{env}-{job}" for env in TWO_PROJECT_ENVIRONMENTS for job in ("rotation-plan", "rotation-apply", "drift")
+    ]
+    for env, mode in TWO_PROJECT_ENVIRONMENTS.items():
+        plan_id, apply_id = f"{env}-rotation-plan", f"{env}-rotation-apply"
+        assert_applies_exactly_each_project_s_saved_plan(jobs, plan_id, apply_id, env, "azure", local=mode == "local")
+        # `make drift ENV=` and `make smoke ENV=` cover every project of the environment (tests/test_makefile.py)
+        smoke = [f"make smoke ENV={env}"] if mode == "local" else []
+        assert runs(jobs[f"{env}-drift"]) == [f"make drift ENV={env}", *smoke]
+    assert (jobs["prod-rotation-plan"]["needs"], jobs["prod-rotation-plan"]["if"]) == passed(
+        ["dev-rotation-plan", "dev-rotation-apply", "dev-drift"]
+    )
+
+
+def test_with_projects_every_job_is_still_in_its_environment_s_one_concurrency_group(two_projects):
+    """A job holds that layer's stack of every project of its environment: one group per environment's states."""
+    assert_one_concurrency_group_per_environment(
+        {name: load(two_projects / f"{name}.yml") for name in ("deploy", "maintenance")}
+    )
+
+
+def test_with_projects_only_sealed_plans_are_uploaded_and_no_secret_is_named(two_projects):
+    for name in ("deploy", "maintenance"):
+        assert_every_upload_is_a_sealed_plan(load(two_projects / f"{name}.yml"))
+        text = (two_projects / f"{name}.yml").read_text(encoding="utf-8")
+        assert set(re.findall(r"secrets\.(\w+)", text)) <= {"TF_API_TOKEN", "PLAN_ENCRYPTION_KEY"}
+        assert "CLIENT_SECRET" not in text and "DATABRICKS_TOKEN" not in text
+        for job in load(two_projects / f"{name}.yml")["jobs"].values():
+            for step in job["steps"]:
+                assert "${{" not in step.get("run", "")
+
+
+def test_with_projects_the_workflows_pass_actionlint_and_zizmor(two_projects):
+    files = sorted(two_projects.glob("*.yml"))
+    result = lint(*files)
+    assert result.returncode == 0, result.stdout
+    result = zizmor(*files)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def fifty_projects(tmp_path_factory) -> dict[str, Path]:
+    """The workflows for 50 projects in each of three environments (150 projects, 450 stacks)."""
+    folder = tmp_path_factory.mktemp("fifty-projects-workflows")
+    files = generator.rendered(config_from(with_projects(50)))
+    assert generator.beyond_github_limits(files) == []
+    for path, text in files.items():
+        (folder / path.name).write_text(text, encoding="utf-8")
+    return {path.stem: folder / path.name for path in files}
+
+
+def test_the_number_of_jobs_does_not_grow_with_the_projects(fifty_projects):
+    """GitHub runs at most 256 jobs per workflow run: 150 jobs per stack would not fit, one per layer does."""
+    two = {path.stem: parse(text) for path, text in generator.rendered(config_from(with_projects(2))).items()}
+    fifty = {name: load(path) for name, path in fifty_projects.items()}
+    assert {name: len(w["jobs"]) for name, w in fifty.items()} == {"deploy": 19, "maintenance": 9}
+    assert {name: len(w["jobs"]) for name, w in two.items()} == {"deploy": 19, "maintenance": 9}
+    assert list(fifty["deploy"]["jobs"]) == list(two["deploy"]["jobs"])
+    assert len(fifty["deploy"]["jobs"]) <= generator.MAX_JOBS
+    stacks = [o for o in fifty["deploy"]["jobs"]["prod-serving-plan"]["outputs"] if o != "changes"]
+    assert stacks == [f"plan_sha256_mlplatform-prod-p{i}-serving" for i in range(50)]
+
+
+def test_the_workflow_files_for_fifty_projects_stay_under_github_s_size_limit_and_pass_the_linters(fifty_projects):
+    sizes = {name: path.stat().st_size for name, path in fifty_projects.items()}
+    assert all(size < generator.MAX_FILE_BYTES for size in sizes.values()), sizes
+    result = lint(*fifty_projects.values())
+    assert result.returncode == 0, result.stdout
+    result = zizmor(*fifty_projects.values())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generation_refuses_a_workflow_github_would_not_run(monkeypatch, capsys):
+    monkeypatch.setenv("MLPLATFORM_CONFIG", str(EXAMPLE))
+    monkeypatch.delenv("MLPLATFORM_ENVIRONMENTS", raising=False)
+    monkeypatch.delenv("MLPLATFORM_PROJECTS", raising=False)
+    monkeypatch.setattr(generator, "MAX_FILE_BYTES", 20_000)
+    monkeypatch.setattr(generator, "MAX_JOBS", 10)
+    assert generator.main(["--check"]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert errors[0] == "error: deploy.yml has 13 jobs; GitHub runs at most 10 per workflow run"
+    assert re.fullmatch(
+        r"error: deploy\.yml is \d+ bytes; GitHub starts no run of a workflow file over 20000 bytes "
+        r"\(fewer environments or projects per config\)",
+        errors[1],
+    )
