@@ -28,17 +28,20 @@ VENV_PYTHON := .venv/bin/python
 STEP := ops/step.sh
 BENCH_RUNS ?= 3
 
-# Deploy flow: ENV names one environment of the config; LAYER (azure, databricks or serving) narrows to one
-# stack; AUTO_APPROVE=1 skips the CLI's own confirmation (CI); CONFIRM=<env> answers `make destroy`.
-# ENV and LAYER count only when given on the command line: ENV is also a shell startup variable.
+# Deploy flow: ENV names one environment of the config; PROJECT narrows it to one of its projects
+# (docs/projects.md; passed as MLPLATFORM_PROJECTS); LAYER (azure, databricks or serving) to one layer, i.e. that
+# layer's stack of every selected project; AUTO_APPROVE=1 skips the CLI's own confirmation (CI); CONFIRM=<env>
+# answers `make destroy`. ENV, PROJECT and LAYER count only when given on the command line: ENV is also a shell
+# startup variable, and PROJECT a name shells and other tools set for their own use.
 override ENV := $(if $(filter command line,$(origin ENV)),$(ENV))
+override PROJECT := $(if $(filter command line,$(origin PROJECT)),$(PROJECT))
 override LAYER := $(if $(filter command line,$(origin LAYER)),$(LAYER))
 AUTO_APPROVE ?=
 CONFIRM ?=
 
 .PHONY: help install install-dev synth test lint check docs bench snapshot-update scan clean providers validate \
         deploy diff output destroy bootstrap preflight smoke agent-probe require-env require-layer require-passphrase \
-        plan apply
+        require-project plan apply
 
 help:
 	@echo "make synth   install, validate config/environments.yaml, synthesize every stack into cdktf.out/"
@@ -46,14 +49,16 @@ help:
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make check   validate the config only (MLPLATFORM_CONFIG, MLPLATFORM_ENVIRONMENTS apply)"
 	@echo "make deploy ENV=dev [LAYER=azure|databricks|serving] [AUTO_APPROVE=1]   deploy one environment (azure first)"
+	@echo "   PROJECT=churn   only that project of the environment (deploy, diff, plan, apply, output, destroy,"
+	@echo "                   preflight, smoke; drift, rotate); without it, every project of the environment"
 	@echo "make diff ENV=dev [LAYER=...]        plan one environment's stacks without changing anything"
-	@echo "make plan ENV=dev LAYER=azure        save one stack's plan, sealed with PLAN_PASSPHRASE, into plans/"
-	@echo "make apply ENV=dev LAYER=azure       apply exactly that saved plan (no new plan; refused if stale)"
+	@echo "make plan ENV=dev LAYER=azure        save that layer's plan of each project, sealed with PLAN_PASSPHRASE, into plans/"
+	@echo "make apply ENV=dev LAYER=azure       apply exactly those saved plans (no new plan; refused if stale)"
 	@echo "make output ENV=dev                  print one environment's stack outputs"
 	@echo "make preflight ENV=dev               ask the workspace what a plan cannot check (credentials needed; read-only)"
 	@echo "make smoke ENV=dev                   after a deploy: entitlements, scope, jobs' identity, endpoint (read-only)"
 	@echo "make agent-probe ENV=staging         print the token probe to run on an agent host (azure-msi)"
-	@echo "make destroy ENV=dev [CONFIRM=dev]   destroy one environment (asks you to type its name)"
+	@echo "make destroy ENV=dev [PROJECT=fraud] [CONFIRM=dev]   destroy one environment, or one project of it (asks for the environment's name)"
 	@echo "make bootstrap       deploy the Terraform Cloud bootstrap stack (<prefix>-tfc), once, first"
 	@echo "make scan    synthesize, then checkov (offline) over every stack"
 	@echo "make providers   the pinned providers into the mirror in ~/.cache (PROVIDER_SOURCE=source|registry|cache)"
@@ -142,8 +147,9 @@ bench: install
 require-env: install
 	@if [ -z "$(ENV)" ]; then echo "error: ENV is required, e.g. make $(MAKECMDGOALS) ENV=dev" >&2; exit 2; fi
 	@case '$(ENV)' in *[!a-z0-9]*) echo "error: ENV names one environment (got '$(ENV)'); deploy them one at a time, in order" >&2; exit 2;; esac
+	@$(CHECK_PROJECT)
 	@case '$(LAYER)' in ''|azure|databricks|serving) ;; *) echo "error: LAYER must be azure, databricks or serving (got '$(LAYER)')" >&2; exit 2;; esac
-	@MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --check --quiet --deploying
+	@$(SELECT) $(VENV_PYTHON) main.py --check --quiet --deploying
 	@for variable in $(DATABRICKS_SHADOWING); do \
 	  if [ -n "$${!variable:-}" ]; then \
 	    echo "error: $$variable is set: the Databricks provider would authenticate with it before any Entra ID method, and a Key Vault-backed secret scope can only be created with an Entra ID token; unset it (docs/credentials.md)" >&2; exit 2; \
@@ -151,6 +157,10 @@ require-env: install
 	done
 	@case "$${DATABRICKS_AUTH_TYPE:-}" in ''|azure-cli|azure-msi|github-oidc-azure|azure-client-secret) ;; \
 	  *) echo "error: DATABRICKS_AUTH_TYPE=$$DATABRICKS_AUTH_TYPE is not an Entra ID method (azure-cli, azure-msi, github-oidc-azure, azure-client-secret): a Key Vault-backed secret scope needs an Entra ID token" >&2; exit 2;; esac
+
+# For the targets that take PROJECT without ENV (drift, rotate): checked before anything runs.
+require-project:
+	@$(CHECK_PROJECT)
 
 # Variables that make databricks-sdk-go v0.93.0 (config/auth_default.go: pat, basic, oauth-m2m, ... come before
 # every Azure method; config/config.go names the variables) pick a Databricks credential over Entra ID.
@@ -163,25 +173,36 @@ DATABRICKS_SHADOWING := DATABRICKS_TOKEN DATABRICKS_USERNAME DATABRICKS_PASSWORD
 # `databricks auth login` token (databricks-cli, before every Azure method), which no variable reveals.
 export DATABRICKS_AUTH_TYPE ?= azure-cli
 
-STACKS = $(shell MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) main.py --stacks $(LAYER))
+# The selection every command of the deploy flow runs with: the environment, and the project when one is named
+# (config/loader.py reads both; an unknown project is a config error naming the environment's projects).
+SELECT = MLPLATFORM_ENVIRONMENTS='$(ENV)'$(if $(PROJECT), MLPLATFORM_PROJECTS='$(PROJECT)')
+# A project's name follows the rule of an environment's (config/projects.py): one name, never a list.
+CHECK_PROJECT = case '$(PROJECT)' in *[!a-z0-9]*) echo "error: PROJECT names one project of the environment, in lowercase letters and digits (got '$(PROJECT)'); leave it out for every project" >&2; exit 2;; esac
+STACKS = $(shell $(SELECT) $(VENV_PYTHON) main.py --stacks $(LAYER))
 # One layer alone: the other layer's stack is not in the command (its state is read, not changed),
 # which the CLI refuses unless told; both layers together keep the CLI's dependency check.
 APPROVE = $(if $(filter 1 true yes,$(AUTO_APPROVE) $(CI)),--auto-approve)
 ONE_LAYER = $(if $(LAYER),--ignore-missing-stack-dependencies)
 
 deploy: require-env
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf deploy $(STACKS) $(APPROVE) $(ONE_LAYER)
+	$(SELECT) cdktf deploy $(STACKS) $(APPROVE) $(ONE_LAYER)
 
 diff: require-env
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf synth
-	for stack in $(STACKS); do MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf diff --skip-synth "$$stack"; done
+	$(SELECT) cdktf synth
+	for stack in $(STACKS); do $(SELECT) cdktf diff --skip-synth "$$stack"; done
 
-# The reviewed plan is the applied plan (docs/ci-cd.md: Approve, then apply): `plan` saves one stack's plan,
-# shows it and seals it into plans/<stack>.tfplan.enc (the clear plan file holds the state's client passwords and
-# is deleted); `apply` unseals that file in the same stack folder and applies exactly it, with no plan of its own.
-# Both need PLAN_PASSPHRASE; both synthesize at the commit checked out (`terraform init` needs the folder).
+# The reviewed plan is the applied plan (docs/ci-cd.md: Approve, then apply): `plan` saves the plan of the layer's
+# stack of every selected project, each on its own: shown in its own section, sealed into plans/<stack>.tfplan.enc
+# (the clear plan file holds the state's client passwords and is deleted); `apply` unseals each of those files in
+# its stack folder and applies exactly it, with no plan of its own, skipping a stack whose plan had no changes.
+# One command line per stack: the first that fails stops the rest. Both need PLAN_PASSPHRASE; both synthesize once,
+# at the commit checked out (`terraform init` needs the folders).
 PLAN_DIR := plans
-SAVED_PLAN = ops/saved_plan.sh $(1) cdktf.out/stacks/$(STACKS) $(PLAN_DIR)/$(STACKS).tfplan.enc
+define SAVED_PLAN_OF
+ops/saved_plan.sh $(1) cdktf.out/stacks/$(2) $(PLAN_DIR)/$(2).tfplan.enc
+
+endef
+SAVED_PLAN = $(foreach stack,$(STACKS),$(call SAVED_PLAN_OF,$(1),$(stack)))
 
 require-layer:
 	@if [ -z "$(LAYER)" ]; then echo "error: LAYER is required: a saved plan is one stack's, e.g. make $(MAKECMDGOALS) ENV=dev LAYER=azure" >&2; exit 2; fi
@@ -191,21 +212,21 @@ require-passphrase:
 	@if [ -z "$${PLAN_PASSPHRASE:-}" ]; then echo "error: PLAN_PASSPHRASE is not set: the passphrase saved plans are sealed with (docs/ci-cd.md: One-time set-up, PLAN_ENCRYPTION_KEY)" >&2; exit 2; fi
 
 plan: require-layer require-passphrase require-env
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf synth
+	$(SELECT) cdktf synth
 	$(call SAVED_PLAN,plan)
 
 apply: require-layer require-passphrase require-env
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf synth
+	$(SELECT) cdktf synth
 	$(call SAVED_PLAN,apply)
 
 output: require-env
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf output $(STACKS)
+	$(SELECT) cdktf output $(STACKS)
 
 # Read-only checks with the Databricks SDK for Python and the same Entra ID method as the deploy
 # (docs/deploying.md: Preflight): the workspace answers, the Unity Catalog securables, served aliases and
 # versions exist, the deployer holds what it uses and may grant what the plan grants. Exit 2 on a problem.
 preflight: require-env
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m ops.preflight
+	$(SELECT) $(VENV_PYTHON) -m ops.preflight
 
 # The one command that shows, on an agent host, whether the agents' identity gets its Databricks token.
 agent-probe: install
@@ -215,13 +236,14 @@ agent-probe: install
 # After a deploy: what a plan cannot see (entitlements removed by hand, the scope reading the vault,
 # the jobs' identity, the endpoint's readiness); read-only, as preflight.
 smoke: require-env
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' $(VENV_PYTHON) -m ops.preflight --after-deploy
+	$(SELECT) $(VENV_PYTHON) -m ops.preflight --after-deploy
 
+# PROJECT=<name>: that project's stacks only (every other project's stays); the answer is the environment's name.
 destroy: require-env
 	@answer='$(CONFIRM)'; if [ -z "$$answer" ] && [ ! -t 0 ]; then echo "error: no terminal to confirm on; pass CONFIRM=$(ENV)" >&2; exit 2; fi; \
-	if [ -z "$$answer" ]; then read -r -p "Destroy every resource of environment '$(ENV)' ($(STACKS))? Type its name to confirm: " answer; fi; \
+	if [ -z "$$answer" ]; then read -r -p "Destroy every resource of $(if $(PROJECT),project '$(PROJECT)' of )environment '$(ENV)' ($(STACKS))? Type the environment's name to confirm: " answer; fi; \
 	if [ "$$answer" != '$(ENV)' ]; then echo "not confirmed; nothing destroyed" >&2; exit 1; fi
-	MLPLATFORM_ENVIRONMENTS='$(ENV)' cdktf destroy $(STACKS) $(APPROVE) $(ONE_LAYER)
+	$(SELECT) cdktf destroy $(STACKS) $(APPROVE) $(ONE_LAYER)
 
 bootstrap: install check
 	@$(VENV_PYTHON) main.py --check --quiet --deploying
@@ -252,15 +274,15 @@ lint-workflows: .venv/.synced-dev   ## actionlint (pinned, built with Go) and zi
 	.venv/bin/zizmor --offline --no-progress .github/workflows/
 
 # The rotation heartbeat: a plan of the azure stack is what replaces a client secret whose
-# rotation is due. ENV=<env> for one environment, every environment when unset.
-rotate: install
+# rotation is due. ENV=<env> for one environment, every environment when unset; PROJECT=<name> for one project.
+rotate: require-project install
 	@envs="$(ENV)"; [ -n "$$envs" ] || envs="$$($(VENV_PYTHON) main.py --environments)"; \
-	for env in $$envs; do $(MAKE) --no-print-directory deploy ENV=$$env LAYER=azure; done
+	for env in $$envs; do $(MAKE) --no-print-directory deploy ENV=$$env LAYER=azure$(if $(PROJECT), PROJECT=$(PROJECT)); done
 
-# Drift: every stack of ENV (every environment when unset) must plan to no change. Terraform's
-# -detailed-exitcode says 2 when it would change something; the stack is named and the target fails.
-drift: synth
-	@stacks="$$($(if $(ENV),MLPLATFORM_ENVIRONMENTS='$(ENV)' )$(VENV_PYTHON) main.py --stacks)"; drifted=""; \
+# Drift: every stack of ENV (every environment when unset; of PROJECT only, when set) must plan to no change.
+# Terraform's -detailed-exitcode says 2 when it would change something; the stack is named and the target fails.
+drift: require-project synth
+	@stacks="$$($(if $(ENV),MLPLATFORM_ENVIRONMENTS='$(ENV)' )$(if $(PROJECT),MLPLATFORM_PROJECTS='$(PROJECT)' )$(VENV_PYTHON) main.py --stacks)"; drifted=""; \
 	for stack in $$stacks; do \
 	  echo "drift check: $$stack"; \
 	  terraform -chdir=cdktf.out/stacks/$$stack init -input=false -no-color >/dev/null; \

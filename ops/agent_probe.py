@@ -42,7 +42,7 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
         for line in error.problems:
             print(f"error: {line}", file=sys.stderr)
         return 2
-    environments = loaded.config.environments
+    environments = loaded.config.per_environment(loaded.config.environments)  # the agents serve every project
     if len(environments) != 1:
         print("error: agent-probe takes one environment; select it with ENV=<name>", file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, deployable_text
+from tests.helpers import DEPLOYABLE, ROOT, deployable_text
 
 _DEPLOYABLE = Path(tempfile.mkdtemp(prefix="mlplatform-deployable-")) / "environments.yaml"
 _DEPLOYABLE.write_text(deployable_text(), encoding="utf-8")
@@ -20,13 +20,31 @@ atexit.register(shutil.rmtree, _DEPLOYABLE.parent, True)  # made at import (make
 """A team's config (the default without its placeholders): the deploying targets refuse placeholders."""
 
 
+def _two_projects_text() -> str:
+    text = (ROOT / "config" / "examples" / "two-projects.yaml").read_text(encoding="utf-8")
+    for placeholder, own in DEPLOYABLE:
+        text = text.replace(placeholder, own)
+    return text
+
+
+TWO_PROJECTS = _DEPLOYABLE.parent / "two-projects.yaml"
+TWO_PROJECTS.write_text(_two_projects_text(), encoding="utf-8")
+"""config/examples/two-projects.yaml without its placeholders: dev and prod, each with projects churn and fraud."""
+
+
 def make(
-    *args: str, ci: bool = False, stdin: str | None = None, extra_env: dict[str, str] | None = None
+    *args: str,
+    ci: bool = False,
+    stdin: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    config: Path = _DEPLOYABLE,
 ) -> subprocess.CompletedProcess:
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("MLPLATFORM_", "MAKE", "DATABRICKS_")) and k != "CI"
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MLPLATFORM_", "MAKE", "DATABRICKS_")) and k not in ("CI", "PROJECT")
     }
-    env["MLPLATFORM_CONFIG"] = str(_DEPLOYABLE)
+    env["MLPLATFORM_CONFIG"] = str(config)
     if ci:
         env["CI"] = "true"
     env.update(extra_env or {})
@@ -221,7 +239,7 @@ def test_bootstrap_refuses_placeholders_before_it_deploys():
     assert any("main.py --check --quiet --deploying" in line for line in lines)
 
 
-INTERNAL_TARGETS = {"help", "require-env", "require-layer", "require-passphrase"}
+INTERNAL_TARGETS = {"help", "require-env", "require-layer", "require-passphrase", "require-project"}
 """Prerequisites of other targets, never run by a person."""
 
 
@@ -244,3 +262,138 @@ def test_a_saved_plan_without_its_passphrase_stops_before_anything_is_installed_
         "(docs/ci-cd.md: One-time set-up, PLAN_ENCRYPTION_KEY)"
     )
     assert result.stdout == ""
+
+
+# --- projects: PROJECT narrows an environment to one of its projects --------------------------------------------
+
+FRAUD = "mlplatform-dev-fraud-azure mlplatform-dev-fraud-databricks mlplatform-dev-fraud-serving"
+SELECT_FRAUD = "MLPLATFORM_ENVIRONMENTS='dev' MLPLATFORM_PROJECTS='fraud'"
+
+
+@pytest.mark.parametrize(
+    "args,expected",
+    [
+        (("deploy",), f"{SELECT_FRAUD} cdktf deploy {FRAUD}"),
+        (
+            ("deploy", "LAYER=serving"),
+            f"{SELECT_FRAUD} cdktf deploy mlplatform-dev-fraud-serving --ignore-missing-stack-dependencies",
+        ),
+        (("diff",), f'for stack in {FRAUD}; do {SELECT_FRAUD} cdktf diff --skip-synth "$stack"; done'),
+        (("output",), f"{SELECT_FRAUD} cdktf output {FRAUD}"),
+        (("destroy", "CONFIRM=dev"), f"{SELECT_FRAUD} cdktf destroy {FRAUD}"),
+        (("preflight",), f"{SELECT_FRAUD} .venv/bin/python -m ops.preflight"),
+        (("smoke",), f"{SELECT_FRAUD} .venv/bin/python -m ops.preflight --after-deploy"),
+    ],
+    ids=["deploy", "deploy-one-layer", "diff", "output", "destroy", "preflight", "smoke"],
+)
+def test_project_narrows_a_deploy_target_to_that_project_s_stacks(args, expected):
+    result = make("-n", args[0], "ENV=dev", "PROJECT=fraud", *args[1:], config=TWO_PROJECTS)
+    assert result.returncode == 0, result.stderr
+    assert " ".join(result.stdout.splitlines()[-1].split()) == expected
+    assert "churn" not in result.stdout
+
+
+@pytest.mark.parametrize("action", ["plan", "apply"])
+def test_a_saved_plan_is_one_per_stack_of_every_selected_project(action):
+    """One command line per stack (the first that fails stops the rest), each stack's own sealed file."""
+
+    def saved_plans(*project: str) -> list[str]:
+        result = make("-n", action, "ENV=dev", "LAYER=azure", *project, config=TWO_PROJECTS)
+        assert result.returncode == 0, result.stderr
+        return [line for line in result.stdout.splitlines() if line.startswith("ops/saved_plan.sh")]
+
+    def line(project: str) -> str:
+        stack = f"mlplatform-dev-{project}-azure"
+        return f"ops/saved_plan.sh {action} cdktf.out/stacks/{stack} plans/{stack}.tfplan.enc"
+
+    assert saved_plans() == [line("churn"), line("fraud")]
+    assert saved_plans("PROJECT=fraud") == [line("fraud")]
+
+
+def test_destroy_of_one_project_names_only_its_stacks_and_asks_for_the_environment_s_name():
+    dry = make("-n", "destroy", "ENV=dev", "PROJECT=fraud", config=TWO_PROJECTS)
+    assert dry.returncode == 0, dry.stderr
+    assert f"Destroy every resource of project 'fraud' of environment 'dev' ({FRAUD})? " in dry.stdout
+    assert "Type the environment's name to confirm" in dry.stdout
+    assert "churn" not in dry.stdout
+    unanswered = make("destroy", "ENV=dev", "PROJECT=fraud", stdin="dev\n", config=TWO_PROJECTS)
+    assert unanswered.returncode == 2 and "no terminal to confirm on; pass CONFIRM=dev" in unanswered.stderr
+    wrong = make("destroy", "ENV=dev", "PROJECT=fraud", "CONFIRM=fraud", config=TWO_PROJECTS)
+    assert wrong.returncode != 0 and "not confirmed; nothing destroyed" in wrong.stderr
+    assert "cdktf destroy" not in unanswered.stdout + wrong.stdout
+
+
+@pytest.mark.parametrize("value", ["Fraud", "churn,fraud", "fr-aud", "fraud x", "../dev"])
+@pytest.mark.parametrize("target", ["deploy", "plan", "destroy", "drift", "rotate"])
+def test_project_names_one_project_in_lowercase_letters_and_digits(target, value):
+    result = make(
+        target,
+        "ENV=dev",
+        f"PROJECT={value}",
+        "LAYER=azure",
+        "CONFIRM=dev",
+        config=TWO_PROJECTS,
+        extra_env={"PLAN_PASSPHRASE": "x"},
+    )
+    assert result.returncode == 2
+    assert (
+        "error: PROJECT names one project of the environment, in lowercase letters and digits "
+        f"(got '{value}'); leave it out for every project"
+    ) in result.stderr
+    assert "cdktf" not in result.stdout and "terraform" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "config,error",
+    [
+        (TWO_PROJECTS, "error: MLPLATFORM_PROJECTS: environment 'dev' has no project 'ads'; it defines: churn, fraud"),
+        (_DEPLOYABLE, "error: MLPLATFORM_PROJECTS: environment 'dev' has no project 'ads'; it has no projects"),
+    ],
+    ids=["unknown-project", "environment-without-projects"],
+)
+def test_a_project_the_environment_does_not_have_is_a_config_error(config, error):
+    result = make("deploy", "ENV=dev", "PROJECT=ads", config=config)
+    assert result.returncode == 2
+    assert error in result.stderr
+    assert "cdktf" not in result.stdout
+
+
+def test_project_from_the_shell_is_not_taken_for_a_project():
+    """PROJECT is a name other tools export too: only PROJECT=... on make's command line counts."""
+    result = make("-n", "deploy", "ENV=dev", config=TWO_PROJECTS, extra_env={"PROJECT": "fraud"})
+    assert result.returncode == 0, result.stderr
+    assert commands(result)[-1].split(" cdktf deploy ")[1].split() == [
+        f"mlplatform-dev-{project}-{layer}"
+        for project in ("churn", "fraud")
+        for layer in ("azure", "databricks", "serving")
+    ]
+    assert "MLPLATFORM_PROJECTS" not in result.stdout
+
+
+def test_rotate_and_drift_narrow_to_the_project():
+    rotate = make("-n", "rotate", "ENV=dev", "PROJECT=fraud", config=TWO_PROJECTS)
+    assert rotate.returncode == 0, rotate.stderr
+    assert [" ".join(c.split()) for c in commands(rotate)] == [
+        f"{SELECT_FRAUD} cdktf deploy mlplatform-dev-fraud-azure --ignore-missing-stack-dependencies"
+    ]
+    drift = make("-n", "drift", "ENV=dev", "PROJECT=fraud", config=TWO_PROJECTS)
+    assert drift.returncode == 0, drift.stderr
+    assert f"{SELECT_FRAUD} .venv/bin/python main.py --stacks" in drift.stdout
+
+
+def test_preflight_checks_each_project_of_the_environment_or_the_one_named():
+    """ops.preflight runs once per selected project (the databricks apply and the drift job run it for every
+    project); azure-msi stops each run at once, before any call, so nothing here reaches a workspace."""
+    msi = {"DATABRICKS_AUTH_TYPE": "azure-msi"}
+
+    def checked(*project: str) -> list[str]:
+        result = make("preflight", "ENV=dev", *project, config=TWO_PROJECTS, extra_env=msi)
+        assert result.returncode != 0
+        return re.findall(r"^error: preflight ([\w/]+): DATABRICKS_AUTH_TYPE=azure-msi", result.stderr, re.M)
+
+    assert checked() == ["dev/churn", "dev/fraud"]
+    assert checked("PROJECT=fraud") == ["dev/fraud"]
+
+
+def test_make_help_says_what_project_does():
+    assert "PROJECT=churn   only that project of the environment (deploy, diff, plan, apply" in make("help").stdout

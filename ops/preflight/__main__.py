@@ -36,8 +36,9 @@ UNREACHABLE_HINT = (
 
 
 def run(environ: Mapping[str, str] = os.environ, *, base_url: str | None = None, argv: Sequence[str] = ()) -> int:
-    """Check the one environment MLPLATFORM_ENVIRONMENTS selects (`--after-deploy` in `argv`: the
-    after-deploy checks); `base_url` points the HTTP calls at a local workspace (tests)."""
+    """Check the one environment MLPLATFORM_ENVIRONMENTS selects, each of its projects (MLPLATFORM_PROJECTS: the
+    ones it names) in turn (`--after-deploy` in `argv`: the after-deploy checks); `base_url` points the HTTP calls
+    at a local workspace (tests)."""
     unknown = [a for a in argv if a != "--after-deploy"]
     if unknown:
         print(f"error: preflight takes --after-deploy only (got {safe_line(unknown[0])[:40]})", file=sys.stderr)
@@ -48,22 +49,28 @@ def run(environ: Mapping[str, str] = os.environ, *, base_url: str | None = None,
         for line in error.problems:
             print(f"error: {line}", file=sys.stderr)
         return EXIT_PROBLEMS
-    environments = loaded.config.environments
-    placeholders = loaded.placeholders() if len(environments) == 1 else []
+    projects = loaded.config.environments  # one per project of the selected environments (one without projects)
+    names = [e.name for e in loaded.config.per_environment(projects)]
+    placeholders = loaded.placeholders() if len(names) == 1 else []
     if placeholders:  # the example workspace would only time out: say what to replace instead
         for line in placeholders:
             print(f"error: {line}", file=sys.stderr)
         return EXIT_PROBLEMS
-    if len(environments) != 1:
-        names = ", ".join(e.name for e in environments)
+    if len(names) != 1:
         print(
-            f"error: preflight checks one environment; select it with ENV=<name> (configured: {names})", file=sys.stderr
+            f"error: preflight checks one environment; select it with ENV=<name> (configured: {', '.join(names)})",
+            file=sys.stderr,
         )
         return EXIT_PROBLEMS
     auth_type = environ.get("DATABRICKS_AUTH_TYPE") or DEFAULT_AUTH_TYPE
     after = "--after-deploy" in argv
     prefix = loaded.config.prefix
-    return preflight(environments[0], auth_type, base_url=base_url, after_deploy=after, config_prefix=prefix)
+    # every project, even after one with problems: one run says all that is missing
+    results = [
+        preflight(project, auth_type, base_url=base_url, after_deploy=after, config_prefix=prefix)
+        for project in projects
+    ]
+    return max(results)
 
 
 def preflight(
@@ -81,7 +88,8 @@ def preflight(
     from .after_deploy import after_deploy as deployed  # the SDK loads only when needed
     from .checks import ENTRA_AUTH_TYPES, check, connect, reason
 
-    prefix = f"{'smoke' if after_deploy else 'preflight'} {environment.name}"
+    project = f"/{environment.project}" if environment.project else ""
+    prefix = f"{'smoke' if after_deploy else 'preflight'} {environment.name}{project}"
     if auth_type == "azure-msi":
         print(
             f"error: {prefix}: DATABRICKS_AUTH_TYPE=azure-msi: the Databricks SDK for Python has no managed-identity "

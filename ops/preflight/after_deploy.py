@@ -34,7 +34,7 @@ def after_deploy(client: WorkspaceClient, environment: EnvironmentSettings, pref
     """Every after-deploy check of one environment; stops after the first line when the principal is missing."""
     report = Report()
     settings = environment.databricks
-    name = settings.service_principal.display_name or ml_identity_name(prefix, environment.name)
+    name = settings.service_principal.display_name or ml_identity_name(prefix, environment.label)
     try:
         found = list(client.service_principals.list(filter=scim_filter("displayName", name)))
     except DatabricksError as error:
@@ -72,7 +72,7 @@ def _entitlements(principal, environment: EnvironmentSettings, report: Report) -
 
 
 def _scope(client: WorkspaceClient, environment: EnvironmentSettings, prefix: str, report: Report) -> None:
-    scope = environment.databricks.secret_scope.name or secret_scope_name(prefix, environment.name)
+    scope = environment.databricks.secret_scope.name or secret_scope_name(prefix, environment.label)
     secret = environment.azure.key_vault.secret_name
     try:
         keys = {s.key for s in client.secrets.list_secrets(scope)}
@@ -94,7 +94,7 @@ def _jobs(
 ) -> None:
     workflows = environment.databricks.workflows
     for kind in workflows.jobs() if workflows else ():
-        job_name = ml_job_name(prefix, environment.name, kind)
+        job_name = ml_job_name(prefix, environment.label, kind)
         try:
             found = [j for j in client.jobs.list(name=job_name) if j.job_id is not None]
             run_as = [client.jobs.get(j.job_id).run_as_user_name for j in found if j.job_id is not None]
