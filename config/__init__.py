@@ -7,6 +7,8 @@ databricks.py  the databricks layer                        execution.py  where r
 ci.py          GitHub Actions delivery                     root.py       an environment, the whole file
 loader.py      read, select, validate, format errors     resource_ids.py  Azure ids, parsed by segment
 addresses.py   hosts, the workspace id, firewall ranges   naming.py     every derived name (the bottom layer)
+tags.py        tag maps and the tags the app adds         projects.py   several projects per environment, expanded
+isolation.py   what keeps the projects of a workspace apart (no grant on another's, no leaning on another's)
 """
 
 from .loader import (

@@ -9,10 +9,10 @@ from pydantic import Field, model_validator
 from .addresses import IpRule
 from .monitoring import MonitoringSettings
 from .network import PrivateEndpointSettings, check_vault_access, subscription_of
+from .tags import AzureTags
 from .types import (
     ApplicationDisplayName,
     AzureRegion,
-    AzureTags,
     DatabricksUserName,
     KeyVaultName,
     LowerGuid,

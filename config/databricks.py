@@ -9,12 +9,11 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from .addresses import WorkspaceResourceId, WorkspaceUrl
 from .ai_gateway import AiGatewaySettings
 from .autoscale import check_autoscale
+from .tags import ClusterTags, EndpointTags
 from .text import shorten
 from .types import (
-    ClusterTags,
     DisplayName,
     EndpointName,
-    EndpointTags,
     EnvVarName,
     GroupName,
     LowerGuid,

@@ -55,7 +55,11 @@ class LoadedConfig:
         """One line per field of the selected environments and the global sections still holding a
         placeholder of the embedded default (config/placeholders.py)."""
         names = [e.name for e in self.config.per_environment(self.config.environments)]
-        return placeholders_in(self.raw, names, DEFAULT_CONFIG_PATH, self.source)
+        projects: dict[str, set[str]] = {}
+        for e in self.config.environments:
+            if e.project is not None:
+                projects.setdefault(e.name, set()).add(e.project)
+        return placeholders_in(self.raw, names, DEFAULT_CONFIG_PATH, self.source, projects)
 
 
 def safe_line(line: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .projects import ProjectLayoutError, source_of, written_by_project
+from .projects import ProjectLayoutError, source_of, written_by_environment, written_by_project
 from .root import UnsafeInputError
 from .state import BACKENDS, BOOTSTRAP_BACKENDS, STACK_BACKENDS
 from .text import path_part, shorten
@@ -143,10 +143,13 @@ def _project_index(loc: tuple[Any, ...], origins: list[Origin]) -> int | None:
 
 def _in_every_project(origins: list[Origin], path: tuple[Any, ...], having: set[int], count: int) -> bool:
     """Whether a problem at `path` of a project's settings is its environment's: every one of the environment's
-    (several) projects has it (`having`: their indexes), and none wrote the value itself."""
+    (several) projects has it (`having`: their indexes), the environment's own sections hold it, and no project
+    wrote the value itself."""
+    first = dict(origins[next(iter(having))].body or {}) if having else {}
     return (
         count > 1
         and len(having) == count
+        and written_by_environment(first, list(path))
         and not any(
             written_by_project(dict(origins[i].body or {}), origins[i].project or "", list(path)) for i in having
         )

@@ -49,13 +49,22 @@ def _scalars(node: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...]
         yield path, node
 
 
-def placeholders_in(raw: dict[str, Any], environments: list[str], default: Path, shown: str) -> list[str]:
+def placeholders_in(
+    raw: dict[str, Any],
+    environments: list[str],
+    default: Path,
+    shown: str,
+    projects: dict[str, set[str]] | None = None,
+) -> list[str]:
     """One line per field of `raw` (the config file as parsed) still holding a placeholder of the default:
-    the global sections and the `environments` named."""
+    the global sections and the `environments` named; of an environment in `projects`, only its shared sections and
+    the projects named (another team's placeholder does not hold this one's deploy back)."""
     wanted = placeholder_values(default)
     lines = []
     for path, value in _scalars(raw, ()):
         if path[:1] == ("environments",) and (len(path) < 2 or path[1] not in environments):
+            continue
+        if len(path) > 3 and path[2] == "projects" and path[1] in (projects or {}) and path[3] not in projects[path[1]]:
             continue
         if value is None or isinstance(value, bool) or str(value) not in wanted:
             continue

@@ -187,6 +187,11 @@ def _holds(node: Any, path: list[Any]) -> bool:
     return _at(node, path) is not _ABSENT
 
 
+def written_by_environment(body: dict[str, Any], path: list[Any]) -> bool:
+    """Whether the environment's own sections (not its projects) hold `path`."""
+    return _holds({key: value for key, value in body.items() if key != PROJECTS_KEY}, path)
+
+
 def written_by_project(body: dict[str, Any], project: str, path: list[Any]) -> bool:
     """Whether the project itself wrote the value at `path` (not a mapping it merely adds keys to)."""
     projects = body.get(PROJECTS_KEY)

@@ -16,6 +16,7 @@ from .ci import CiSettings
 from .databricks import DatabricksSettings
 from .deployers import check_deployers, misplaced_ids
 from .execution import AgentSettings, ExecutionMode, check_environment, check_platform
+from .isolation import admins_problems, joined_problems, unity_catalog_problems
 from .naming import project_label, stack_ids
 from .projects import NAMES_KEY, PROJECT_NAME_KEY, ProjectLayoutError, ProjectName, expand
 from .state import (
@@ -211,6 +212,9 @@ class PlatformConfig(Strict):
             for first, later, value in collisions(self, key)
         ]
         # rules of what an environment's projects share: once per environment
+        problems += unity_catalog_problems(self.environments)
+        problems += admins_problems(self.environments, self.projects_of)
+        problems += joined_problems(self.environments)
         problems += workspace_identity_problems(self.per_environment(self.environments))
         problems += [
             f"environment '{e.name}': {line}"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from .azure_regions import AZURE_REGIONS, SOVEREIGN_CLOUD_REGIONS
@@ -245,56 +245,3 @@ StateFolder = Annotated[
         "segment, or absolute",
     ),
 ]
-
-# --- tags ---------------------------------------------------------------------------------------
-# Azure: at most 50 per resource, key <= 512 characters without <>%&\?/, value <= 256; tag names are
-# case-insensitive in Azure, so keys differing only in case collide.
-TagKey = Annotated[
-    str, pattern(r"[^<>%&\\?/]{1,512}", "1-512 characters without '<', '>', '%', '&', '\\', '?' and '/'")
-]
-TagValue = Annotated[str, StringConstraints(max_length=256)]
-
-
-def tags(max_count: int, why: str, added: tuple[str, ...]) -> Rule:
-    """A tag map of at most `max_count` entries with case-insensitively unique keys; `added` are the
-    tags the app sets itself (a user key equal to one overrides it; one differing only in case would
-    become a second, colliding tag)."""
-
-    def check(value: dict[str, str]) -> dict[str, str]:
-        if len(value) > max_count:
-            raise ValueError(f"at most {max_count} tags ({why}); got {len(value)}")
-        for key in value:
-            own = next((a for a in added if a == key.lower() and a != key), None)
-            if own is not None:
-                raise ValueError(
-                    f"tag key {shorten(key)} collides with the app's own {own!r} tag (tag names ignore case); "
-                    f"write it as {own!r} to set its value"
-                )
-        seen: dict[str, str] = {}
-        for key in value:
-            if key.lower() in seen:
-                raise ValueError(
-                    f"tag keys {shorten(seen[key.lower()])} and {shorten(key)} differ only in case; Azure treats them as one"
-                )
-            seen[key.lower()] = key
-        return value
-
-    return Rule(f"map of at most {max_count} tags; keys unique ignoring case, values <= 256 characters", check)
-
-
-# The stacks add 'environment' and 'managed-by' to the Azure tags; 'environment' to the others.
-AzureTags = Annotated[
-    dict[TagKey, TagValue],
-    tags(
-        48,
-        "Azure allows 50 per resource and the app adds 'environment' and 'managed-by'",
-        ("environment", "managed-by"),
-    ),
-]
-ClusterTags = Annotated[
-    dict[TagKey, TagValue],
-    tags(
-        44, "Azure allows 50 per VM; the app adds 'environment' and Azure Databricks its default tags", ("environment",)
-    ),
-]
-EndpointTags = Annotated[dict[TagKey, TagValue], tags(49, "the app adds 'environment'", ("environment",))]

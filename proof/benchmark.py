@@ -82,6 +82,7 @@ def generated_projects_config(count: int, folder: Path) -> Path:
             project["databricks"]["service_principal"]["group"]["name"] = f"{label}-automation"
             model = f"ml_{name}.{label}.model"
             project["databricks"]["workflows"]["model"] = model
+            project["databricks"]["workflows"]["output_schema"] = f"ml_{name}.{label}_scoring"
             project["databricks"]["serving"] = {
                 "name": f"mlplatform-{name}-{label}",
                 "served_models": [{"model": model, "alias": "champion"}],

@@ -262,8 +262,8 @@ SEMANTIC = [
     ),
     (
         "too-many-tags",
-        _set("environments.dev.azure.tags", {f"t{i}": "x" for i in range(49)}),
-        ["environment 'dev': azure.tags", "at most 48 tags"],
+        _set("environments.dev.azure.tags", {f"t{i}": "x" for i in range(48)}),
+        ["environment 'dev': azure.tags", "at most 47 tags"],
     ),
     (
         "tag-keys-differ-in-case",
@@ -701,7 +701,7 @@ ACCEPTED = {
     "boundaries": yaml.safe_dump(
         mutated(
             _both(
-                _set("environments.dev.azure.tags", {f"t{i}": "x" * 256 for i in range(48)}),
+                _set("environments.dev.azure.tags", {f"t{i}": "x" * 256 for i in range(47)}),
                 _set(
                     "environments.dev.azure.key_vault.allowed_ip_ranges",
                     ["198.51.100.0/24", "192.0.2.7/32", "203.0.0.0/16"],

@@ -150,6 +150,59 @@ def test_a_group_every_project_would_create_is_refused(tmp_path):
     ]
 
 
+def test_a_project_may_not_be_given_what_another_owns(tmp_path):
+    """Its served models, input tables and output schema become grants to its principal (stacks/databricks.py,
+    stacks/workflows.py): another project's model or results there would be handed over."""
+    raw = _example_raw()
+    fraud = raw["environments"]["dev"]["projects"]["fraud"]["databricks"]
+    fraud["serving"]["served_models"][0]["model"] = "ml_dev.churn.churn_classifier"
+    fraud["workflows"]["input_tables"] = ["ml_dev.churn_scoring.scores"]
+    fraud["workflows"]["output_schema"] = "ml_dev.churn_scoring"
+    path = str(tmp_path / "environments.yaml")
+    assert _problems(raw, tmp_path) == [
+        f"{path}: environment 'dev', project 'fraud': databricks.serving.served_models[0].model: "
+        "ml_dev.churn.churn_classifier is the workflows' model of environment 'dev', project 'churn'; serving it "
+        "would grant this principal EXECUTE on it and CAN_QUERY on an endpoint of it: serve this project's own models",
+        f"{path}: environment 'dev', project 'fraud': databricks.workflows.input_tables: ml_dev.churn_scoring.scores "
+        "is in ml_dev.churn_scoring, the output schema of environment 'dev', project 'churn'; reading it would grant "
+        "this principal SELECT on another's results",
+        f"{path}: environment 'dev', project 'fraud': databricks.workflows.output_schema: ml_dev.churn_scoring is "
+        "also the output schema of environment 'dev', project 'churn'; each writes its own schema",
+    ]
+
+
+def test_no_principal_of_an_environment_with_several_projects_joins_admins(tmp_path):
+    raw = _example_raw()
+    raw["environments"]["dev"]["projects"]["fraud"]["databricks"]["service_principal"]["group"] = {
+        "name": "admins",
+        "create": False,
+    }
+    path = str(tmp_path / "environments.yaml")
+    assert _problems(raw, tmp_path) == [
+        f"{path}: environment 'dev', project 'fraud': databricks.service_principal.group.name: 'admins' makes the "
+        "principal a workspace administrator, with MANAGE on every secret scope: it could read every project's "
+        "client secret; refused in an environment with several projects"
+    ]
+
+
+def test_a_project_may_not_rest_on_a_group_or_resource_group_another_creates(tmp_path):
+    """Its destroy would take the group from under the other's principal, or fail on the other's vault."""
+    raw = _example_raw()
+    dev = raw["environments"]["dev"]
+    dev["projects"]["churn"]["azure"]["resource_group"] = {"name": "rg-churn-dev", "create": True}
+    dev["projects"]["fraud"]["azure"]["resource_group"] = {"name": "rg-churn-dev", "create": False}
+    dev["projects"]["fraud"]["databricks"]["service_principal"]["group"] = {"name": "churn-automation", "create": False}
+    path = str(tmp_path / "environments.yaml")
+    assert _problems(raw, tmp_path) == [
+        f"{path}: environment 'dev', project 'fraud': databricks.service_principal.group.name: churn-automation is "
+        "created by environment 'dev', project 'churn'; its destroy would take the group from under this principal: "
+        "give this project its own group, or make the shared group outside this app (then create: false in both)",
+        f"{path}: environment 'dev', project 'fraud': azure.resource_group.name: rg-churn-dev is created by "
+        "environment 'dev', project 'churn'; its destroy would fail on this vault in it: give this project its own "
+        "resource group, or make the shared one outside this app (then create: false in both)",
+    ]
+
+
 def test_a_field_error_names_where_it_was_written(tmp_path):
     raw = _example_raw()
     del raw["environments"]["dev"]["projects"]["churn"]["azure"]["key_vault"]["name"]
@@ -171,6 +224,20 @@ def test_a_problem_every_project_has_from_the_environment_is_reported_once_there
         "public_network_access_enabled is false (the default outside dev with a private endpoint): remove them, or "
         "turn public access on"
     ]
+
+
+def test_a_problem_each_project_wrote_is_reported_where_each_wrote_it(tmp_path):
+    raw = _example_raw()
+    for name, project in raw["environments"]["dev"]["projects"].items():
+        served = project["databricks"]["serving"]["served_models"]
+        served.append({"model": f"ml_dev.{name}.other", "alias": "challenger"})  # two models, no traffic split
+    path = str(tmp_path / "environments.yaml")
+    problems = _problems(raw, tmp_path)
+    assert [p.split(": ")[2] for p in problems] == [
+        "projects.churn.databricks.serving",
+        "projects.fraud.databricks.serving",
+    ]
+    assert all(p.startswith(f"{path}: environment 'dev': ") for p in problems)
 
 
 def test_a_rule_of_a_whole_project_names_the_project(tmp_path):
@@ -217,6 +284,20 @@ def test_projects_are_selected_by_name(tmp_path):
     ]
 
 
+def test_another_projects_placeholder_does_not_hold_a_deploy_back(tmp_path):
+    raw = _example_raw()
+    raw["environments"]["dev"]["projects"]["fraud"]["databricks"]["workflows"]["failure_notifications"] = [
+        "ml-platform@example.com"  # a placeholder of the embedded default
+    ]
+    loaded, _ = _load(raw, tmp_path, environments="dev", projects="churn")
+    churn = loaded.placeholders()
+    assert any("projects.churn.databricks.workflows.git.url" in line for line in churn)
+    assert not any("projects.fraud" in line for line in churn)
+    assert any(": environment 'dev': azure.tenant_id:" in line for line in churn)  # shared: still everyone's
+    everyone, _ = _load(raw, tmp_path, environments="dev")
+    assert any("projects.fraud.databricks.workflows.failure_notifications" in line for line in everyone.placeholders())
+
+
 # --- synthesized stacks --------------------------------------------------------------------------------
 
 
@@ -247,6 +328,7 @@ def upgraded_stacks(tmp_path_factory):
     fraud["azure"]["resource_group"] = {"name": "rg-mlplatform-dev-fraud"}  # churn's stack creates the environment's
     fraud["databricks"]["service_principal"]["group"] = {"name": "fraud-automation"}
     fraud["databricks"]["workflows"]["model"] = "ml_dev.fraud.fraud_detector"
+    fraud["databricks"]["workflows"]["output_schema"] = "ml_dev.fraud_scoring"
     fraud["databricks"]["serving"] = {
         "name": "mlplatform-dev-fraud",
         "served_models": [{"model": "ml_dev.fraud.fraud_detector", "alias": "champion"}],
