@@ -10,12 +10,14 @@ cannot have, nothing else:
   identity's Entra ID token, instead of Entra ID against Azure;
 - the read-only lookup of the ML app in Entra ID (`data.azuread_application`) becomes a local value
   with the app's client id and owners, since Entra ID is not on 127.0.0.1 (the mock apply checks the
-  lookup and its postcondition); its provider goes with it.
+  lookup and its postcondition); its provider goes with it. Each project has an app of its own
+  (`ml_app`): several projects' stacks can share one workspace, each principal bound to its own app.
 
 Every other block, expression, condition and argument is the synthesized one. The workspace is
 arranged from the environment's config as a platform team would have it before the first deploy:
 the deployers are workspace admins, the groups the stacks name exist, and the Unity Catalog
-securables exist with the deployers holding what the table of docs/access.md says.
+securables exist with the deployers holding what the table of docs/access.md says (`arrange`, once per
+project of the workspace).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import os
 import re
 import subprocess
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,11 +45,34 @@ it (the value the mocks use too, proof/mock_apply.py)."""
 PRINCIPAL_TOKEN = "token-ml-principal"
 """The ML principal's token: what the training and deployment jobs run with."""
 
+
+@dataclass(frozen=True)
+class MlApp:
+    """A project's ML app as the workspace meets it: the Entra client id its principal is bound to, and the
+    token its training and deployment jobs run with (which the workspace takes as the principal's)."""
+
+    client_id: str
+    token: str
+
+
+ML_APP = MlApp(APP_CLIENT_ID, PRINCIPAL_TOKEN)
+"""The app of an environment without projects."""
+
+
+def ml_app(project: str | None) -> MlApp:
+    """The ML app of `project` (None: an environment without projects, `ML_APP`): a client id of its own,
+    as Entra ID generates one per app (a UUID derived from the project's name, stable across runs), and a
+    token of its own (`token-ml-principal-<project>`)."""
+    if project is None:
+        return ML_APP
+    return MlApp(str(uuid.uuid5(uuid.UUID(APP_CLIENT_ID), project)), f"{PRINCIPAL_TOKEN}-{project}")
+
+
 _LOOKUP = re.compile(r"data\.azuread_application\.([A-Za-z0-9_]+)")
 
 
-def local_stack(stack: Mapping[str, Any], host: str) -> dict[str, Any]:
-    """`stack` for the local workspace at `host` (see the module docstring)."""
+def local_stack(stack: Mapping[str, Any], host: str, client_id: str = APP_CLIENT_ID) -> dict[str, Any]:
+    """`stack` for the local workspace at `host`, the app lookup answering `client_id` (module docstring)."""
     module = json.loads(json.dumps(stack))
     terraform = module.get("terraform", {})
     for block in ("backend", "cloud"):
@@ -60,7 +86,7 @@ def local_stack(stack: Mapping[str, Any], host: str) -> dict[str, Any]:
     module = json.loads(_LOOKUP.sub(lambda m: f"local.entra_{m.group(1)}", json.dumps(module)))
     for name in lookups:
         owners = next((v for k, v in module.get("locals", {}).items() if "expected_owners" in k), [])
-        module.setdefault("locals", {})[f"entra_{name}"] = {"client_id": APP_CLIENT_ID, "owners": owners}
+        module.setdefault("locals", {})[f"entra_{name}"] = {"client_id": client_id, "owners": owners}
     return module
 
 
@@ -81,18 +107,33 @@ def deployers_of(environment: EnvironmentSettings) -> list[Deployer]:
     return [Deployer(d.databricks_name, f"token-deployer-{i}") for i, d in enumerate(environment.azure.deployers)]
 
 
-def arranged_workspace(environment: EnvironmentSettings, **options: Any) -> LocalWorkspace:
-    """A workspace as the environment's first deploy finds it (module docstring)."""
+def arranged_workspace(environment: EnvironmentSettings, app: MlApp = ML_APP, **options: Any) -> LocalWorkspace:
+    """A workspace as the environment's first deploy finds it, `app` its ML app (module docstring);
+    `options` go to `LocalWorkspace` (e.g. `rules_off`)."""
     workspace = LocalWorkspace(**options)
+    arrange(workspace, environment, app)
+    return workspace
+
+
+def arrange(workspace: LocalWorkspace, environment: EnvironmentSettings, app: MlApp = ML_APP) -> None:
+    """Make `workspace` what `environment`'s first deploy finds, `app` its ML app (module docstring).
+
+    Called once per project of a shared workspace: what the projects of an environment share (its
+    deployers, CI's plan identity, a group or securable another project named too) is arranged once and
+    kept; each project's own (its app's token, its vault's secret, its securables) is added."""
     for deployer, settings in zip(deployers_of(environment), environment.azure.deployers, strict=True):
+        if workspace.scim.find(deployer.name) is not None:
+            continue
         if settings.kind == "user":
             workspace.add_user(deployer.name, token=deployer.token, admin=True)
         else:
             workspace.add_service_principal(deployer.name, token=deployer.token, admin=True)
-    workspace.add_service_principal(CI_PLAN_IDENTITY.name, token=CI_PLAN_IDENTITY.token, admin=True)
-    workspace.add_token(APP_CLIENT_ID, PRINCIPAL_TOKEN)
+    if workspace.scim.find(CI_PLAN_IDENTITY.name) is None:
+        workspace.add_service_principal(CI_PLAN_IDENTITY.name, token=CI_PLAN_IDENTITY.token, admin=True)
+    workspace.add_token(app.client_id, app.token)
     for _, group in existing_groups(environment):
-        workspace.scim.add_group(group)
+        if workspace.scim.group_named(group) is None:
+            workspace.scim.add_group(group)
     vault = environment.azure.key_vault
     vault_id = key_vault_id(environment.azure.subscription_id, environment.azure.resource_group.name, vault.name)
     workspace.secrets.vaults[vault_id.lower()] = [vault.secret_name]  # what the azure layer wrote
@@ -103,7 +144,6 @@ def arranged_workspace(environment: EnvironmentSettings, **options: Any) -> Loca
             workspace.uc.add(need.kind, need.full_name)
         for deployer in deployers_of(environment):
             workspace.uc.grant(need.kind, need.full_name, deployer.name, *need.privileges)
-    return workspace
 
 
 def _is_workflows_model(environment: EnvironmentSettings, name: str) -> bool:
@@ -215,9 +255,9 @@ def _client(url: str, token: str) -> Any:
     return WorkspaceClient(host=url, token=token, auth_type="pat")
 
 
-def _train(url: str, model: str) -> int:
-    """Register a new version of `model` as the training job does (as the ML principal); its number."""
-    api = _client(url, PRINCIPAL_TOKEN).api_client
+def train(url: str, model: str, app: MlApp = ML_APP) -> int:
+    """Register a new version of `model` as the training job does (as `app`'s principal); its number."""
+    api = _client(url, app.token).api_client
     created = api.do(
         "POST", "/api/2.0/mlflow/unity-catalog/model-versions/create", body={"name": model, "source": "runs:/0/model"}
     )
@@ -226,45 +266,62 @@ def _train(url: str, model: str) -> int:
     return int(version)
 
 
+def serve_versions(url: str, environment: EnvironmentSettings, app: MlApp = ML_APP) -> None:
+    """What the first runs of the training and deployment jobs do, as `app`'s principal: register versions
+    of every served model (up to the highest pinned one) and point the configured aliases at the newest."""
+    serving = environment.databricks.serving
+    client = _client(url, app.token)
+    for model in sorted({m.model for m in serving.served_models}):
+        pinned = [int(m.version) for m in serving.served_models if m.model == model and m.version]
+        while (versions := train(url, model, app)) < max(pinned, default=1):
+            pass
+        for served in serving.served_models:
+            if served.model == model and served.alias:
+                client.registered_models.set_alias(model, served.alias, versions)
+
+
+def layers(
+    stacks: Mapping[str, Mapping[str, Any]], url: str, cli_config: Path, folder: Path, app: MlApp = ML_APP
+) -> tuple[Layer, Layer]:
+    """(databricks, serving): the environment's two stacks for the workspace at `url`, bound to `app`,
+    each initialised in its folder under `folder`."""
+    return (
+        Layer(folder / "databricks", local_stack(stacks["databricks"], url, app.client_id), cli_config),
+        Layer(folder / "serving", local_stack(stacks["serving"], url, app.client_id), cli_config),
+    )
+
+
 def live_a_day(
     environment: EnvironmentSettings,
     stacks: Mapping[str, Mapping[str, Any]],
     cli_config: Path,
     folder: Path,
     prefix: str = "mlplatform",
+    app: MlApp = ML_APP,
 ) -> Day:
     """Apply, re-plan as every deployer, change things out of band as operators do, ask `make smoke`,
     destroy.
 
     `stacks`: the environment's synthesized `databricks` and `serving` stacks, of the config whose
-    `prefix` is given. Every step's run is kept; nothing is asserted here (tests/test_lifecycle.py does)."""
+    `prefix` is given; `app`: its ML app (`ml_app(environment.project)`). Every step's run is kept;
+    nothing is asserted here (tests/test_lifecycle.py does)."""
     from ops.preflight.after_deploy import after_deploy
     from tests.local_workspace import serve
 
-    workspace = arranged_workspace(environment)
+    workspace = arranged_workspace(environment, app)
     deployers = deployers_of(environment)
     first = deployers[0]
-    serving = environment.databricks.serving
     runs: dict[str, Run] = {}
     endpoints: dict[str, list[str]] = {}
     smoke: dict[str, Any] = {}
     before = workspace.snapshot()
     with serve(workspace) as url:
-        databricks = Layer(folder / "databricks", local_stack(stacks["databricks"], url), cli_config)
-        endpoint = Layer(folder / "serving", local_stack(stacks["serving"], url), cli_config)
+        databricks, endpoint = layers(stacks, url, cli_config, folder, app)
         runs["databricks: first apply"] = databricks.apply(first)
         runs["serving: first apply"] = endpoint.apply(first)
         endpoints["serving: first apply"] = sorted(workspace.serving.endpoints)
 
-        # Training registers versions, the deployment job sets the aliases (both as the ML principal).
-        client = _client(url, PRINCIPAL_TOKEN)
-        for model in {m.model for m in serving.served_models}:
-            pinned = [int(m.version) for m in serving.served_models if m.model == model and m.version]
-            while (versions := _train(url, model)) < max(pinned, default=1):
-                pass
-            for served in serving.served_models:
-                if served.model == model and served.alias:
-                    client.registered_models.set_alias(model, served.alias, versions)
+        serve_versions(url, environment, app)  # the training job, then the deployment job
         runs["serving: apply once a version exists"] = endpoint.apply(first)
         endpoints["serving: apply once a version exists"] = sorted(workspace.serving.endpoints)
         # The same deploy (or the heartbeat) unpauses a scheduled batch inference now that its model serves.
@@ -277,8 +334,8 @@ def live_a_day(
         as_first = _client(url, first.token)
         smoke["after the deploy"] = after_deploy(as_first, environment, prefix)
 
-        _out_of_band(environment, workspace, url, databricks, endpoint, first, runs)
-        principal = workspace.scim.find(APP_CLIENT_ID)
+        _out_of_band(environment, workspace, url, (databricks, endpoint), first, app, runs)
+        principal = workspace.scim.find(app.client_id)
         if principal is not None and principal.entitlements:
             removed = principal.entitlements.pop()  # as an admin unticks it in the UI
             smoke["after an entitlement is removed by hand"] = after_deploy(as_first, environment, prefix)
@@ -301,15 +358,17 @@ def _out_of_band(
     environment: EnvironmentSettings,
     workspace: LocalWorkspace,
     url: str,
-    databricks: Layer,
-    endpoint: Layer,
+    stacks: tuple[Layer, Layer],
     first: Deployer,
+    app: MlApp,
     runs: dict[str, Run],
 ) -> None:
-    """The changes the docs say a plan catches, or cannot see, each made and then undone."""
+    """The changes the docs say a plan catches, or cannot see, each made and then undone (`stacks`: the
+    databricks and serving layers; `app`: the environment's ML app)."""
+    databricks, endpoint = stacks
     entitlements = environment.databricks.service_principal.entitlements
     held = next((value for field, value in ENTITLEMENTS.items() if getattr(entitlements, field)), None)
-    principal = workspace.scim.find(APP_CLIENT_ID)
+    principal = workspace.scim.find(app.client_id)
     if held and principal is not None:
         principal.entitlements.remove(held)  # an admin unticks it in the workspace UI
         runs["databricks: plan after an entitlement is removed by hand"] = databricks.plan(first)
@@ -318,8 +377,8 @@ def _out_of_band(
     serving = environment.databricks.serving
     aliased = next((m for m in serving.served_models if m.alias), None)
     if aliased is not None:
-        version = _train(url, aliased.model)
-        _client(url, PRINCIPAL_TOKEN).registered_models.set_alias(aliased.model, aliased.alias, version)
+        version = train(url, aliased.model, app)
+        _client(url, app.token).registered_models.set_alias(aliased.model, aliased.alias, version)
         runs["serving: plan after the alias moves"] = endpoint.plan(first)
         runs["serving: apply after the alias moves"] = endpoint.apply(first)
         runs["serving: plan after following the alias"] = endpoint.plan(first)

@@ -1,13 +1,16 @@
 """A day in an operator's life, with the real databricks provider against the local workspace.
 
-For dev, staging and prod of the default config, and dev of the variant with every optional feature
-on (tests/config_variants.py, `features-on`): apply the databricks layer, then the serving layer, on a
-fresh workspace (no model version yet: no endpoint); the training job registers a version and the
-deployment job sets the alias; apply the serving layer (the endpoint is created); every deployer's
-plan of each layer shows no change; the out-of-band changes the docs name give the documented
-plan (an entitlement removed by hand: nothing, the provider cannot see it; the alias moves: the
-endpoint follows; a gateway feature switched on by hand: the plan stops and says what to do); destroy
-leaves the workspace as it was, but for what must survive (inference tables).
+For dev, staging and prod of the default config, dev of the variant with every optional feature
+on (tests/config_variants.py, `features-on`), and each project of dev in the two-projects example
+(config/examples/two-projects.yaml, `dev-churn` and `dev-fraud`, each in a workspace of its own, its
+principal bound to an app of its own; tests/test_projects_workspace.py puts both in one workspace):
+apply the databricks layer, then the serving layer, on a fresh workspace (no model version yet: no
+endpoint); the training job registers a version and the deployment job sets the alias; apply the
+serving layer (the endpoint is created); every deployer's plan of each layer shows no change; the
+out-of-band changes the docs name give the documented plan (an entitlement removed by hand: nothing,
+the provider cannot see it; the alias moves: the endpoint follows; a gateway feature switched on by
+hand: the plan stops and says what to do); destroy leaves the workspace as it was, but for what must
+survive (inference tables).
 
 Each environment lives its day once per session (tests/lifecycle.py, `live_a_day`), two at a time;
 the tests read what happened. The provider binary comes from the mirror (`make providers`); without
@@ -22,10 +25,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.lifecycle import APP_CLIENT_ID, CI_PLAN_IDENTITY, ENTITLEMENTS, Day, deployers_of, live_a_day
+from tests.lifecycle import CI_PLAN_IDENTITY, ENTITLEMENTS, Day, deployers_of, live_a_day, ml_app
 
-DAYS = ("dev", "staging", "prod", "features-on")
-"""Environments of the default config, and the features-on variant's dev."""
+VARIANT_DAYS = {
+    "features-on": ("features-on", "dev"),
+    "dev-churn": ("two-projects", "dev-churn"),
+    "dev-fraud": ("two-projects", "dev-fraud"),
+}
+"""Day -> (config variant, the label of its environment) for the days of a config variant (tests/config_variants.py)."""
+DAYS = ("dev", "staging", "prod", *VARIANT_DAYS)
+"""Environments of the default config, the features-on variant's dev, and both projects of the two-projects
+example's dev."""
 REVERTED = "dev-with-the-fixes-reverted"
 """dev, its stacks planted with the three shapes the lifecycle found failing (`_revert_fixes`)."""
 SCALE_TO_ZERO_OFF = "dev-with-scale-to-zero-off"
@@ -69,9 +79,10 @@ PLANTED = {REVERTED: _revert_fixes, SCALE_TO_ZERO_OFF: _scale_to_zero_off}
 
 
 def _environment(name, default_config, variant_configs):
-    config = variant_configs["features-on"] if name == "features-on" else default_config
-    wanted = "dev" if name == "features-on" else name
-    return config, next(e for e in config.environments if e.name == wanted)
+    """(the config, the environment's settings) of day `name` (a default environment or a `VARIANT_DAYS` key)."""
+    variant, label = VARIANT_DAYS.get(name, (None, name))
+    config = variant_configs[variant] if variant else default_config
+    return config, next(e for e in config.environments if e.label == label)
 
 
 @pytest.fixture(scope="session")
@@ -84,13 +95,15 @@ def days(
     wanted += [name for name in PLANTED if any(name.replace("-", "_") in nodeid for nodeid in collected)]
 
     def live(name: str):
-        config, environment = _environment(name.split("-with-")[0], default_config, variant_configs)
-        stacks = variant_stacks if name == "features-on" else default_stacks
-        layers = {layer: stacks[f"{config.prefix}-{environment.name}-{layer}"] for layer in ("databricks", "serving")}
+        day = name.split("-with-")[0]
+        config, environment = _environment(day, default_config, variant_configs)
+        stacks = variant_stacks if day in VARIANT_DAYS else default_stacks
+        layers = {layer: stacks[f"{config.prefix}-{environment.label}-{layer}"] for layer in ("databricks", "serving")}
         if name in PLANTED:
             layers = PLANTED[name](layers, {d.databricks_name for d in environment.azure.deployers})
         folder = tmp_path_factory.mktemp(f"day-{name}")
-        return live_a_day(environment, layers, provider_cli_config, folder, config.prefix), environment
+        app = ml_app(environment.project)
+        return live_a_day(environment, layers, provider_cli_config, folder, config.prefix, app), environment
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {name: pool.submit(live, name) for name in wanted}
@@ -121,11 +134,18 @@ def test_the_endpoint_is_created_once_the_deployment_job_has_set_the_alias(day):
 
 def test_a_scheduled_batch_inference_stays_paused_until_the_model_can_serve(day):
     """docs/ml-workflows.md: a fresh environment is quiet until training and deployment have run;
-    the deploy that creates the endpoint (or the heartbeat) unpauses the batch job."""
+    the deploy that creates the endpoint (or the heartbeat) unpauses the batch job. A batch job with no
+    schedule (the two-projects example's dev) is sent without one and has nothing to unpause."""
     lived, environment = day
     (batch,) = [b for b in _sent(lived, "POST", "/api/2.2/jobs/create") if b["name"].endswith("-batch-inference")]
-    unpaused = environment.tier != "dev" and any(m.alias for m in environment.databricks.serving.served_models)
-    assert batch["schedule"]["pause_status"] == "PAUSED"
+    scheduled = environment.databricks.workflows.batch_inference.schedule is not None
+    unpaused = (
+        scheduled and environment.tier != "dev" and any(m.alias for m in environment.databricks.serving.served_models)
+    )
+    if scheduled:
+        assert batch["schedule"]["pause_status"] == "PAUSED"
+    else:
+        assert "schedule" not in batch
     planned = lived.runs["databricks: plan once the model can serve"]
     if unpaused:
         assert planned.code == 2, planned
@@ -281,10 +301,11 @@ def test_the_ai_gateway_is_sent_as_configured_on_the_custom_model_endpoint(day):
 
 
 def test_every_job_is_sent_to_run_as_the_ml_principal(day):
+    """... the principal bound to the environment's own app (each project's own, `ml_app`)."""
     lived, environment = day
     created = _sent(lived, "POST", "/api/2.2/jobs/create")
     assert len(created) == len(environment.databricks.workflows.jobs())
-    assert {body["run_as"]["service_principal_name"] for body in created} == {APP_CLIENT_ID}
+    assert {body["run_as"]["service_principal_name"] for body in created} == {ml_app(environment.project).client_id}
 
 
 def test_the_scope_is_sent_as_backed_by_the_configured_vault(day):

@@ -68,9 +68,10 @@ def test_an_unknown_rule_cannot_be_switched_off():
         LocalWorkspace(rules_off=["jobs.no_such_rule"])
 
 
-def test_a_request_without_a_known_token_is_refused(call):
+def test_a_request_without_a_known_token_is_refused(workspace, call):
     error = _error(call, "GET", "/api/2.0/preview/scim/v2/Me", as_="nobody")
     assert error.error_code == "UNAUTHENTICATED" and str(error).startswith("Invalid access token.")
+    assert (workspace.requests[-1].caller, workspace.requests[-1].status) == (None, 401)
 
 
 def test_a_route_it_does_not_know_is_recorded(workspace, call):
@@ -213,6 +214,27 @@ def test_a_key_vault_scope_lists_the_vault_it_can_read(workspace, call):  # "sec
     assert call("GET", "/api/2.0/secrets/list", scope="s")["secrets"] == [{"key": "ml-client-secret"}]
 
 
+def test_reading_a_scope_needs_read_on_it_or_admin(workspace, call):  # "secrets.reading_needs_read_acl"
+    call("POST", "/api/2.0/secrets/scopes/create", SCOPE)
+    workspace.secrets.vaults[VAULT["resource_id"].lower()] = ["ml-client-secret"]
+    error = _error(call, "GET", "/api/2.0/secrets/list", scope="s", as_="t-sp")
+    assert error.error_code == "PERMISSION_DENIED"  # the SDK adds its config to a 403's message
+    assert str(error).startswith(f"User {SP} does not have READ permission on scope s. Config: host=")
+    assert (workspace.requests[-1].path, workspace.requests[-1].status) == ("/api/2.0/secrets/list", 403)
+    call("POST", "/api/2.0/secrets/acls/put", {"scope": "s", "principal": SP, "permission": "READ"})
+    assert call("GET", "/api/2.0/secrets/list", scope="s", as_="t-sp")["secrets"] == [{"key": "ml-client-secret"}]
+    assert _error(call, "GET", "/api/2.0/secrets/list", scope="s", as_="t-user").error_code == "PERMISSION_DENIED"
+    call("POST", "/api/2.0/secrets/acls/put", {"scope": "s", "principal": "users", "permission": "WRITE"})
+    assert call("GET", "/api/2.0/secrets/list", scope="s", as_="t-user")["secrets"] == [{"key": "ml-client-secret"}]
+
+
+@pytest.mark.rules_off("secrets.reading_needs_read_acl")
+def test_without_the_rule_anyone_reads_a_scope(workspace, call):
+    call("POST", "/api/2.0/secrets/scopes/create", SCOPE)
+    workspace.secrets.vaults[VAULT["resource_id"].lower()] = ["ml-client-secret"]
+    assert call("GET", "/api/2.0/secrets/list", scope="s", as_="t-sp")["secrets"] == [{"key": "ml-client-secret"}]
+
+
 # --- compute ---
 
 
@@ -340,6 +362,35 @@ def test_routes_and_entities_answer_both_names_and_names_are_unique(workspace, c
     config = call("GET", "/api/2.0/serving-endpoints/e")["config"]
     assert config["served_models"][0]["model_name"] == config["served_entities"][0]["entity_name"] == "cat.ml.m"
     assert _error(call, "POST", "/api/2.0/serving-endpoints", {"name": "e"}).error_code == "RESOURCE_ALREADY_EXISTS"
+
+
+INVOCATIONS = ("POST", "/serving-endpoints/e/invocations", {"dataframe_records": [{"tenure": 3}, {"tenure": 9}]})
+
+
+def test_an_endpoint_is_read_queried_and_changed_only_at_its_levels(workspace, call):
+    # "serving.endpoint_permissions_enforced"
+    _endpoint(workspace, call)
+    endpoint_id = call("GET", "/api/2.0/serving-endpoints/e")["id"]
+    get = ("GET", "/api/2.0/serving-endpoints/e")
+    error = _error(call, *get, as_="t-user")
+    assert error.error_code == "PERMISSION_DENIED"
+    assert str(error).startswith(f"User {USER} does not have CAN_VIEW permission on serving endpoint 'e'. Config:")
+    assert (workspace.requests[-1].caller, workspace.requests[-1].status) == (USER, 403)
+    for level, allowed, refused in (("CAN_VIEW", get, INVOCATIONS), ("CAN_QUERY", INVOCATIONS, ("DELETE", get[1]))):
+        entry = {"user_name": USER, "permission_level": level}
+        call("PATCH", f"/api/2.0/permissions/serving-endpoints/{endpoint_id}", {"access_control_list": [entry]})
+        call(*allowed, as_="t-user")
+        assert _error(call, *refused, as_="t-user").error_code == "PERMISSION_DENIED"
+    assert call(*get, as_="t-user")["permission_level"] == "CAN_QUERY"
+    assert call(*INVOCATIONS, as_="t-user") == {"predictions": [0, 0]}
+    assert call(*get)["permission_level"] == "CAN_MANAGE"  # an admin
+
+
+@pytest.mark.rules_off("serving.endpoint_permissions_enforced")
+def test_without_the_rule_anyone_reads_and_queries_an_endpoint(workspace, call):
+    _endpoint(workspace, call)
+    assert "permission_level" not in call("GET", "/api/2.0/serving-endpoints/e", as_="t-user")
+    assert call(*INVOCATIONS, as_="t-user") == {"predictions": [0, 0]}
 
 
 def test_an_inference_table_outlives_its_endpoint(workspace, call):  # "serving.inference_table_created_and_kept"

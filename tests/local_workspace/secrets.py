@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from databricks.sdk.service import workspace as ws
 
-from .errors import ApiError, already_exists, not_found
+from .errors import ApiError, already_exists, denied, not_found
 from .rules import rule
 from .server import Call, Route
 
@@ -43,6 +43,14 @@ ACL_PRINCIPAL_MUST_EXIST = rule(
     "secrets.acl_principal_must_exist",
     "An ACL for a principal the workspace does not know is refused (404 RESOURCE_DOES_NOT_EXIST)",
     "Databricks REST API, POST /api/2.0/secrets/acls/put (principal: a user, service principal or group)",
+)
+READING_NEEDS_READ = rule(
+    "secrets.reading_needs_read_acl",
+    "Listing a scope's secrets needs READ, WRITE or MANAGE on the scope, held by the caller or one of its groups "
+    "(403 PERMISSION_DENIED otherwise); workspace admins may read every scope",
+    "Databricks REST API, GET /api/2.0/secrets/list ('Users need the READ permission to make this call') and "
+    "POST /api/2.0/secrets/acls/put (MANAGE and WRITE include READ); Databricks docs, 'Secret scopes' (workspace "
+    "admins, secret creators and users who have been granted permission can read secrets)",
 )
 
 
@@ -108,8 +116,14 @@ class Secrets:
     def delete_scope(self, call: Call) -> None:
         del self.scopes[self._scope(call.body.get("scope")).name]
 
+    def may_read(self, caller: str, scope: Scope) -> bool:
+        """`caller` holds READ, WRITE or MANAGE on `scope` itself or through a group, or is a workspace admin."""
+        return self.workspace.is_admin(caller) or bool(self.workspace.identities_of(caller) & set(scope.acls))
+
     def list_secrets(self, call: Call) -> dict[str, Any]:
         scope = self._scope(call.arg("scope"))
+        if self.workspace.applies(READING_NEEDS_READ) and not self.may_read(call.caller, scope):
+            raise denied(f"User {call.caller} does not have READ permission on scope {scope.name}.")
         vault = (scope.keyvault or {}).get("resource_id", "").lower()
         if scope.keyvault and vault not in self.vaults and self.workspace.applies(SCOPE_READS_THE_VAULT):
             raise ApiError(

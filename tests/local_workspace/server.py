@@ -1,7 +1,8 @@
 """The local workspace's HTTP side: bearer tokens per identity, routing, JSON in and out, a log.
 
-Answers on 127.0.0.1 only. Every request is recorded (`Request`: method, path, query, body, caller)
-so a test can assert what a client sent, e.g. that the provider never sent a field. A request without
+Answers on 127.0.0.1 only. Every request is recorded (`Request`: method, path, query, body, caller, and
+the HTTP status it was answered with) so a test can assert what a client sent, e.g. that the provider
+never sent a field, and what the workspace answered, e.g. a 403. A request without
 a known token gets the 401 a workspace gives an invalid token; an unknown route gets 404
 `ENDPOINT_NOT_FOUND` and is listed in `unhandled`, so a client call the emulator does not know is
 never mistaken for a missing object silently (the lifecycle asserts `unhandled` is empty).
@@ -36,6 +37,8 @@ class Request:
     body: Any
     caller: str | None
     """The identity's user name (a user's e-mail, a service principal's application id), or None."""
+    status: int
+    """The HTTP status of the answer (200, or an error's: 401, 403, 404, ...)."""
 
 
 @dataclass
@@ -99,21 +102,27 @@ class _Handler(BaseHTTPRequestHandler):
         token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
         caller = workspace.caller(token)
         with workspace.lock:
-            workspace.requests.append(Request(self.command, path, query, body, caller))
-            if path in PUBLIC_PATHS:
-                status, answer, headers = workspace.public(path)
-                return self._answer(status, answer, headers)
-            if caller is None:
-                return self._answer(UNAUTHENTICATED.status, UNAUTHENTICATED.body())
-            try:
-                call = Call(caller, {}, query, body, workspace.tokens[token][1])
-                answer = workspace.dispatch(self.command, path, call)
-            except ApiError as error:
-                return self._answer(error.status, error.body())
-            except Exception as error:  # a fault of the emulator: 500, and kept for the test to report
-                workspace.faults.append(f"{self.command} {path}: {traceback.format_exc()}")
-                return self._answer(500, {"error_code": "INTERNAL_ERROR", "message": repr(error)})
-        self._answer(200, answer if answer is not None else {})
+            status, answer, headers = self._answered(path, query, body, token, caller)
+            workspace.requests.append(Request(self.command, path, query, body, caller, status))
+        self._answer(status, answer, headers)
+
+    def _answered(
+        self, path: str, query: dict[str, list[str]], body: Any, token: str, caller: str | None
+    ) -> tuple[int, Any, dict[str, str]]:
+        """(status, JSON body, extra headers) of the answer to one request (under the workspace's lock)."""
+        workspace = self.workspace
+        if path in PUBLIC_PATHS:
+            return workspace.public(path)
+        if caller is None:
+            return UNAUTHENTICATED.status, UNAUTHENTICATED.body(), {}
+        try:
+            answer = workspace.dispatch(self.command, path, Call(caller, {}, query, body, workspace.tokens[token][1]))
+        except ApiError as error:
+            return error.status, error.body(), {}
+        except Exception as error:  # a fault of the emulator: 500, and kept for the test to report
+            workspace.faults.append(f"{self.command} {path}: {traceback.format_exc()}")
+            return 500, {"error_code": "INTERNAL_ERROR", "message": repr(error)}, {}
+        return 200, answer if answer is not None else {}, {}
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 

@@ -1,5 +1,6 @@
 """Model serving endpoints (`/api/2.0/serving-endpoints`): create, read, config updates, tags, the AI
-gateway, listing and delete, with the endpoint's life cycle.
+gateway, listing and delete, with the endpoint's life cycle; and scoring (`POST /serving-endpoints/<name>/
+invocations`), which answers without running a model: one prediction, 0, per input record.
 
 An endpoint's configuration is applied asynchronously: create and a config update answer at once with
 `config_update: IN_PROGRESS`, and the next read finds the result, NOT_UPDATING (READY), or
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from databricks.sdk.service import serving
 
-from .errors import ApiError, invalid, not_found
+from .errors import ApiError, denied, invalid, not_found
 from .rules import rule
 from .server import Call, Route
 
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from .workspace import LocalWorkspace
 
 BASE = "/api/2.0/serving-endpoints"
+INVOCATIONS = "/serving-endpoints/(?P<name>[^/]+)/invocations"
+LEVELS = ("CAN_VIEW", "CAN_QUERY", "CAN_MANAGE")
+"""An endpoint's permission levels, each allowing what the ones before it do."""
 
 SCALE_TO_ZERO_REQUIRED = rule(
     "serving.scale_to_zero_required_on_update",
@@ -49,6 +53,15 @@ INFERENCE_TABLE_SURVIVES = rule(
     "deleting the endpoint leaves the table",
     "Databricks docs, 'Inference tables for monitoring and debugging models' (the table is not deleted with "
     "the endpoint)",
+)
+PERMISSIONS_ENFORCED = rule(
+    "serving.endpoint_permissions_enforced",
+    "Reading an endpoint needs CAN_VIEW, querying it CAN_QUERY, changing its config, AI gateway or tags or deleting "
+    "it CAN_MANAGE (each level allows what the ones below it do), held by the caller or one of its groups "
+    "(403 PERMISSION_DENIED otherwise); workspace admins may do all",
+    "Databricks docs, 'Access control lists' (Serving endpoint ACLs: CAN VIEW, CAN QUERY, CAN MANAGE, and "
+    "workspace admins have CAN MANAGE on all objects); Databricks REST API, POST /serving-endpoints/{name}/"
+    "invocations",
 )
 NAME_UNIQUE = rule(
     "serving.name_unique",
@@ -89,6 +102,7 @@ class Serving:
             ("PUT", f"{one}/config", self.update_config),
             ("PATCH", f"{one}/tags", self.patch_tags),
             ("PUT", f"{one}/ai-gateway", self.put_ai_gateway),
+            ("POST", INVOCATIONS, self.query),
         ]
 
     def endpoint(self, name: str) -> Endpoint:
@@ -96,6 +110,26 @@ class Serving:
         if found is None:
             raise not_found(f"Endpoint with name '{name}' does not exist.")
         return found
+
+    def level_of(self, caller: str, endpoint: Endpoint) -> str | None:
+        """The highest level `caller` holds on `endpoint`, itself or through a group (an admin: CAN_MANAGE)."""
+        if self.workspace.is_admin(caller):
+            return "CAN_MANAGE"
+        identities = self.workspace.identities_of(caller)
+        held = [
+            level
+            for (_, name), level in self.workspace.permissions.entries("serving-endpoints", endpoint.id).items()
+            if name in identities and level in LEVELS
+        ]
+        return max(held, key=LEVELS.index, default=None)
+
+    def _require(self, call: Call, level: str) -> Endpoint:
+        """The endpoint of the call's path, once the caller holds `level` on it (PERMISSIONS_ENFORCED)."""
+        endpoint = self.endpoint(call.params["name"])
+        held = self.level_of(call.caller, endpoint)
+        if self.workspace.applies(PERMISSIONS_ENFORCED) and (held is None or LEVELS.index(held) < LEVELS.index(level)):
+            raise denied(f"User {call.caller} does not have {level} permission on serving endpoint '{endpoint.name}'.")
+        return endpoint
 
     def _missing_versions(self, config: dict[str, Any]) -> list[str]:
         uc = self.workspace.uc
@@ -163,7 +197,7 @@ class Serving:
         self.workspace.permissions.initial("serving-endpoints", endpoint.id, call.caller, "CAN_MANAGE")
         self._inference_table(endpoint)
         self._start(endpoint, config)
-        return self._detailed(endpoint)
+        return self._detailed(endpoint, call.caller)
 
     def _entities(self, endpoint: Endpoint) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         entities, models = [], []
@@ -204,7 +238,8 @@ class Serving:
             )
         return routes
 
-    def _detailed(self, endpoint: Endpoint) -> dict[str, Any]:
+    def _detailed(self, endpoint: Endpoint, caller: str) -> dict[str, Any]:
+        """The endpoint as `caller` reads it (`permission_level`: the level the caller holds)."""
         answer: dict[str, Any] = {
             "name": endpoint.name,
             "id": endpoint.id,
@@ -212,7 +247,7 @@ class Serving:
             "creation_timestamp": endpoint.created,
             "last_updated_timestamp": endpoint.created,
             "state": {"ready": endpoint.ready, "config_update": endpoint.config_update},
-            "permission_level": "CAN_MANAGE",
+            "permission_level": self.level_of(caller, endpoint),
             "route_optimized": False,
         }
         if endpoint.config:
@@ -231,9 +266,9 @@ class Serving:
         return serving.ServingEndpointDetailed.from_dict(answer).as_dict()
 
     def get(self, call: Call) -> dict[str, Any]:
-        endpoint = self.endpoint(call.params["name"])
+        endpoint = self._require(call, "CAN_VIEW")
         self._settle(endpoint)
-        return self._detailed(endpoint)
+        return self._detailed(endpoint, call.caller)
 
     def list(self, call: Call) -> dict[str, Any]:
         listed = []
@@ -265,12 +300,12 @@ class Serving:
         return {"endpoints": listed} if listed else {}
 
     def delete(self, call: Call) -> None:
-        endpoint = self.endpoint(call.params["name"])
+        endpoint = self._require(call, "CAN_MANAGE")
         del self.endpoints[endpoint.name]
         self.workspace.permissions.forget("serving-endpoints", endpoint.id)
 
     def update_config(self, call: Call) -> dict[str, Any]:
-        endpoint = self.endpoint(call.params["name"])
+        endpoint = self._require(call, "CAN_MANAGE")
         self._settle(endpoint)
         if endpoint.config_update == "IN_PROGRESS":
             raise ApiError(409, "RESOURCE_CONFLICT", f"Endpoint {endpoint.name} is currently being updated.")
@@ -278,10 +313,10 @@ class Serving:
         config.pop("name", None)
         self._check_entities(config, update=True)
         self._start(endpoint, config)
-        return self._detailed(endpoint)
+        return self._detailed(endpoint, call.caller)
 
     def patch_tags(self, call: Call) -> dict[str, Any]:
-        endpoint = self.endpoint(call.params["name"])
+        endpoint = self._require(call, "CAN_MANAGE")
         for key in call.body.get("delete_tags", []):
             endpoint.tags.pop(key, None)
         for tag in call.body.get("add_tags", []):
@@ -289,8 +324,19 @@ class Serving:
         return {"tags": [{"key": k, "value": v} for k, v in endpoint.tags.items()]}
 
     def put_ai_gateway(self, call: Call) -> dict[str, Any]:
-        endpoint = self.endpoint(call.params["name"])
+        endpoint = self._require(call, "CAN_MANAGE")
         gateway = serving.AiGatewayConfig.from_dict(call.body).as_dict()
         endpoint.ai_gateway = gateway or None
         self._inference_table(endpoint)
         return gateway
+
+    def query(self, call: Call) -> dict[str, Any]:
+        """A scoring request: one prediction, 0, per record of `dataframe_records`, `instances` or
+        `dataframe_split.data` (the model is not run)."""
+        endpoint = self._require(call, "CAN_QUERY")
+        self._settle(endpoint)
+        body = call.body if isinstance(call.body, dict) else {}
+        records = (
+            body.get("dataframe_records") or body.get("instances") or (body.get("dataframe_split") or {}).get("data")
+        )
+        return serving.QueryEndpointResponse(predictions=[0] * len(records or [])).as_dict()
