@@ -59,9 +59,9 @@ PERMISSIONS_ENFORCED = rule(
     "Reading an endpoint needs CAN_VIEW, querying it CAN_QUERY, changing its config, AI gateway or tags or deleting "
     "it CAN_MANAGE (each level allows what the ones below it do), held by the caller or one of its groups "
     "(403 PERMISSION_DENIED otherwise); workspace admins may do all",
-    "Databricks docs, 'Access control lists' (Serving endpoint ACLs: CAN VIEW, CAN QUERY, CAN MANAGE, and "
-    "workspace admins have CAN MANAGE on all objects); Databricks REST API, POST /serving-endpoints/{name}/"
-    "invocations",
+    "Databricks docs, 'Access control lists' (learn.microsoft.com/azure/databricks/security/auth/access-control, "
+    "Serving endpoint ACLs: CAN VIEW, CAN QUERY, CAN MANAGE; 'Workspace admins have the CAN MANAGE permission on all "
+    "objects'); Databricks REST API, POST /serving-endpoints/{name}/invocations",
 )
 NAME_UNIQUE = rule(
     "serving.name_unique",
