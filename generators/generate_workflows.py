@@ -13,7 +13,8 @@ all come from `config/environments.yaml`. A generated file keeps them in one pla
 (`make plan`, `make apply` and `make drift` name stacks with main.py, as the deploy targets do.) An environment with
 several projects (docs/projects.md) still has one plan job and one apply job per layer: each covers that layer's
 stack of every project, planned, shown and sealed one by one, each with its own SHA-256 (job outputs
-`plan_sha256_<stack>`), so the number of jobs does not grow with the projects.
+`plan_sha256_<stack>`), so the number of jobs does not grow with the projects. One project's failing plan stops no
+other's: its apply job still runs for the stacks whose plans were sealed, and the promotion stops after the pair.
 
 Reads the config as main.py does (MLPLATFORM_CONFIG, MLPLATFORM_ENVIRONMENTS).
 """
@@ -307,14 +308,15 @@ def _plan_job(config: PlatformConfig, environment: EnvironmentSettings, layer: s
             "plan_sha256": "${{ steps.plan.outputs.plan_sha256 }}",
         }
         changed, artifact, paths = "steps.plan.outputs.changes == 'true'", plan_artifact(stack), sealed_plan_path(stack)
-    else:  # several projects: each stack's SHA-256 (or `none`) is its own output, so each apply opens only its own
+    else:  # several projects: each stack's SHA-256 (or `none`, `failed`) is its own output, for its own apply
         name = (
             f"{environment.name}: {what} plans of {len(stacks)} projects ({where}; one section each in the job summary)"
         )
-        # a missing output counts as a change: the apply then refuses it, and the promotion stops there
-        changed = " || ".join(f"steps.plan.outputs.{sha256_output(stack)} != 'none'" for stack in stacks)
+        # `make plan` plans every stack even after one fails, and publishes `changes` (true when any stack's plan was
+        # sealed) at the end: the sealed plans of the others are uploaded even when the step failed for one stack.
+        changed = "${{ !cancelled() && steps.plan.outputs.changes == 'true' }}"
         outputs = {
-            "changes": f"${{{{ {changed} }}}}",
+            "changes": "${{ steps.plan.outputs.changes }}",
             **{sha256_output(stack): f"${{{{ steps.plan.outputs.{sha256_output(stack)} }}}}" for stack in stacks},
         }
         artifact = plans_artifact(config, environment, layer)
@@ -347,17 +349,24 @@ def _plan_job(config: PlatformConfig, environment: EnvironmentSettings, layer: s
 
 def _apply_job(config: PlatformConfig, environment: EnvironmentSettings, layer: str, plan_id: str, what: str):
     """Apply exactly the plans `plan_id` saved, in `<env>` (its reviewers approve it); skipped with no changes.
-    In a job of several stacks each gets the SHA-256 its plan published (`none`: no changes, nothing applied)."""
+    In a job of several stacks each gets the SHA-256 its plan published (`none`: no changes, nothing applied;
+    `failed`: its plan failed, nothing applied, and the step fails once the others are applied)."""
     stacks = layer_stacks(config, environment, layer)
     plural = "" if len(stacks) == 1 else "s"
+    changed = f"needs.{plan_id}.outputs.changes == 'true'"
     if len(stacks) == 1:
         artifact = plan_artifact(stacks[0])
         published = {"PLAN_SHA256": f"${{{{ needs.{plan_id}.outputs.plan_sha256 }}}}"}
+        after = _After([plan_id], f"${{{{ {changed} }}}}")
     else:
         artifact = plans_artifact(config, environment, layer)
         published = {
             sha256_variable(stack): f"${{{{ needs.{plan_id}.outputs.{sha256_output(stack)} }}}}" for stack in stacks
         }
+        # Also after a plan job that failed for some stacks: one project's failing plan must not keep the others'
+        # reviewed plans from being applied (their rotation included). The promotion still stops after this pair
+        # (_after_saved_plan: the plan job did not succeed).
+        after = _After([plan_id], f"${{{{ !cancelled() && {changed} }}}}")
     # The databricks apply first asks the workspace what no plan can check (docs/deploying.md: Preflight), as the
     # identity that applies (the plan job's identity only reads): a missing Unity Catalog privilege then fails
     # here, in one line, before anything is applied. Only where CI holds the environment's identity (local mode).
@@ -371,7 +380,7 @@ def _apply_job(config: PlatformConfig, environment: EnvironmentSettings, layer: 
         environment,
         name=f"{environment.name}: {what} apply of the reviewed plan{plural}",
         layers=(layer,),
-        after=_After([plan_id], f"${{{{ needs.{plan_id}.outputs.changes == 'true' }}}}"),
+        after=after,
         steps=[
             {
                 "name": f"download the sealed plan{plural}",
@@ -497,7 +506,7 @@ def render(workflow: dict[str, Any]) -> str:
 
 # GitHub's limits (docs.github.com, "Actions limits"): a workflow run has at most 256 jobs, and a workflow file over
 # 500 KB starts no run. A job covers every project of an environment (one layer), so the jobs do not grow with the
-# projects; the file does, by a few lines per stack (about 240 KB for 50 projects in each of 3 environments).
+# projects; the file does, by a few lines per stack (about 170 KB for 50 projects in each of 3 environments).
 MAX_JOBS = 256
 MAX_FILE_BYTES = 500_000
 

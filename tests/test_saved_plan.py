@@ -62,13 +62,13 @@ def configure(folder: Path, value: str, state: str = "terraform.tfstate") -> Non
 def run(
     tmp_path: Path,
     action: str,
-    folder: Path,
+    *folders: Path,
     passphrase: str = PASSPHRASE,
-    sealed_file: str = "plans/mlplatform-dev-azure.tfplan.enc",
     **github: str,
 ) -> subprocess.CompletedProcess:
-    """ops/saved_plan.sh as a job runs it, for the stack in `folder`, its sealed plan `sealed_file`; `github`: the
-    job's GITHUB_* (and PLAN_SHA256...) variables. Runs of one test share the step's output and summary files."""
+    """ops/saved_plan.sh as `make plan` / `make apply` runs it in a job's step, for the stacks in `folders` (each
+    stack's sealed plan in plans/); `github`: the job's GITHUB_* (and PLAN_SHA256...) variables. Runs of one test
+    share the step's output and summary files."""
     cli_config = tmp_path / "terraformrc"
     cli_config.touch()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "GITHUB_", "PLAN_"))}
@@ -83,12 +83,12 @@ def run(
         }
     )
     return subprocess.run(
-        [str(SCRIPT), action, str(folder.relative_to(tmp_path)), sealed_file],
+        [str(SCRIPT), action, "plans", *(str(folder.relative_to(tmp_path)) for folder in folders)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
     )
 
 
@@ -177,9 +177,10 @@ def test_without_a_passphrase_nothing_runs(tmp_path, stack):
 
 
 def test_apply_runs_no_plan_of_its_own():
-    """The apply branch: unseal, init, apply the file; `terraform ... plan` appears in the plan branch only."""
+    """A stack's apply: init, unseal, apply the file; `terraform ... plan` appears in a stack's plan only."""
     text = SCRIPT.read_text(encoding="utf-8")
-    plan_branch, apply_branch = text.split("\nelse\n", 1)
+    plan_branch = text[text.index("\nplan_stack() {") : text.index("\napply_stack() {")]
+    apply_branch = text[text.index("\napply_stack() {") :]
     assert re.search(r"terraform [^\n]*\bplan\b", plan_branch)
     assert not re.search(r"terraform [^\n]*\bplan\b", apply_branch)
     assert 'apply -input=false -no-color "$plan_name"' in apply_branch
@@ -210,11 +211,14 @@ def test_a_plan_sealed_for_another_run_or_commit_opens_nowhere_else(tmp_path, st
     result = run(tmp_path, "apply", stack, **{**RUN, **change}, PLAN_SHA256=_published_sha256(tmp_path))
     assert result.returncode == 2
     job = {**RUN, **change}
-    assert result.stderr.splitlines()[-1] == (
-        "error: refusing plans/mlplatform-dev-azure.tfplan.enc for mlplatform-dev-azure: it was not sealed for this "
-        f"run (commit {job['GITHUB_SHA']}, repository {job['GITHUB_REPOSITORY']}, run {job['GITHUB_RUN_ID']}, "
-        "stack mlplatform-dev-azure) with this PLAN_PASSPHRASE, or it was altered"
-    )
+    assert result.stderr.splitlines()[-2:] == [
+        (
+            "error: refusing plans/mlplatform-dev-azure.tfplan.enc for mlplatform-dev-azure: it was not sealed for this "
+            f"run (commit {job['GITHUB_SHA']}, repository {job['GITHUB_REPOSITORY']}, run {job['GITHUB_RUN_ID']}, "
+            "stack mlplatform-dev-azure) with this PLAN_PASSPHRASE, or it was altered"
+        ),
+        "error: the apply failed for mlplatform-dev-azure",
+    ]
     assert applied_value(tmp_path) is None and not list(tmp_path.rglob("*.tfplan"))
 
 
@@ -224,9 +228,8 @@ def test_a_plan_sealed_for_another_stack_does_not_open(tmp_path, stack):
     other.mkdir()
     configure(other, "first")
     reviewed = _published_sha256(tmp_path)
-    result = run(
-        tmp_path, "apply", other, sealed_file="plans/mlplatform-dev-azure.tfplan.enc", **RUN, PLAN_SHA256=reviewed
-    )
+    (tmp_path / "plans" / "mlplatform-dev-databricks.tfplan.enc").write_bytes(sealed(tmp_path).read_bytes())
+    result = run(tmp_path, "apply", other, **RUN, PLAN_SHA256=reviewed)
     assert result.returncode == 2 and "stack mlplatform-dev-databricks)" in result.stderr
     assert applied_value(tmp_path) is None
 
@@ -247,10 +250,11 @@ def test_in_actions_an_apply_without_the_published_sha256_is_refused(tmp_path, s
     assert run(tmp_path, "plan", stack, **RUN).returncode == 0
     result = run(tmp_path, "apply", stack, **RUN, GITHUB_ACTIONS="true")
     assert result.returncode == 2
-    assert result.stderr.splitlines()[-1] == (
+    assert result.stderr.splitlines() == [
         "error: PLAN_SHA256 is not set for mlplatform-dev-azure (PLAN_SHA256_MLPLATFORM_DEV_AZURE, or PLAN_SHA256 in a "
-        "job of one stack): the apply job applies only the file whose SHA-256 its plan job published"
-    )
+        "job of one stack): the apply job applies only the file whose SHA-256 its plan job published",
+        "error: the apply failed for mlplatform-dev-azure",
+    ]
     assert applied_value(tmp_path) is None
 
 
@@ -294,11 +298,6 @@ def project_stacks(tmp_path, terraform) -> dict[str, Path]:
     return folders
 
 
-def run_stack(tmp_path: Path, action: str, folder: Path, **github: str) -> subprocess.CompletedProcess:
-    """One line of `make plan` / `make apply` (one stack), in the job's step."""
-    return run(tmp_path, action, folder, sealed_file=f"plans/{folder.name}.tfplan.enc", **github)
-
-
 def outputs(tmp_path: Path) -> dict[str, str]:
     """The step's outputs as GitHub reads $GITHUB_OUTPUT (a later line of a name wins)."""
     lines = (tmp_path / "github_output").read_text().splitlines()
@@ -306,8 +305,7 @@ def outputs(tmp_path: Path) -> dict[str, str]:
 
 
 def test_each_project_s_stack_is_planned_shown_and_sealed_on_its_own(tmp_path, project_stacks):
-    for folder in project_stacks.values():
-        assert run_stack(tmp_path, "plan", folder, **RUN).returncode == 0
+    assert run(tmp_path, "plan", *project_stacks.values(), **RUN).returncode == 0
     published, summary = outputs(tmp_path), (tmp_path / "summary.md").read_text()
     sections = summary.split("### ")[1:]
     assert [section.splitlines()[0] for section in sections] == [f"mlplatform-dev-{p}-azure" for p in PROJECTS]
@@ -317,6 +315,8 @@ def test_each_project_s_stack_is_planned_shown_and_sealed_on_its_own(tmp_path, p
         sealed_file = tmp_path / "plans" / f"{stack}.tfplan.enc"
         assert published[f"plan_sha256_{stack}"] == hashlib.sha256(sealed_file.read_bytes()).hexdigest()
     assert published["plan_sha256_mlplatform-dev-churn-azure"] != published["plan_sha256_mlplatform-dev-fraud-azure"]
+    # no SHA-256 that would stand for every stack; `changes`: something to apply
+    assert "plan_sha256" not in published and published["changes"] == "true"
     assert not list(tmp_path.rglob("*.tfplan"))
 
 
@@ -331,34 +331,31 @@ def _each_sha256(tmp_path: Path) -> dict[str, str]:
 
 
 def test_in_actions_each_stack_applies_exactly_its_own_published_plan(tmp_path, project_stacks):
-    for folder in project_stacks.values():
-        assert run_stack(tmp_path, "plan", folder, **RUN).returncode == 0
-    for folder in project_stacks.values():
-        result = run_stack(tmp_path, "apply", folder, **RUN, GITHUB_ACTIONS="true", **_each_sha256(tmp_path))
-        assert result.returncode == 0, result.stderr
+    assert run(tmp_path, "plan", *project_stacks.values(), **RUN).returncode == 0
+    result = run(tmp_path, "apply", *project_stacks.values(), **RUN, GITHUB_ACTIONS="true", **_each_sha256(tmp_path))
+    assert result.returncode == 0, result.stderr
     assert [applied_value(tmp_path, f"{p}.tfstate") for p in PROJECTS] == ["churn first", "fraud first"]
 
 
 def test_a_stack_given_another_project_s_sha256_or_none_is_refused(tmp_path, project_stacks):
-    for folder in project_stacks.values():
-        assert run_stack(tmp_path, "plan", folder, **RUN).returncode == 0
+    assert run(tmp_path, "plan", *project_stacks.values(), **RUN).returncode == 0
     each = _each_sha256(tmp_path)
     swapped = {
         "PLAN_SHA256_MLPLATFORM_DEV_CHURN_AZURE": each["PLAN_SHA256_MLPLATFORM_DEV_FRAUD_AZURE"],
         "PLAN_SHA256_MLPLATFORM_DEV_FRAUD_AZURE": each["PLAN_SHA256_MLPLATFORM_DEV_CHURN_AZURE"],
     }
-    result = run_stack(tmp_path, "apply", project_stacks["churn"], **RUN, GITHUB_ACTIONS="true", **swapped)
+    result = run(tmp_path, "apply", *project_stacks.values(), **RUN, GITHUB_ACTIONS="true", **swapped)
     assert result.returncode == 2
-    assert "its SHA-256 is not the one the plan job published (PLAN_SHA256)" in result.stderr
-    # the job's other stacks' SHA-256 does not stand in for a missing one (nor does PLAN_SHA256 of another stack)
-    only_fraud = {"PLAN_SHA256_MLPLATFORM_DEV_FRAUD_AZURE": each["PLAN_SHA256_MLPLATFORM_DEV_FRAUD_AZURE"]}
-    result = run_stack(tmp_path, "apply", project_stacks["churn"], **RUN, GITHUB_ACTIONS="true", **only_fraud)
+    assert result.stderr.count("its SHA-256 is not the one the plan job published (PLAN_SHA256)") == 2
+    # the job's other stacks' SHA-256 does not stand in for a missing one, nor does PLAN_SHA256 in a job of several
+    only_fraud = {"PLAN_SHA256_MLPLATFORM_DEV_FRAUD_AZURE": "0" * 64, "PLAN_SHA256": each[variable_of("churn")]}
+    result = run(tmp_path, "apply", *project_stacks.values(), **RUN, GITHUB_ACTIONS="true", **only_fraud)
     assert result.returncode == 2
-    assert result.stderr.splitlines()[-1].startswith(
+    assert (
         "error: PLAN_SHA256 is not set for mlplatform-dev-churn-azure (PLAN_SHA256_MLPLATFORM_DEV_CHURN_AZURE, "
-    )
+    ) in result.stderr
     # `none` (its plan had no changes) with a sealed file there: someone put it there; it is not applied
-    result = run_stack(
+    result = run(
         tmp_path,
         "apply",
         project_stacks["churn"],
@@ -372,35 +369,125 @@ def test_a_stack_given_another_project_s_sha256_or_none_is_refused(tmp_path, pro
     assert not list(tmp_path.rglob("*.tfplan"))
 
 
+def variable_of(project: str) -> str:
+    return f"PLAN_SHA256_MLPLATFORM_DEV_{project.upper()}_AZURE"
+
+
 def test_a_stack_whose_plan_had_no_changes_is_skipped_in_actions_and_on_a_laptop(tmp_path, project_stacks):
     churn, fraud = project_stacks["churn"], project_stacks["fraud"]
-    assert run_stack(tmp_path, "plan", churn).returncode == 0
-    assert run_stack(tmp_path, "apply", churn).returncode == 0  # churn deployed: its next plan has no changes
+    assert run(tmp_path, "plan", churn).returncode == 0
+    assert run(tmp_path, "apply", churn).returncode == 0  # churn deployed: its next plan has no changes
     configure(fraud, "fraud second", state="fraud.tfstate")
-    for folder in (churn, fraud):
-        assert run_stack(tmp_path, "plan", folder, **RUN).returncode == 0
+    assert run(tmp_path, "plan", churn, fraud, **RUN).returncode == 0
     assert outputs(tmp_path)["plan_sha256_mlplatform-dev-churn-azure"] == "none"
     assert not (tmp_path / "plans" / "mlplatform-dev-churn-azure.tfplan.enc").exists()
     in_actions = {"GITHUB_ACTIONS": "true", **_each_sha256(tmp_path)}
-    result = run_stack(tmp_path, "apply", churn, **RUN, **in_actions)
+    result = run(tmp_path, "apply", churn, **RUN, **in_actions)
     assert (result.returncode, result.stdout.strip()) == (
         0,
         "mlplatform-dev-churn-azure: its plan had no changes: nothing to apply",
     )
     # a person's `make apply` after `make plan`: no SHA-256 given; the plan left its no-changes mark
-    assert run_stack(tmp_path, "apply", churn, **RUN).stdout.strip().endswith("nothing to apply")
-    assert run_stack(tmp_path, "apply", fraud, **RUN).returncode == 0
+    result = run(tmp_path, "apply", churn, fraud, **RUN)
+    assert result.returncode == 0, result.stderr
+    assert "mlplatform-dev-churn-azure: its plan had no changes: nothing to apply" in result.stdout
     assert applied_value(tmp_path, "fraud.tfstate") == "fraud second"
 
 
 def test_the_job_summary_limit_counts_every_plan_of_the_step(tmp_path, project_stacks):
     """The step's summary holds every project's section; GitHub drops all of it past 1 MiB, so the stack that would
-    cross the limit is refused (the first one fits here, the two together do not)."""
+    cross the limit is refused (the first one fits here, the two together do not): a failed plan, of that stack only."""
     churn, fraud = project_stacks["churn"], project_stacks["fraud"]
-    assert run_stack(tmp_path, "plan", churn, **RUN).returncode == 0
+    assert run(tmp_path, "plan", churn).returncode == 0  # its size, as the step will write it
     first = len((tmp_path / "summary.md").read_bytes())
-    result = run_stack(tmp_path, "plan", fraud, **RUN, PLAN_SUMMARY_LIMIT=str(first + 100))
+    (tmp_path / "summary.md").unlink()
+    result = run(tmp_path, "plan", churn, fraud, **RUN, PLAN_SUMMARY_LIMIT=str(first + 100))
     assert result.returncode == 2
     assert f"(after {first} bytes of the plans before it in this step), more than a job summary shows" in result.stderr
+    assert (tmp_path / "plans" / "mlplatform-dev-churn-azure.tfplan.enc").exists()
     assert not (tmp_path / "plans" / "mlplatform-dev-fraud-azure.tfplan.enc").exists()
-    assert "mlplatform-dev-fraud-azure" not in (tmp_path / "summary.md").read_text()
+    summary = (tmp_path / "summary.md").read_text()
+    assert '"fraud first"' not in summary and "### mlplatform-dev-fraud-azure\nPlan failed (exit 2)" in summary
+
+
+# --- one project's failing plan stops no other project's plan or apply -------------------------------------------
+
+
+def broken(folder: Path) -> None:
+    """A stack whose plan fails (as a project's can, for weeks: a missing permission, a bad value)."""
+    stack = json.loads((folder / "cdk.tf.json").read_text(encoding="utf-8"))
+    stack["resource"]["terraform_data"]["marker"]["input"] = '${file("no-such-file")}'
+    (folder / "cdk.tf.json").write_text(json.dumps(stack), encoding="utf-8")
+
+
+def test_a_stack_whose_plan_fails_stops_no_other_stack_s_plan_and_leaves_nothing_to_apply(tmp_path, project_stacks):
+    churn, fraud = project_stacks["churn"], project_stacks["fraud"]
+    assert run(tmp_path, "plan", churn, fraud, **RUN).returncode == 0  # churn's sealed plan of a first run is there
+    broken(churn)
+    result = run(tmp_path, "plan", churn, fraud, **RUN, GITHUB_ACTIONS="true")
+    assert result.returncode == 1  # terraform plan's own status, of the first stack that failed
+    assert "error: terraform plan failed for mlplatform-dev-churn-azure (exit 1)" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "error: the plan failed for 1 of 2 stacks: mlplatform-dev-churn-azure "
+        "(every other stack was planned, and sealed where it has changes)"
+    )
+    assert "::error title=plan failed::mlplatform-dev-churn-azure: " in result.stdout
+    # fraud, after it, planned and sealed all the same
+    published = outputs(tmp_path)
+    fraud_sealed = tmp_path / "plans" / "mlplatform-dev-fraud-azure.tfplan.enc"
+    assert published["plan_sha256_mlplatform-dev-fraud-azure"] == hashlib.sha256(fraud_sealed.read_bytes()).hexdigest()
+    # churn: nothing sealed (the earlier run's file is gone), no no-changes mark, published as failed
+    assert not list((tmp_path / "plans").glob("mlplatform-dev-churn-azure.*"))
+    assert published["plan_sha256_mlplatform-dev-churn-azure"] == "failed"
+    assert published["changes"] == "true"  # fraud's plan is there to apply
+    summary = (tmp_path / "summary.md").read_text()
+    assert "### mlplatform-dev-churn-azure\nPlan failed (exit 1): nothing sealed" in summary
+    assert '"fraud first"' in summary.split("### mlplatform-dev-fraud-azure")[-1]
+    assert not list(tmp_path.rglob("*.tfplan"))
+
+
+def test_the_apply_applies_every_reviewed_plan_and_fails_naming_the_stack_whose_plan_failed(tmp_path, project_stacks):
+    churn, fraud = project_stacks["churn"], project_stacks["fraud"]
+    broken(churn)
+    assert run(tmp_path, "plan", churn, fraud, **RUN).returncode == 1
+    result = run(tmp_path, "apply", churn, fraud, **RUN, GITHUB_ACTIONS="true", **_each_sha256(tmp_path))
+    assert result.returncode == 2
+    assert (
+        "error: mlplatform-dev-churn-azure is not applied: its plan failed in the plan job "
+        "(PLAN_SHA256_MLPLATFORM_DEV_CHURN_AZURE=failed), so no plan of it was sealed or reviewed"
+    ) in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "error: the apply failed for 1 of 2 stacks: mlplatform-dev-churn-azure "
+        "(every other stack was applied, or had nothing to apply)"
+    )
+    assert [applied_value(tmp_path, f"{p}.tfstate") for p in PROJECTS] == [None, "fraud first"]
+
+
+def test_a_plan_that_fails_alone_publishes_no_changes(tmp_path, stack):
+    """The job of one stack (the default config): nothing to apply, so its apply job is skipped."""
+    broken(stack)
+    result = run(tmp_path, "plan", stack, **RUN)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "error: the plan failed for mlplatform-dev-azure: nothing of it sealed"
+    assert outputs(tmp_path) == {"plan_sha256_mlplatform-dev-azure": "failed", "changes": "false"}
+    assert not (tmp_path / "plans").exists() or not list((tmp_path / "plans").iterdir())
+
+
+def test_the_apply_goes_on_past_a_stack_whose_apply_fails(tmp_path, project_stacks):
+    """churn's reviewed plan went stale (its state moved after the plan): refused by Terraform; fraud's is applied."""
+    churn, fraud = project_stacks["churn"], project_stacks["fraud"]
+    assert run(tmp_path, "plan", churn, fraud, **RUN).returncode == 0
+    each = _each_sha256(tmp_path)
+    moved = tmp_path / "moved"  # another operation applies churn's stack meanwhile, in a folder of its own
+    moved.mkdir()
+    (moved / "cdk.tf.json").write_text((churn / "cdk.tf.json").read_text().replace("../../../", "../"))
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(tmp_path / "terraformrc"), "CHECKPOINT_DISABLE": "1"}
+    for command in (["init", "-input=false"], ["apply", "-input=false", "-auto-approve"]):
+        subprocess.run(["terraform", f"-chdir={moved}", *command], env=env, check=True, capture_output=True)
+    result = run(tmp_path, "apply", churn, fraud, **RUN, GITHUB_ACTIONS="true", **each)
+    assert result.returncode == 1
+    assert "Error: Saved plan is stale" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith(
+        "error: the apply failed for 1 of 2 stacks: mlplatform-dev-churn-azure"
+    )
+    assert applied_value(tmp_path, "fraud.tfstate") == "fraud first"

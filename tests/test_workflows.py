@@ -647,6 +647,7 @@ def with_projects(count: int) -> dict[str, Any]:
             databricks = project["databricks"]
             databricks["service_principal"]["group"]["name"] = f"p{index}-{env}-automation"
             model = databricks["workflows"]["model"] = f"ml_{env}.p{index}.model"
+            databricks["workflows"]["output_schema"] = f"ml_{env}.p{index}_scoring"  # no project reads another's
             databricks["serving"]["name"] = f"mlplatform-{env}-p{index}"
             databricks["serving"]["served_models"][0]["model"] = model
     return raw
@@ -670,13 +671,14 @@ def assert_applies_exactly_each_project_s_saved_plan(
     stacks = stacks_of(env, layer)
     assert (plan["environment"], apply["environment"]) == (f"{env}-plan", env)
     assert runs(plan) == [f"make plan ENV={env} LAYER={layer}"]  # every project's stack, one by one (the Makefile)
-    changed = " || ".join(f"steps.plan.outputs.plan_sha256_{stack} != 'none'" for stack in stacks)
+    # `changes`: `make plan` publishes whether any stack's plan was sealed, having planned every stack
     assert plan["outputs"] == {
-        "changes": f"${{{{ {changed} }}}}",
+        "changes": "${{ steps.plan.outputs.changes }}",
         **{f"plan_sha256_{stack}": f"${{{{ steps.plan.outputs.plan_sha256_{stack} }}}}" for stack in stacks},
     }
     upload = step_using(plan, "actions/upload-artifact")
-    assert upload["if"] == changed
+    # the other stacks' sealed plans are uploaded when the step failed for one of them
+    assert upload["if"] == "${{ !cancelled() && steps.plan.outputs.changes == 'true' }}"
     assert upload["with"]["path"].splitlines() == [f"plans/{stack}.tfplan.enc" for stack in stacks]
     assert upload["with"]["if-no-files-found"] == "error" and 1 <= upload["with"]["retention-days"] <= 5
     download = step_using(apply, "actions/download-artifact")
@@ -684,7 +686,8 @@ def assert_applies_exactly_each_project_s_saved_plan(
     assert upload["with"]["name"] == download["with"]["name"] == artifact
     assert download["with"]["path"] == "plans"
     assert apply["needs"] == [plan_id]
-    assert apply["if"] == f"${{{{ needs.{plan_id}.outputs.changes == 'true' }}}}"
+    # also when the plan job failed for some stacks: the others' reviewed plans are still applied
+    assert apply["if"] == f"${{{{ !cancelled() && needs.{plan_id}.outputs.changes == 'true' }}}}"
     preflight = [f"make preflight ENV={env}"] if layer == "databricks" and local else []
     assert runs(apply) == [*preflight, f"make apply ENV={env} LAYER={layer}"]
     (make_apply,) = [s for s in apply["steps"] if s.get("run", "").startswith("make apply ")]
@@ -765,6 +768,80 @@ def test_the_heartbeat_rotates_every_project_s_azure_stack_then_checks_drift_and
     assert (jobs["prod-rotation-plan"]["needs"], jobs["prod-rotation-plan"]["if"]) == passed(
         ["dev-rotation-plan", "dev-rotation-apply", "dev-drift"]
     )
+
+
+def runs_after(jobs: dict[str, Any], job_id: str, results: dict[str, str], outputs: dict[str, dict[str, str]]) -> bool:
+    """Whether GitHub starts `job_id` once the jobs it needs ended with `results` and published `outputs`: its `if`,
+    with GitHub's implicit `success() &&` when the condition names no status function (only the forms the generator
+    writes: `!cancelled()`, `success()`, needs.<job>.result / .outputs.<name>, ==, !=, &&, ||, parentheses)."""
+    job = jobs[job_id]
+    needs = job.get("needs", [])
+    condition = job.get("if", "").strip()
+    if condition.startswith("${{"):
+        condition = condition.removeprefix("${{").removesuffix("}}").strip()
+    if not re.search(r"\b(always|cancelled|failure|success)\(\)", condition):
+        condition = "success()" + (f" && ({condition})" if condition else "")
+
+    def value(match: re.Match) -> str:
+        need, field = match.group(1), match.group(2)
+        assert need in needs, (job_id, need)
+        if field == "result":
+            return repr(results[need])
+        return repr(outputs.get(need, {}).get(field.removeprefix("outputs."), ""))
+
+    python = re.sub(r"needs\.([\w-]+)\.(result|outputs\.[\w-]+)", value, condition)
+    python = python.replace("success()", repr(all(results[need] == "success" for need in needs)))
+    python = python.replace("!cancelled()", "True").replace("&&", " and ").replace("||", " or ")
+    assert "!" not in python.replace("!=", ""), python
+    return bool(eval(python))  # the generator's own expressions, rewritten above into Python
+
+
+@pytest.mark.parametrize(
+    "name,plan,apply,after",
+    [
+        ("deploy", "dev-azure-plan", "dev-azure-apply", ["dev-databricks-plan"]),
+        ("maintenance", "dev-rotation-plan", "dev-rotation-apply", ["prod-rotation-plan"]),
+    ],
+)
+def test_with_projects_a_plan_job_failing_for_one_project_still_applies_the_others_then_stops_the_promotion(
+    two_projects, name, plan, apply, after
+):
+    """churn's plan fails, fraud's has changes (its rotation, say): `make plan` went on past churn and published
+    `changes=true`; the apply job still runs (fraud applied, churn refused by `make apply`), the drift check too, and
+    nothing after this environment-layer starts."""
+    jobs = load(two_projects / f"{name}.yml")["jobs"]
+    before = dict.fromkeys(jobs[plan].get("needs", []), "success")
+    assert runs_after(jobs, plan, before, {})
+    published = {plan: {"changes": "true", "plan_sha256_mlplatform-dev-churn-azure": "failed"}}
+    results = {**before, plan: "failure"}
+    assert runs_after(jobs, apply, results, published)
+    # the upload of the others' sealed plans runs after the failed step
+    upload = step_using(jobs[plan], "actions/upload-artifact")
+    assert upload["if"].startswith("${{ !cancelled() && ")
+    for apply_result in ("success", "failure"):
+        finished = {**results, apply: apply_result, "dev-drift": "success"}
+        if name == "maintenance":
+            assert runs_after(jobs, "dev-drift", finished, published)
+        for job_id in after:
+            assert not runs_after(jobs, job_id, finished, published), job_id
+    # every stack failed (nothing sealed): nothing to apply, and still nothing after it
+    assert not runs_after(jobs, apply, results, {plan: {"changes": "false"}})
+    # a cancelled run applies nothing: `!cancelled()` is false then (not modelled here), so only the condition's shape
+    assert jobs[apply]["if"].startswith("${{ !cancelled() && ")
+
+
+def test_without_projects_a_failed_plan_job_is_followed_by_nothing(workflows):
+    """The default config's jobs (one stack each) are unchanged: a plan that failed published `changes=false`."""
+    jobs = workflows["deploy"]["jobs"]
+    results = {"test": "success", "dev-azure-plan": "failure"}
+    for changes in ("false", ""):
+        assert not runs_after(jobs, "dev-azure-apply", results, {"dev-azure-plan": {"changes": changes}})
+    assert runs_after(
+        jobs, "dev-azure-apply", {**results, "dev-azure-plan": "success"}, {"dev-azure-plan": {"changes": "true"}}
+    )
+    finished = {**results, "dev-azure-apply": "skipped"}
+    assert not runs_after(jobs, "dev-databricks-plan", finished, {})
+    assert runs_after(jobs, "dev-databricks-plan", {**finished, "dev-azure-plan": "success"}, {})
 
 
 def test_with_projects_every_job_is_still_in_its_environment_s_one_concurrency_group(two_projects):
