@@ -31,8 +31,22 @@ BENCH_RUNS ?= 3
 # Deploy flow: ENV names one environment of the config; PROJECT narrows it to one of its projects
 # (docs/projects.md; passed as MLPLATFORM_PROJECTS); LAYER (azure, databricks or serving) to one layer, i.e. that
 # layer's stack of every selected project; AUTO_APPROVE=1 skips the CLI's own confirmation (CI); CONFIRM=<env>
-# answers `make destroy`. ENV, PROJECT and LAYER count only when given on the command line: ENV is also a shell
-# startup variable, and PROJECT a name shells and other tools set for their own use.
+# (CONFIRM=<env>/<project> with PROJECT) answers `make destroy`. ENV, PROJECT and LAYER count only when given on the
+# command line: ENV is also a shell startup variable, and PROJECT a name shells and other tools set for their own use.
+# PROJECT in the environment would be ignored, and a target meant for one project would act on every project of the
+# environment (`PROJECT=fraud make destroy ENV=dev` destroying churn's stacks too): refused by every target that acts on
+# stacks, as is an empty PROJECT= on the command line (a value lost on its way, as a script's variable that came out
+# empty) by every target.
+# Only targets that act on an environment's stacks refuse it: `make synth` and `make test` ignore PROJECT.
+PROJECT_TARGETS := deploy diff plan apply output destroy drift rotate preflight smoke agent-probe
+ifneq ($(filter environment%,$(origin PROJECT)),)
+ifneq ($(filter $(PROJECT_TARGETS),$(MAKECMDGOALS)),)
+$(error PROJECT='$(PROJECT)' is set in the environment, where make does not take it: a target meant for one project would act on every project of the environment; unset it (env -u PROJECT make ...) and give PROJECT=<name> on make's command line for one project)
+endif
+endif
+ifeq ($(origin PROJECT):$(strip $(PROJECT)),command line:)
+$(error PROJECT is empty on the command line: give PROJECT=<name> for one project, or leave PROJECT= out for every project of the environment)
+endif
 override ENV := $(if $(filter command line,$(origin ENV)),$(ENV))
 override PROJECT := $(if $(filter command line,$(origin PROJECT)),$(PROJECT))
 override LAYER := $(if $(filter command line,$(origin LAYER)),$(LAYER))
@@ -58,7 +72,8 @@ help:
 	@echo "make preflight ENV=dev               ask the workspace what a plan cannot check (credentials needed; read-only)"
 	@echo "make smoke ENV=dev                   after a deploy: entitlements, scope, jobs' identity, endpoint (read-only)"
 	@echo "make agent-probe ENV=staging         print the token probe to run on an agent host (azure-msi)"
-	@echo "make destroy ENV=dev [PROJECT=fraud] [CONFIRM=dev]   destroy one environment, or one project of it (asks for the environment's name)"
+	@echo "make destroy ENV=dev [CONFIRM=dev]   destroy one environment, every project of it (asks for its name)"
+	@echo "   PROJECT=fraud [CONFIRM=dev/fraud]   only that project's stacks (asks for dev/fraud)"
 	@echo "make bootstrap       deploy the Terraform Cloud bootstrap stack (<prefix>-tfc), once, first"
 	@echo "make scan    synthesize, then checkov (offline) over every stack"
 	@echo "make providers   the pinned providers into the mirror in ~/.cache (PROVIDER_SOURCE=source|registry|cache)"
@@ -195,14 +210,11 @@ diff: require-env
 # stack of every selected project, each on its own: shown in its own section, sealed into plans/<stack>.tfplan.enc
 # (the clear plan file holds the state's client passwords and is deleted); `apply` unseals each of those files in
 # its stack folder and applies exactly it, with no plan of its own, skipping a stack whose plan had no changes.
-# One command line per stack: the first that fails stops the rest. Both need PLAN_PASSPHRASE; both synthesize once,
-# at the commit checked out (`terraform init` needs the folders).
+# Both go through every stack even after one fails (one project's failing plan must not stop the others' plans and
+# applies, their rotation included), name the ones that failed at the end and then fail (ops/saved_plan.sh). Both
+# need PLAN_PASSPHRASE; both synthesize once, at the commit checked out (`terraform init` needs the folders).
 PLAN_DIR := plans
-define SAVED_PLAN_OF
-ops/saved_plan.sh $(1) cdktf.out/stacks/$(2) $(PLAN_DIR)/$(2).tfplan.enc
-
-endef
-SAVED_PLAN = $(foreach stack,$(STACKS),$(call SAVED_PLAN_OF,$(1),$(stack)))
+SAVED_PLAN = ops/saved_plan.sh $(1) $(PLAN_DIR) $(addprefix cdktf.out/stacks/,$(STACKS))
 
 require-layer:
 	@if [ -z "$(LAYER)" ]; then echo "error: LAYER is required: a saved plan is one stack's, e.g. make $(MAKECMDGOALS) ENV=dev LAYER=azure" >&2; exit 2; fi
@@ -238,11 +250,20 @@ agent-probe: install
 smoke: require-env
 	$(SELECT) $(VENV_PYTHON) -m ops.preflight --after-deploy
 
-# PROJECT=<name>: that project's stacks only (every other project's stays); the answer is the environment's name.
+# PROJECT=<name>: that project's stacks only (every other project's stays), confirmed by typing `<env>/<project>`;
+# without it, every stack of the environment, confirmed by typing its name: with projects, the question names every
+# one of them (their stacks are all destroyed). Two answers, so that neither stands in for the other.
+CONFIRM_AS = $(ENV)$(if $(PROJECT),/$(PROJECT))
+PROJECTS_OF_ENV = $(shell MLPLATFORM_ENVIRONMENTS='$(ENV)' $(WORKFLOW_TOOL) --environments | \
+  $(VENV_PYTHON) -c 'import json, sys; print(", ".join(json.load(sys.stdin)[0]["projects"]))')
+DESTROYED = $(if $(PROJECT),project '$(PROJECT)' of )environment '$(ENV)'$(if $(PROJECT),,$(if \
+  $(PROJECTS_OF_ENV),$(comma) the stacks of every one of its projects: $(PROJECTS_OF_ENV))) ($(STACKS))
+comma := ,
+
 destroy: require-env
-	@answer='$(CONFIRM)'; if [ -z "$$answer" ] && [ ! -t 0 ]; then echo "error: no terminal to confirm on; pass CONFIRM=$(ENV)" >&2; exit 2; fi; \
-	if [ -z "$$answer" ]; then read -r -p "Destroy every resource of $(if $(PROJECT),project '$(PROJECT)' of )environment '$(ENV)' ($(STACKS))? Type the environment's name to confirm: " answer; fi; \
-	if [ "$$answer" != '$(ENV)' ]; then echo "not confirmed; nothing destroyed" >&2; exit 1; fi
+	@answer='$(CONFIRM)'; if [ -z "$$answer" ] && [ ! -t 0 ]; then echo "error: no terminal to confirm on; pass CONFIRM=$(CONFIRM_AS)" >&2; exit 2; fi; \
+	if [ -z "$$answer" ]; then read -r -p "Destroy every resource of $(DESTROYED)? Type $(if $(PROJECT),$(CONFIRM_AS),the environment's name) to confirm: " answer; fi; \
+	if [ "$$answer" != '$(CONFIRM_AS)' ]; then echo "not confirmed; nothing destroyed" >&2; exit 1; fi
 	$(SELECT) cdktf destroy $(STACKS) $(APPROVE) $(ONE_LAYER)
 
 bootstrap: install check

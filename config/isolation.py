@@ -1,5 +1,6 @@
 """What keeps the projects of a workspace apart, beyond unique names (config/uniqueness.py): no project may be given
-what another owns, or rest on what another creates (docs/projects.md: What the projects share).
+what another owns, or rest on what another creates
+(docs/projects.md: What the projects of an environment share, and why it leaks nothing).
 
 A project's stacks grant its own principal what its config names: EXECUTE on served models it does not own,
 SELECT on input tables, CREATE TABLE on its output schema (stacks/databricks.py, stacks/workflows.py). So a config

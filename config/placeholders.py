@@ -60,11 +60,12 @@ def placeholders_in(
     the global sections and the `environments` named; of an environment in `projects`, only its shared sections and
     the projects named (another team's placeholder does not hold this one's deploy back)."""
     wanted = placeholder_values(default)
+    selected = projects or {}
     lines = []
     for path, value in _scalars(raw, ()):
         if path[:1] == ("environments",) and (len(path) < 2 or path[1] not in environments):
             continue
-        if len(path) > 3 and path[2] == "projects" and path[1] in (projects or {}) and path[3] not in projects[path[1]]:
+        if len(path) > 3 and path[2] == "projects" and path[1] in selected and path[3] not in selected[path[1]]:
             continue
         if value is None or isinstance(value, bool) or str(value) not in wanted:
             continue

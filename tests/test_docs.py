@@ -7,6 +7,7 @@ and the example error lines are each compared with what the code yields, so none
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import subprocess
 import sys
@@ -173,7 +174,10 @@ def _make_commands(text: str) -> set[str]:
 
 
 def _help_targets() -> list[str]:
-    result = subprocess.run(["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True)
+    environment = {k: v for k, v in os.environ.items() if k not in ("PROJECT", "ENV", "LAYER")}  # make's own inputs
+    result = subprocess.run(
+        ["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True, env=environment
+    )
     assert result.returncode == 0, result.stderr
     return sorted(set(re.findall(r"^make ([a-z][a-z-]*)", result.stdout, re.MULTILINE)))
 

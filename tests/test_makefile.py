@@ -189,7 +189,9 @@ def test_env_names_exactly_one_environment():
 
 def test_env_from_the_shell_is_not_taken_for_an_environment():
     """ENV is also the POSIX shell's startup-file variable: only ENV=... on make's command line counts."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLPLATFORM_", "MAKE")) and k != "CI"}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MLPLATFORM_", "MAKE")) and k not in ("CI", "PROJECT")
+    }
     result = subprocess.run(
         ["make", "--no-print-directory", "deploy"],
         cwd=ROOT,
@@ -209,10 +211,7 @@ def test_plan_and_apply_handle_one_stack_sealed_plan_after_synthesis(action):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     synth = lines.index("MLPLATFORM_ENVIRONMENTS='prod' cdktf synth")
-    assert lines[synth + 1 :] == [
-        f"ops/saved_plan.sh {action} cdktf.out/stacks/mlplatform-prod-databricks "
-        "plans/mlplatform-prod-databricks.tfplan.enc"
-    ]
+    assert lines[synth + 1 :] == [f"ops/saved_plan.sh {action} plans cdktf.out/stacks/mlplatform-prod-databricks"]
 
 
 @pytest.mark.parametrize("action", ["plan", "apply"])
@@ -280,7 +279,7 @@ SELECT_FRAUD = "MLPLATFORM_ENVIRONMENTS='dev' MLPLATFORM_PROJECTS='fraud'"
         ),
         (("diff",), f'for stack in {FRAUD}; do {SELECT_FRAUD} cdktf diff --skip-synth "$stack"; done'),
         (("output",), f"{SELECT_FRAUD} cdktf output {FRAUD}"),
-        (("destroy", "CONFIRM=dev"), f"{SELECT_FRAUD} cdktf destroy {FRAUD}"),
+        (("destroy", "CONFIRM=dev/fraud"), f"{SELECT_FRAUD} cdktf destroy {FRAUD}"),
         (("preflight",), f"{SELECT_FRAUD} .venv/bin/python -m ops.preflight"),
         (("smoke",), f"{SELECT_FRAUD} .venv/bin/python -m ops.preflight --after-deploy"),
     ],
@@ -294,33 +293,67 @@ def test_project_narrows_a_deploy_target_to_that_project_s_stacks(args, expected
 
 
 @pytest.mark.parametrize("action", ["plan", "apply"])
-def test_a_saved_plan_is_one_per_stack_of_every_selected_project(action):
-    """One command line per stack (the first that fails stops the rest), each stack's own sealed file."""
+def test_a_saved_plan_covers_every_stack_of_every_selected_project_in_one_run(action):
+    """One ops/saved_plan.sh for the layer's stack of every project: it goes on past a stack that fails, so one
+    project's failing plan stops no other project's plan or apply (tests/test_saved_plan.py runs it), and names the
+    failures at the end. Each stack keeps its own sealed file, plans/<stack>.tfplan.enc."""
 
     def saved_plans(*project: str) -> list[str]:
         result = make("-n", action, "ENV=dev", "LAYER=azure", *project, config=TWO_PROJECTS)
         assert result.returncode == 0, result.stderr
         return [line for line in result.stdout.splitlines() if line.startswith("ops/saved_plan.sh")]
 
-    def line(project: str) -> str:
-        stack = f"mlplatform-dev-{project}-azure"
-        return f"ops/saved_plan.sh {action} cdktf.out/stacks/{stack} plans/{stack}.tfplan.enc"
+    def folder(project: str) -> str:
+        return f"cdktf.out/stacks/mlplatform-dev-{project}-azure"
 
-    assert saved_plans() == [line("churn"), line("fraud")]
-    assert saved_plans("PROJECT=fraud") == [line("fraud")]
+    assert saved_plans() == [f"ops/saved_plan.sh {action} plans {folder('churn')} {folder('fraud')}"]
+    assert saved_plans("PROJECT=fraud") == [f"ops/saved_plan.sh {action} plans {folder('fraud')}"]
 
 
-def test_destroy_of_one_project_names_only_its_stacks_and_asks_for_the_environment_s_name():
+def test_destroy_of_one_project_names_only_its_stacks_and_asks_for_env_slash_project():
     dry = make("-n", "destroy", "ENV=dev", "PROJECT=fraud", config=TWO_PROJECTS)
     assert dry.returncode == 0, dry.stderr
-    assert f"Destroy every resource of project 'fraud' of environment 'dev' ({FRAUD})? " in dry.stdout
-    assert "Type the environment's name to confirm" in dry.stdout
+    assert f"Destroy every resource of project 'fraud' of environment 'dev' ({FRAUD})? Type dev/fraud to confirm: " in (
+        dry.stdout
+    )
+    assert "if [ \"$answer\" != 'dev/fraud' ]; then" in dry.stdout
     assert "churn" not in dry.stdout
-    unanswered = make("destroy", "ENV=dev", "PROJECT=fraud", stdin="dev\n", config=TWO_PROJECTS)
-    assert unanswered.returncode == 2 and "no terminal to confirm on; pass CONFIRM=dev" in unanswered.stderr
-    wrong = make("destroy", "ENV=dev", "PROJECT=fraud", "CONFIRM=fraud", config=TWO_PROJECTS)
-    assert wrong.returncode != 0 and "not confirmed; nothing destroyed" in wrong.stderr
-    assert "cdktf destroy" not in unanswered.stdout + wrong.stdout
+    unanswered = make("destroy", "ENV=dev", "PROJECT=fraud", stdin="dev/fraud\n", config=TWO_PROJECTS)
+    assert unanswered.returncode == 2 and "no terminal to confirm on; pass CONFIRM=dev/fraud" in unanswered.stderr
+    assert "cdktf destroy" not in unanswered.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("PROJECT=fraud", "CONFIRM=dev"), ("PROJECT=fraud", "CONFIRM=fraud"), ("CONFIRM=dev/fraud",)],
+    ids=["one-project-confirmed-with-the-environment", "one-project-confirmed-with-its-name", "environment"],
+)
+def test_destroy_is_confirmed_only_by_the_answer_for_what_it_destroys(args):
+    """The environment's name does not confirm one project's destroy, nor `dev/fraud` the whole environment's."""
+    result = make("destroy", "ENV=dev", *args, config=TWO_PROJECTS)
+    assert result.returncode != 0
+    assert "not confirmed; nothing destroyed" in result.stderr
+    assert "cdktf destroy" not in result.stdout
+
+
+def test_destroy_of_an_environment_with_projects_names_every_project_and_its_stacks():
+    dry = make("-n", "destroy", "ENV=dev", config=TWO_PROJECTS)
+    assert dry.returncode == 0, dry.stderr
+    every = " ".join(
+        f"mlplatform-dev-{p}-{layer}" for p in ("churn", "fraud") for layer in ("azure", "databricks", "serving")
+    )
+    assert (
+        "Destroy every resource of environment 'dev', the stacks of every one of its projects: churn, fraud "
+        f"({every})? Type the environment's name to confirm: "
+    ) in dry.stdout
+    assert "if [ \"$answer\" != 'dev' ]; then" in dry.stdout
+    assert " ".join(dry.stdout.splitlines()[-1].split()) == f"MLPLATFORM_ENVIRONMENTS='dev' cdktf destroy {every}"
+    # without projects, as ever
+    single = make("-n", "destroy", "ENV=dev")
+    assert (
+        "Destroy every resource of environment 'dev' (mlplatform-dev-azure mlplatform-dev-databricks "
+        "mlplatform-dev-serving)? Type the environment's name to confirm: "
+    ) in single.stdout
 
 
 @pytest.mark.parametrize("value", ["Fraud", "churn,fraud", "fr-aud", "fraud x", "../dev"])
@@ -358,16 +391,63 @@ def test_a_project_the_environment_does_not_have_is_a_config_error(config, error
     assert "cdktf" not in result.stdout
 
 
-def test_project_from_the_shell_is_not_taken_for_a_project():
-    """PROJECT is a name other tools export too: only PROJECT=... on make's command line counts."""
-    result = make("-n", "deploy", "ENV=dev", config=TWO_PROJECTS, extra_env={"PROJECT": "fraud"})
+ENVIRONMENT_PROJECT = (
+    "PROJECT='fraud' is set in the environment, where make does not take it: a target meant for one project would act "
+    "on every project of the environment; unset it (env -u PROJECT make ...) and give PROJECT=<name> on make's command "
+    "line for one project.  Stop."
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("destroy", "ENV=dev", "CONFIRM=dev"),
+        ("deploy", "ENV=dev"),
+        ("plan", "ENV=dev", "LAYER=azure"),
+        ("drift",),
+        ("rotate", "ENV=dev"),
+        ("smoke", "ENV=dev"),
+        ("-e", "destroy", "ENV=dev", "CONFIRM=dev"),  # environment variables over the Makefile's
+    ],
+    ids=["destroy", "deploy", "plan", "drift", "rotate", "smoke", "environment-override"],
+)
+def test_project_from_the_environment_is_refused_by_every_target_that_acts_on_stacks(args):
+    """PROJECT is a name other tools export too, and make takes it only from its command line: one from the environment
+    would be ignored and the target act on every project (`PROJECT=fraud make destroy ENV=dev` destroying churn's
+    stacks too). Refused in one line, before anything runs or is printed."""
+    result = make("-n", *args, config=TWO_PROJECTS, extra_env={"PROJECT": "fraud", "PLAN_PASSPHRASE": "x"})
+    assert result.returncode == 2
+    assert re.fullmatch(r"Makefile:\d+: \*\*\* (.*)\n", result.stderr).group(1) == ENVIRONMENT_PROJECT
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("target", ["help", "check"])
+def test_project_from_the_environment_is_ignored_where_no_stack_is_acted_on(target):
+    """`make synth` and `make test` are the two commands of a fresh machine: a PROJECT another tool exported must
+    not stop them."""
+    result = make("-n", target, config=TWO_PROJECTS, extra_env={"PROJECT": "fraud"})
     assert result.returncode == 0, result.stderr
-    assert commands(result)[-1].split(" cdktf deploy ")[1].split() == [
-        f"mlplatform-dev-{project}-{layer}"
-        for project in ("churn", "fraud")
-        for layer in ("azure", "databricks", "serving")
-    ]
-    assert "MLPLATFORM_PROJECTS" not in result.stdout
+
+
+def test_project_from_the_environment_is_refused_even_empty_or_beside_the_command_line():
+    empty = make("-n", "destroy", "ENV=dev", "CONFIRM=dev", config=TWO_PROJECTS, extra_env={"PROJECT": ""})
+    assert empty.returncode == 2 and "PROJECT='' is set in the environment" in empty.stderr and empty.stdout == ""
+    # given on the command line too: the command line's counts (as for ENV)
+    both = make("-n", "deploy", "ENV=dev", "PROJECT=fraud", config=TWO_PROJECTS, extra_env={"PROJECT": "churn"})
+    assert both.returncode == 0, both.stderr
+    assert " ".join(commands(both)[-1].split()) == f"{SELECT_FRAUD} cdktf deploy {FRAUD}"
+
+
+@pytest.mark.parametrize("target", ["destroy", "deploy", "plan", "drift", "rotate", "help"])
+def test_an_empty_project_on_the_command_line_is_refused(target):
+    """`PROJECT=` (a script's variable that came out empty) would widen the target to every project."""
+    result = make("-n", target, "ENV=dev", "PROJECT=", "LAYER=azure", "CONFIRM=dev", config=TWO_PROJECTS)
+    assert result.returncode == 2
+    assert re.fullmatch(r"Makefile:\d+: \*\*\* (.*)\n", result.stderr).group(1) == (
+        "PROJECT is empty on the command line: give PROJECT=<name> for one project, or leave PROJECT= out for every "
+        "project of the environment.  Stop."
+    )
+    assert result.stdout == ""
 
 
 def test_rotate_and_drift_narrow_to_the_project():
@@ -396,4 +476,6 @@ def test_preflight_checks_each_project_of_the_environment_or_the_one_named():
 
 
 def test_make_help_says_what_project_does():
-    assert "PROJECT=churn   only that project of the environment (deploy, diff, plan, apply" in make("help").stdout
+    help_text = make("help").stdout
+    assert "PROJECT=churn   only that project of the environment (deploy, diff, plan, apply" in help_text
+    assert "PROJECT=fraud [CONFIRM=dev/fraud]   only that project's stacks (asks for dev/fraud)" in help_text
