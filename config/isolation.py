@@ -35,9 +35,9 @@ def unity_catalog_problems(environments: list[Any]) -> list[str]:
     workspace: one line each."""
     problems = []
     for at, e in enumerate(environments):
-        host = e.databricks.workspace.host.rstrip("/").lower()
+        host = e.databricks.workspace.host  # normalized: https://<host, lower case> (config/addresses.py)
         for other_at, other in enumerate(environments):
-            if other is e or other.databricks.workspace.host.rstrip("/").lower() != host:
+            if other is e or other.databricks.workspace.host != host:
                 continue
             model, schema = _owned(other)
             own_model = _owned(e)[0]
@@ -87,14 +87,14 @@ def joined_problems(environments: list[Any]) -> list[str]:
     for e in environments:
         group = e.databricks.service_principal.group
         if group.create:
-            created_groups.setdefault((e.databricks.workspace.host.rstrip("/").lower(), group.name.lower()), e)
+            created_groups.setdefault((e.databricks.workspace.host, group.name.lower()), e)
         rg = e.azure.resource_group
         if rg.create:
             created_rgs.setdefault((e.azure.subscription_id, rg.name.lower()), e)
     problems = []
     for e in environments:
         group = e.databricks.service_principal.group
-        creator = created_groups.get((e.databricks.workspace.host.rstrip("/").lower(), group.name.lower()))
+        creator = created_groups.get((e.databricks.workspace.host, group.name.lower()))
         if not group.create and creator is not None:
             problems.append(
                 f"{e.described}: databricks.service_principal.group.name: {group.name} is created by "

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 
 from .messages import Origin, format_unsafe, format_validation_error, scope
 from .placeholders import placeholders_in
-from .projects import PROJECTS_KEY, ProjectLayoutError, expand
-from .root import ENVIRONMENT_NAME_KEY, CrossEnvironmentError, EnvironmentSettings, PlatformConfig, UnsafeInputError
+from .projects import PROJECT_NAME_KEY, ProjectLayoutError
+from .root import CrossEnvironmentError, EnvironmentSettings, PlatformConfig, UnsafeInputError, environment_bodies
 from .text import shorten
 from .types import ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_RULE, TIERS
 from .yaml_file import ConfigFileError, load
@@ -207,11 +207,11 @@ def _origins(environments: dict[str, Any]) -> list[Origin]:
     """Where each environment of the model comes from, by index: one per project (config/projects.py: expand)."""
     origins = []
     for name, body in environments.items():
-        projects = body.get(PROJECTS_KEY) if isinstance(body, dict) else None
-        if isinstance(projects, dict):
-            origins += [Origin(name, project, body) for project in projects]
-        else:
-            origins.append(Origin(name))
+        try:
+            bodies = environment_bodies(name, body) if isinstance(body, dict) else [{}]
+        except ProjectLayoutError:
+            bodies = [{}]  # reported as such before any field is validated
+        origins += [Origin(name, b.get(PROJECT_NAME_KEY), body if PROJECT_NAME_KEY in b else None) for b in bodies]
     return origins
 
 
@@ -221,10 +221,7 @@ def _across_the_valid(raw: dict[str, Any]) -> list[str]:
     valid = {}
     for name, body in raw["environments"].items():
         try:
-            named = {**body, ENVIRONMENT_NAME_KEY: name}
-            if "tier" not in named and name in TIERS:
-                named["tier"] = name  # as PlatformConfig does
-            for project in expand(name, named):
+            for project in environment_bodies(name, body):
                 EnvironmentSettings.model_validate(project)
             valid[name] = body
         except (ValidationError, UnsafeInputError, ProjectLayoutError, TypeError):

@@ -205,6 +205,6 @@ def source_of(body: dict[str, Any], project: str | None, path: list[Any]) -> lis
     required field that is missing is the project's to add)."""
     if project is None or not isinstance(body.get(PROJECTS_KEY), dict):
         return path
-    if not _holds(body[PROJECTS_KEY].get(project), path) and _holds(body, path):
+    if not _holds(body[PROJECTS_KEY].get(project), path) and written_by_environment(body, path):
         return path
     return [PROJECTS_KEY, project, *path]

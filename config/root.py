@@ -52,6 +52,19 @@ def _tier_defaults(tier: str, raw: dict[str, Any]) -> dict[str, Any]:
 ENVIRONMENT_NAME_KEY = "__environment_name__"
 
 
+def environment_bodies(name: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The raw mappings the model validates for the environment `name` (its raw mapping `body`): one per project
+    (config/projects.py: expand; ProjectLayoutError for a misplaced key), each named by the environment's key and
+    given the tier its name implies (dev, staging, prod) unless it has one.
+
+    The key is the name: a `name:` inside the body is refused as an unknown field (ENVIRONMENT_NAME_KEY is not a
+    name a YAML user would type)."""
+    named = {**body, ENVIRONMENT_NAME_KEY: name}
+    if "tier" not in named and name in TIERS:
+        named["tier"] = name
+    return expand(name, named)
+
+
 class EnvironmentSettings(Strict):
     """One project of one environment: the environment's tier, an optional state override and both layers'
     settings (for an environment with `projects`, its shared sections merged with the project's: config/projects.py)."""
@@ -191,13 +204,8 @@ class PlatformConfig(Strict):
             if not isinstance(body, dict):
                 environments.append(body)
                 continue
-            # The key is the name: a `name:` inside the body is refused as an unknown field
-            # (ENVIRONMENT_NAME_KEY is not a name a YAML user would type).
-            body = {**body, ENVIRONMENT_NAME_KEY: name}
-            if "tier" not in body and name in TIERS:
-                body["tier"] = name
             try:
-                environments += expand(name, body)  # one per project (config/projects.py)
+                environments += environment_bodies(name, body)
             except ProjectLayoutError as error:
                 layout += error.problems
         if layout:
