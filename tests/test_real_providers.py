@@ -107,20 +107,20 @@ def test_mock_apply_of_each_project_of_the_two_projects_example(provider_cli_con
     assert result.passed, "\n".join(map(str, result.diagnostics)) or result.output
 
 
+def _bootstrap_run(tfc, cli_config, folder_name: str):
+    folder = terraform_check.work_root() / "mock" / folder_name
+    mock_apply.prepare(folder, {"tfc": tfc}, mock_apply.tfc_test(tfc))
+    return mock_apply.run_test("tfc", folder, cli_config)
+
+
 def test_mock_apply_of_the_two_projects_bootstrap_stack(provider_cli_config, variant_stacks):
     """Every project's workspaces, each team's access to them, the prod pool admitting both projects' workspaces."""
-    tfc = variant_stacks["variant3-tfc"]
-    folder = terraform_check.work_root() / "mock" / "two-projects-tfc"
-    mock_apply.prepare(folder, {"tfc": tfc}, mock_apply.tfc_test(tfc))
-    result = mock_apply.run_test("tfc", folder, provider_cli_config)
+    result = _bootstrap_run(variant_stacks["variant3-tfc"], provider_cli_config, "two-projects-tfc")
     assert result.passed, "\n".join(map(str, result.diagnostics)) or result.output
 
 
 def test_mock_apply_of_the_bootstrap_stack(provider_cli_config, default_stacks):
-    tfc = default_stacks["mlplatform-tfc"]
-    folder = terraform_check.work_root() / "mock" / "tfc"
-    mock_apply.prepare(folder, {"tfc": tfc}, mock_apply.tfc_test(tfc))
-    result = mock_apply.run_test("tfc", folder, provider_cli_config)
+    result = _bootstrap_run(default_stacks["mlplatform-tfc"], provider_cli_config, "tfc")
     assert result.passed, "\n".join(map(str, result.diagnostics)) or result.output
 
 
