@@ -20,8 +20,8 @@ from pydantic import ValidationError
 
 from .messages import Origin, format_unsafe, format_validation_error, scope
 from .placeholders import placeholders_in
-from .projects import PROJECT_NAME_KEY, ProjectLayoutError
-from .root import CrossEnvironmentError, EnvironmentSettings, PlatformConfig, UnsafeInputError, environment_bodies
+from .projects import PROJECT_NAME_KEY, ProjectLayoutError, environment_bodies
+from .root import CrossEnvironmentError, EnvironmentSettings, PlatformConfig, UnsafeInputError
 from .text import shorten
 from .types import ENVIRONMENT_NAME_PATTERN, ENVIRONMENT_NAME_RULE, TIERS
 from .yaml_file import ConfigFileError, load

@@ -26,9 +26,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from .types import ENVIRONMENT_NAME_PATTERN, pattern
+from .types import ENVIRONMENT_NAME_PATTERN, TIERS, pattern
 
 PROJECTS_KEY = "projects"
+ENVIRONMENT_NAME_KEY = "__environment_name__"
+"""Where an environment's key goes in each of its mappings (config/root.py: EnvironmentSettings.name)."""
 PROJECT_NAME_KEY = "__project_name__"
 """Where `expand()` puts a project's name in its merged mapping (not a name a YAML user would type)."""
 NAMES_KEY = "__names__"
@@ -165,6 +167,19 @@ def expand(environment: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         settings[NAMES_KEY] = own.get("names", "project")
         expanded.append(settings)
     return expanded
+
+
+def environment_bodies(name: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The raw mappings the model validates for the environment `name` (its raw mapping `body`): one per project
+    (`expand`; ProjectLayoutError for a misplaced key), each named by the environment's key and
+    given the tier its name implies (dev, staging, prod) unless it has one.
+
+    The key is the name: a `name:` inside the body is refused as an unknown field (ENVIRONMENT_NAME_KEY is not a
+    name a YAML user would type)."""
+    named = {**body, ENVIRONMENT_NAME_KEY: name}
+    if "tier" not in named and name in TIERS:
+        named["tier"] = name
+    return expand(name, named)
 
 
 _ABSENT = object()

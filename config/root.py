@@ -18,7 +18,14 @@ from .deployers import check_deployers, misplaced_ids
 from .execution import AgentSettings, ExecutionMode, check_environment, check_platform
 from .isolation import admins_problems, joined_problems, unity_catalog_problems
 from .naming import project_label, stack_ids
-from .projects import NAMES_KEY, PROJECT_NAME_KEY, ProjectLayoutError, ProjectName, expand
+from .projects import (
+    ENVIRONMENT_NAME_KEY,
+    NAMES_KEY,
+    PROJECT_NAME_KEY,
+    ProjectLayoutError,
+    ProjectName,
+    environment_bodies,
+)
 from .state import (
     AzurermState,
     CloudState,
@@ -47,22 +54,6 @@ def _tier_defaults(tier: str, raw: dict[str, Any]) -> dict[str, Any]:
         # Behind a private endpoint, staging and prod vaults refuse public traffic altogether.
         vault.setdefault("public_network_access_enabled", tier == "dev")
     return {**raw, "azure": {**azure, "key_vault": vault}}
-
-
-ENVIRONMENT_NAME_KEY = "__environment_name__"
-
-
-def environment_bodies(name: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The raw mappings the model validates for the environment `name` (its raw mapping `body`): one per project
-    (config/projects.py: expand; ProjectLayoutError for a misplaced key), each named by the environment's key and
-    given the tier its name implies (dev, staging, prod) unless it has one.
-
-    The key is the name: a `name:` inside the body is refused as an unknown field (ENVIRONMENT_NAME_KEY is not a
-    name a YAML user would type)."""
-    named = {**body, ENVIRONMENT_NAME_KEY: name}
-    if "tier" not in named and name in TIERS:
-        named["tier"] = name
-    return expand(name, named)
 
 
 class EnvironmentSettings(Strict):

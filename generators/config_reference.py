@@ -25,6 +25,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from config.projects import (
+    ENVIRONMENT_NAME_KEY,
     ENVIRONMENT_ONLY,
     MAX_PROJECTS,
     NAMES,
@@ -34,7 +35,7 @@ from config.projects import (
     PROJECT_NAME_RULE,
     PROJECTS_KEY,
 )
-from config.root import ENVIRONMENT_NAME_KEY, EnvironmentSettings, PlatformConfig
+from config.root import EnvironmentSettings, PlatformConfig
 from config.types import ENVIRONMENT_NAME_RULE, Rule
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
